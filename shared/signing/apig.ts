@@ -1,0 +1,458 @@
+/**
+ * Huawei Cloud APIG request signing, algorithm `SDK-HMAC-SHA256`.
+ *
+ * The canonical form follows Huawei's documented algorithm and the official signers
+ * (see ../shared/reference/signing-and-obs.md, part A). Where the official Node SDK core
+ * diverges from the documentation (untrimmed header values, double-encoded paths,
+ * locale-ordered headers) this signer follows the documentation: decode once, encode once,
+ * trim values, sort by code unit.
+ *
+ * node:crypto only, no runtime dependencies, no I/O.
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+export const ALGORITHM = "SDK-HMAC-SHA256";
+export const EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+
+const DATE_HEADER = "x-sdk-date";
+const CONTENT_SHA256_HEADER = "x-sdk-content-sha256";
+const SDK_DATE_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+export type QueryValue = string | number | boolean;
+
+export interface SignableRequest {
+  method: string;
+  /** Absolute URL as it will be sent. The query is read from here unless `query` is given. */
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /**
+   * Decoded query parameters (arrays = repeated keys). When given, they are the truth for the
+   * canonical query string and must match what `url` carries on the wire.
+   */
+  query?: Record<string, QueryValue | readonly QueryValue[]>;
+}
+
+export interface Credentials {
+  ak: string;
+  sk: string;
+  securityToken?: string | undefined;
+  projectId?: string | undefined;
+  domainId?: string | undefined;
+}
+
+export interface SignedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+export interface SignatureParts {
+  canonicalRequest: string;
+  stringToSign: string;
+  signedHeaders: string;
+  signature: string;
+  authorization: string;
+}
+
+export interface SignOptions {
+  /** Clock used only when the request carries no X-Sdk-Date. */
+  now?: () => Date;
+}
+
+/** Thrown for a request or credentials the signer cannot sign correctly. */
+export class SigningError extends Error {
+  override name = "SigningError";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+const HEX = Array.from({ length: 256 }, (_, i) => "%" + i.toString(16).toUpperCase().padStart(2, "0"));
+// A-Z a-z 0-9 - _ . ~ stay literal.
+const UNRESERVED = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9\-_.~]/.test(ch)) UNRESERVED[c] = 1;
+}
+
+/** Strict percent-encoding of UTF-8 bytes: everything except `A-Z a-z 0-9 - _ . ~`, upper-case hex. */
+export function encodeComponent(input: string): string {
+  // Fast path: nothing to encode.
+  let i = 0;
+  const n = input.length;
+  for (; i < n; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 128 || UNRESERVED[c] === 0) break;
+  }
+  if (i === n) return input;
+  let out = input.slice(0, i);
+  for (; i < n; i++) {
+    let c = input.charCodeAt(i);
+    if (c < 0x80) {
+      out += UNRESERVED[c] === 1 ? input[i] : HEX[c];
+    } else if (c < 0x800) {
+      out += HEX[0xc0 | (c >> 6)]! + HEX[0x80 | (c & 0x3f)]!;
+    } else if (c < 0xd800 || c >= 0xe000) {
+      out += HEX[0xe0 | (c >> 12)]! + HEX[0x80 | ((c >> 6) & 0x3f)]! + HEX[0x80 | (c & 0x3f)]!;
+    } else {
+      const next = i + 1 < n ? input.charCodeAt(i + 1) : 0;
+      if (c >= 0xdc00 || next < 0xdc00 || next > 0xdfff) {
+        throw new SigningError("cannot sign a string containing a lone UTF-16 surrogate");
+      }
+      i++;
+      c = 0x10000 + (((c & 0x3ff) << 10) | (next & 0x3ff));
+      out +=
+        HEX[0xf0 | (c >> 18)]! +
+        HEX[0x80 | ((c >> 12) & 0x3f)]! +
+        HEX[0x80 | ((c >> 6) & 0x3f)]! +
+        HEX[0x80 | (c & 0x3f)]!;
+    }
+  }
+  return out;
+}
+
+function decodeComponent(input: string, what: string): string {
+  if (input.indexOf("%") === -1) return input;
+  try {
+    return decodeURIComponent(input);
+  } catch {
+    throw new SigningError(`malformed percent-encoding in ${what}: ${JSON.stringify(input)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical parts
+
+/** Canonical URI: decode each path segment, encode it strictly, always end with "/". */
+export function canonicalUri(pathname: string): string {
+  if (pathname === "" || pathname === "/") return "/";
+  const segments = pathname.split("/");
+  let out = "";
+  for (let i = 0; i < segments.length; i++) {
+    if (i > 0) out += "/";
+    out += encodeComponent(decodeComponent(segments[i]!, "URL path"));
+  }
+  return out.endsWith("/") ? out : out + "/";
+}
+
+type QueryPairs = Map<string, string[]>;
+
+function parseRawQuery(search: string): QueryPairs {
+  const pairs: QueryPairs = new Map();
+  const raw = search.startsWith("?") ? search.slice(1) : search;
+  if (raw === "") return pairs;
+  for (const part of raw.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const key = decodeComponent(eq === -1 ? part : part.slice(0, eq), "query key");
+    const value = eq === -1 ? "" : decodeComponent(part.slice(eq + 1), "query value");
+    const list = pairs.get(key);
+    if (list) list.push(value);
+    else pairs.set(key, [value]);
+  }
+  return pairs;
+}
+
+function queryFromObject(query: NonNullable<SignableRequest["query"]>): QueryPairs {
+  const pairs: QueryPairs = new Map();
+  for (const key of Object.keys(query)) {
+    const value = query[key];
+    if (value === undefined || value === null) {
+      throw new SigningError(`query parameter ${JSON.stringify(key)} is ${String(value)}; omit it instead`);
+    }
+    const list = Array.isArray(value) ? value.map(String) : [String(value)];
+    if (list.length > 0) pairs.set(key, list);
+  }
+  return pairs;
+}
+
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Canonical query string: keys by raw code-unit order, repeated values sorted, strict encoding, `=` always kept. */
+export function canonicalQuery(pairs: QueryPairs): string {
+  if (pairs.size === 0) return "";
+  const keys = [...pairs.keys()].sort(byCodeUnit);
+  const out: string[] = [];
+  for (const key of keys) {
+    const encodedKey = encodeComponent(key);
+    const values = pairs.get(key)!;
+    const sorted = values.length > 1 ? [...values].sort(byCodeUnit) : values;
+    for (const v of sorted) out.push(encodedKey + "=" + encodeComponent(v));
+  }
+  return out.join("&");
+}
+
+function sha256Hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** Formats a Date as X-Sdk-Date (`YYYYMMDDTHHMMSSZ`, UTC, milliseconds truncated). */
+export function formatSdkDate(date: Date): string {
+  const t = date.getTime();
+  if (!Number.isFinite(t)) throw new SigningError("clock returned an invalid date");
+  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+
+/** Parses an X-Sdk-Date value; returns milliseconds since epoch or NaN when malformed. */
+export function parseSdkDate(value: string): number {
+  const m = SDK_DATE_RE.exec(value);
+  if (!m) return Number.NaN;
+  const [, y, mo, d, h, mi, s] = m;
+  const t = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
+  // Reject values Date.UTC silently normalises (month 13, second 61 ...).
+  return formatSdkDate(new Date(t)) === value ? t : Number.NaN;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing
+
+interface Prepared {
+  headers: Record<string, string>;
+  parts: SignatureParts;
+}
+
+function prepare(request: SignableRequest, credentials: Credentials, options: SignOptions): Prepared {
+  if (!credentials || typeof credentials.ak !== "string" || credentials.ak === "") {
+    throw new SigningError("credentials.ak is required");
+  }
+  if (typeof credentials.sk !== "string" || credentials.sk === "") {
+    throw new SigningError("credentials.sk is required");
+  }
+  const method = request.method.toUpperCase();
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new SigningError(`request.url is not an absolute URL: ${JSON.stringify(request.url)}`);
+  }
+
+  // Output headers keep the caller's spelling; lookups are case-insensitive.
+  const headers: Record<string, string> = {};
+  const nameOf = new Map<string, string>(); // lower -> spelling used in `headers`
+  const set = (name: string, value: string): void => {
+    const lower = name.toLowerCase();
+    const existing = nameOf.get(lower);
+    if (existing !== undefined && existing !== name) delete headers[existing];
+    nameOf.set(lower, name);
+    headers[name] = value;
+  };
+  const get = (lower: string): string | undefined => {
+    const name = nameOf.get(lower);
+    return name === undefined ? undefined : headers[name];
+  };
+
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (value === undefined || value === null) continue;
+    const lower = name.toLowerCase();
+    if (lower === "authorization") continue; // never re-sign an old signature
+    if (nameOf.has(lower)) {
+      throw new SigningError(`header ${JSON.stringify(name)} is given twice with different letter case`);
+    }
+    if (/[\r\n]/.test(String(value))) {
+      throw new SigningError(`header ${JSON.stringify(name)} contains a line break`);
+    }
+    set(name, String(value));
+  }
+
+  // Content-Type: JSON bodies are sent as exactly application/json (what the gateway and the
+  // official SDK expect); any other declared type carries an unsigned payload unless the caller
+  // supplied the real hash.
+  const contentType = get("content-type");
+  if (contentType !== undefined) {
+    if (contentType.includes("application/json")) {
+      set(nameOf.get("content-type")!, "application/json");
+    } else if (get(CONTENT_SHA256_HEADER) === undefined) {
+      set("X-Sdk-Content-Sha256", UNSIGNED_PAYLOAD);
+    }
+  }
+
+  if (credentials.securityToken) set("X-Security-Token", credentials.securityToken);
+  if (credentials.projectId) set("X-Project-Id", credentials.projectId);
+  if (credentials.domainId) set("X-Domain-Id", credentials.domainId);
+
+  let sdkDate = get(DATE_HEADER);
+  if (sdkDate === undefined) {
+    sdkDate = formatSdkDate((options.now ?? (() => new Date()))());
+    set("X-Sdk-Date", sdkDate);
+  } else if (Number.isNaN(parseSdkDate(sdkDate.trim()))) {
+    throw new SigningError(`X-Sdk-Date must be a UTC time formatted YYYYMMDDTHHMMSSZ, got ${JSON.stringify(sdkDate)}`);
+  } else {
+    sdkDate = sdkDate.trim();
+  }
+  if (get("host") === undefined) set("host", url.host);
+
+  // Canonical headers: every header we send, except a multipart content-type (boundary unknown).
+  const names: string[] = [];
+  for (const lower of nameOf.keys()) {
+    if (lower === "content-type" && get(lower)!.includes("multipart/form-data")) continue;
+    names.push(lower);
+  }
+  const parts = computeSignatureParts({
+    method,
+    url,
+    query: request.query ? queryFromObject(request.query) : undefined,
+    signedHeaderNames: names,
+    headerValue: (lower) => get(lower),
+    body: request.body,
+    sdkDate,
+    ak: credentials.ak,
+    sk: credentials.sk,
+  });
+  const authorization = parts.authorization;
+  headers["Authorization"] = authorization;
+  return { headers, parts };
+}
+
+interface PartsInput {
+  method: string;
+  url: URL;
+  /** Decoded query; when absent it is parsed from `url.search`. */
+  query?: QueryPairs | undefined;
+  signedHeaderNames: string[];
+  headerValue: (lowerName: string) => string | undefined;
+  body: string | Uint8Array | undefined;
+  sdkDate: string;
+  ak: string;
+  sk: string;
+}
+
+/** The canonical request, string to sign and signature for an already-assembled request. */
+function computeSignatureParts(input: PartsInput): SignatureParts {
+  const names = [...new Set(input.signedHeaderNames.map((n) => n.toLowerCase()))].sort(byCodeUnit);
+  let canonicalHeaders = "";
+  for (const lower of names) canonicalHeaders += lower + ":" + (input.headerValue(lower) ?? "").trim() + "\n";
+  const signedHeaders = names.join(";");
+  const explicitHash = input.headerValue(CONTENT_SHA256_HEADER);
+  const payloadHash =
+    explicitHash !== undefined
+      ? explicitHash.trim()
+      : input.body === undefined || input.body.length === 0
+        ? EMPTY_BODY_SHA256
+        : sha256Hex(input.body);
+  const canonicalRequest =
+    input.method + "\n" +
+    canonicalUri(input.url.pathname) + "\n" +
+    canonicalQuery(input.query ?? parseRawQuery(input.url.search)) + "\n" +
+    canonicalHeaders + "\n" +
+    signedHeaders + "\n" +
+    payloadHash;
+  const stringToSign = ALGORITHM + "\n" + input.sdkDate + "\n" + sha256Hex(canonicalRequest);
+  const signature = createHmac("sha256", input.sk).update(stringToSign).digest("hex");
+  const authorization = `${ALGORITHM} Access=${input.ak}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return { canonicalRequest, stringToSign, signedHeaders, signature, authorization };
+}
+
+/**
+ * Signs a request with AK/SK. Returns the request exactly as it must be sent: the caller's
+ * headers (content-type normalised for JSON), plus `host`, `X-Sdk-Date` (the caller's if present,
+ * else now), `X-Security-Token` / `X-Project-Id` / `X-Domain-Id` when the credentials carry them,
+ * `X-Sdk-Content-Sha256` for non-JSON bodies, and `Authorization`.
+ */
+export function signRequest(request: SignableRequest, credentials: Credentials, options: SignOptions = {}): SignedRequest {
+  const { headers } = prepare(request, credentials, options);
+  const signed: SignedRequest = { method: request.method.toUpperCase(), url: request.url, headers };
+  if (request.body !== undefined) signed.body = request.body;
+  return signed;
+}
+
+/** The intermediate strings of a signature: for debugging a rejected request and for test vectors. */
+export function explainSignature(request: SignableRequest, credentials: Credentials, options: SignOptions = {}): SignatureParts {
+  return prepare(request, credentials, options).parts;
+}
+
+export interface ParsedAuthorization {
+  algorithm: string;
+  access: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+/** Parses an `SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…` header; undefined if malformed. */
+export function parseAuthorization(value: string): ParsedAuthorization | undefined {
+  const m = /^(SDK-HMAC-SHA256) Access=([^,\s]+), SignedHeaders=([^,\s]+), Signature=([0-9a-f]{64})$/.exec(value.trim());
+  if (!m) return undefined;
+  return { algorithm: m[1]!, access: m[2]!, signedHeaders: m[3]!.split(";"), signature: m[4]! };
+}
+
+export interface ReceivedRequest {
+  method: string;
+  /** Absolute URL as received (scheme and host are not signed; the `host` header is). */
+  url: string;
+  /** Header values as received; names in any case. */
+  headers: Record<string, string | string[] | undefined>;
+  body: Uint8Array | string;
+}
+
+export type VerifyResult =
+  | { ok: true; ak: string; sdkDate: string }
+  | { ok: false; reason: "missing" | "malformed" | "unknown-ak" | "date" | "skew" | "mismatch"; message: string };
+
+export interface VerifyOptions {
+  /** Secret for an access key, or undefined when the key is unknown. */
+  secretFor: (ak: string) => string | undefined;
+  /** Allowed distance between X-Sdk-Date and now, in ms (default 15 minutes). */
+  maxSkewMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Verifies an APIG-signed request as a gateway would: recomputes the signature over the headers
+ * the client says it signed (host and x-sdk-date must be among them), checks the clock skew,
+ * and compares in constant time.
+ */
+export function verifyRequestSignature(req: ReceivedRequest, options: VerifyOptions): VerifyResult {
+  const lowerHeaders = new Map<string, string>();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    lowerHeaders.set(k.toLowerCase(), Array.isArray(v) ? v.join(",") : v);
+  }
+  const auth = lowerHeaders.get("authorization");
+  if (!auth) return { ok: false, reason: "missing", message: "Authorization header is missing" };
+  const parsed = parseAuthorization(auth);
+  if (!parsed) return { ok: false, reason: "malformed", message: "Authorization header is malformed" };
+  if (!parsed.signedHeaders.includes("host") || !parsed.signedHeaders.includes(DATE_HEADER)) {
+    return { ok: false, reason: "malformed", message: "SignedHeaders must include host and x-sdk-date" };
+  }
+  for (const name of parsed.signedHeaders) {
+    if (!lowerHeaders.has(name)) return { ok: false, reason: "malformed", message: `signed header ${name} is missing` };
+  }
+  const sdkDate = lowerHeaders.get(DATE_HEADER)!.trim();
+  const t = parseSdkDate(sdkDate);
+  if (Number.isNaN(t)) return { ok: false, reason: "date", message: "X-Sdk-Date is malformed" };
+  const now = (options.now ?? Date.now)();
+  if (Math.abs(now - t) > (options.maxSkewMs ?? 15 * 60_000)) {
+    return { ok: false, reason: "skew", message: "X-Sdk-Date is too far from the server clock" };
+  }
+  const sk = options.secretFor(parsed.access);
+  if (sk === undefined) return { ok: false, reason: "unknown-ak", message: "unknown access key" };
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    return { ok: false, reason: "malformed", message: "request URL is malformed" };
+  }
+  let expected: SignatureParts;
+  try {
+    expected = computeSignatureParts({
+      method: req.method.toUpperCase(),
+      url,
+      signedHeaderNames: parsed.signedHeaders,
+      headerValue: (lower) => lowerHeaders.get(lower),
+      body: req.body,
+      sdkDate,
+      ak: parsed.access,
+      sk,
+    });
+  } catch (err) {
+    return { ok: false, reason: "malformed", message: (err as Error).message };
+  }
+  const a = Buffer.from(expected.signature, "hex");
+  const b = Buffer.from(parsed.signature, "hex");
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    return { ok: false, reason: "mismatch", message: "signature does not match" };
+  }
+  return { ok: true, ak: parsed.access, sdkDate };
+}
