@@ -151,3 +151,38 @@ describe("verifyRequestSignature", () => {
     );
   });
 });
+
+describe("hmacSha256Hex", () => {
+  it("equals node:crypto's HMAC for any key and message, including keys longer than a block", async () => {
+    const { createHmac } = await import("node:crypto");
+    const { hmacSha256Hex } = await import("../../../shared/signing/apig.ts");
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", minLength: 1, maxLength: 100 }), fc.string({ unit: "grapheme", maxLength: 300 }), (key, msg) => {
+        expect(hmacSha256Hex(key, msg)).toBe(createHmac("sha256", key).update(msg, "utf8").digest("hex"));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("URL handling", () => {
+  it("signs exactly what WHATWG URL (fetch) would send, fast path or not", () => {
+    const parts = (url: string) => signRequest({ method: "GET", url, headers: { "X-Sdk-Date": "20240101T000000Z" } }, creds).headers["Authorization"];
+    const viaWhatwg = (url: string) => {
+      const u = new URL(url);
+      return parts(`${u.protocol}//${u.host}${u.pathname}${u.search}`);
+    };
+    for (const url of [
+      "https://BSS.MyHuaweiCloud.com:443/v2/x?a=1",
+      "http://127.0.0.1:80/v2/x",
+      "https://h.example.com/a/./b/../c?x=%20",
+      "https://h.example.com/a\\b",
+      "https://h.example.com",
+      "https://h.example.com?q=1",
+      "https://h.example.com/%2E%2E/x",
+      "https://user@h.example.com:8443/p#frag",
+    ]) {
+      expect(parts(url), url).toBe(viaWhatwg(url));
+    }
+  });
+});
