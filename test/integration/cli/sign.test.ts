@@ -28,7 +28,7 @@ describe("partner-ops sign", () => {
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);
       expect(out.headers.Authorization).toBe(v.expected.authorization);
-      expect(out.bodyBase64 ?? out.body).toBe(bodyBase64 ?? body ?? undefined);
+      expect(out.bodyBase64 ?? out.body).toBe(bodyBase64 ?? (body || undefined));
     });
   }
 
