@@ -9,9 +9,10 @@
  *
  * node:crypto only, no runtime dependencies, no I/O.
  */
-import { hash, timingSafeEqual } from "node:crypto";
+import { hash, hkdfSync, timingSafeEqual } from "node:crypto";
 
 export const ALGORITHM = "SDK-HMAC-SHA256";
+export const DERIVED_ALGORITHM = "V11-HMAC-SHA256";
 export const EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 
@@ -59,6 +60,11 @@ export interface SignatureParts {
 export interface SignOptions {
   /** Clock used only when the request carries no X-Sdk-Date. */
   now?: () => Date;
+  /**
+   * Derived AK/SK (`V11-HMAC-SHA256`), only for services configured for it: the signing key is
+   * HKDF-SHA256(SK, salt AK, info `<yyyymmdd>/<region>/<service>`) in hex. Not used by BSS.
+   */
+  derived?: { regionId: string; serviceName: string };
 }
 
 /** Thrown for a request or credentials the signer cannot sign correctly. */
@@ -377,6 +383,7 @@ function prepare(request: SignableRequest, credentials: Credentials, options: Si
     sdkDate,
     ak: credentials.ak,
     sk: credentials.sk,
+    derived: options.derived,
   });
   const authorization = parts.authorization;
   headers["Authorization"] = authorization;
@@ -395,6 +402,7 @@ interface PartsInput {
   sdkDate: string;
   ak: string;
   sk: string;
+  derived?: SignOptions["derived"];
 }
 
 /** The canonical request, string to sign and signature for an already-assembled request. */
@@ -417,6 +425,14 @@ function computeSignatureParts(input: PartsInput): SignatureParts {
     canonicalHeaders + "\n" +
     signedHeaders + "\n" +
     payloadHash;
+  if (input.derived) {
+    const scope = `${input.sdkDate.slice(0, 8)}/${input.derived.regionId}/${input.derived.serviceName}`;
+    const stringToSign = DERIVED_ALGORITHM + "\n" + input.sdkDate + "\n" + scope + "\n" + sha256Hex(canonicalRequest);
+    const key = Buffer.from(hkdfSync("sha256", input.sk, input.ak, scope, 32)).toString("hex");
+    const signature = hmacSha256Hex(key, stringToSign);
+    const authorization = `${DERIVED_ALGORITHM} Credential=${input.ak}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+    return { canonicalRequest, stringToSign, signedHeaders, signature, authorization };
+  }
   const stringToSign = ALGORITHM + "\n" + input.sdkDate + "\n" + sha256Hex(canonicalRequest);
   const signature = hmacSha256Hex(input.sk, stringToSign);
   const authorization = `${ALGORITHM} Access=${input.ak}, SignedHeaders=${signedHeaders}, Signature=${signature}`;

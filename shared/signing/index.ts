@@ -1,5 +1,6 @@
 export {
   ALGORITHM,
+  DERIVED_ALGORITHM,
   EMPTY_BODY_SHA256,
   UNSIGNED_PAYLOAD,
   SigningError,

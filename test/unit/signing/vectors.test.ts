@@ -16,6 +16,7 @@ interface Vector {
 const file = JSON.parse(readFileSync(new URL("../../fixtures/signing/apig-signing.json", import.meta.url), "utf8")) as {
   vectors: Vector[];
   divergentVectors: Vector[];
+  derivedVectors: (Vector & { derivedAuth: { regionId: string; serviceName: string } })[];
 };
 
 function toRequest(v: Vector): SignableRequest {
@@ -54,6 +55,18 @@ describe("APIG signing vectors (official SDK output)", () => {
         const found = Object.entries(signed.headers).find(([k]) => k.toLowerCase() === name.toLowerCase());
         expect(found?.[1], name).toBe(value);
       }
+    });
+  }
+});
+
+describe("derived AK/SK (V11-HMAC-SHA256) vectors", () => {
+  for (const v of file.derivedVectors) {
+    it(v.name, () => {
+      const derived = { regionId: v.derivedAuth.regionId, serviceName: v.derivedAuth.serviceName };
+      const parts = explainSignature(toRequest(v), toCredentials(v), { derived });
+      expect(parts.canonicalRequest).toBe(v.expected.canonicalRequest);
+      expect(parts.stringToSign).toBe(v.expected.stringToSign);
+      expect(parts.authorization).toBe(v.expected.authorization);
     });
   }
 });
