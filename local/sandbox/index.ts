@@ -1,0 +1,477 @@
+/**
+ * BSS sandbox: a local HTTP server that behaves like Huawei Cloud BSS (every operation in
+ * shared/bss/operations.ts) and the IAM agency-token endpoint, on seeded data, with signature
+ * checks, the documented rate limit, and injectable faults. node:http only; the behaviour lives
+ * in the pure modules beside this file (generate, state, operations, auth, iam, limiter, faults).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { operations, type OperationDef, type OperationName } from "../../shared/bss/operations.ts";
+import { assumeRoleRequest } from "../../shared/bss/schemas.ts";
+import { authenticate, TokenStore, verifyPartnerSignature, type AuthConfig, type AuthRequest } from "./auth.ts";
+import type { Lang } from "./catalog.ts";
+import { SandboxError } from "./errors.ts";
+import { decideFault, validateFaults, type FaultConfig, type FaultKind } from "./faults.ts";
+import type { Customer, Resource } from "./generate.ts";
+import { createAgencyToken, iamBodyInvalid, iamUnauthenticated } from "./iam.ts";
+import { SlidingWindowLimiter } from "./limiter.ts";
+import { runOperation, setReviewOutcome, type Caller, type EffectName, type OpContext } from "./operations.ts";
+import { SandboxState, type Order, type RealnameApplication } from "./state.ts";
+
+export interface SandboxOptions {
+  host?: string;
+  port?: number;
+  seed?: number | string;
+  customers?: number;
+  resourcesPerCustomer?: number;
+  now?: Date;
+  credentials?: { ak: string; sk: string; domainId?: string };
+  xaccountType?: string;
+  ratePerSecond?: number | Record<string, number>;
+  faults?: FaultConfig;
+  maxSkewMs?: number;
+  tokenTtlSeconds?: number;
+  realnameBucketConfigured?: boolean;
+  attachmentExists?: (relativePath: string) => Promise<{ size: number } | undefined>;
+  log?: (line: string) => void;
+}
+
+export interface SandboxData {
+  /** The partner's account id (domain id). */
+  readonly partnerDomainId: string;
+  /** Account-manager login names shared by the customers. */
+  readonly managers: readonly string[];
+  /** Live customer records; `info` is exactly what ListSubCustomers returns. */
+  readonly customers: readonly Customer[];
+  customer(customerId: string): Customer | undefined;
+  customerByAccountName(accountName: string): Customer | undefined;
+  /** A customer's current resources (main first, then its attached ones). Do not mutate. */
+  resources(customerId: string): readonly Resource[];
+  allResources(): Iterable<{ customerId: string; resource: Resource }>;
+  /** Orders created through the API, in creation order. */
+  readonly orders: readonly Order[];
+  /** Real-name applications by customer id (latest per customer). */
+  readonly realname: ReadonlyMap<string, RealnameApplication>;
+}
+
+export interface SandboxStats {
+  /** Requests per operation name (plus "KeystoneCreateAgencyToken" and "(unknown)"). */
+  requests: Record<string, number>;
+  /** Responses per HTTP status ("0" = no answer: held timeout or reset). */
+  responses: Record<string, number>;
+  /** Requests refused by the rate limiter (429 CBC.0250), total and per operation. */
+  throttled: number;
+  throttledByOperation: Record<string, number>;
+  /** Injected faults by kind, and each one in order. */
+  faults: Record<FaultKind, number>;
+  injected: { seq: number; operation: string; kind: FaultKind }[];
+  effects: Record<EffectName | "tokensIssued", number>;
+}
+
+export interface Sandbox {
+  url: string;
+  credentials: { ak: string; sk: string };
+  xaccountType: string;
+  data: SandboxData;
+  stats: SandboxStats;
+  control: {
+    setFaults(f: SandboxOptions["faults"]): void;
+    setReviewOutcome(customerId: string, outcome: { result: "approved" | "rejected" | "pending"; opinion?: string; afterPolls?: number }): void;
+    setRealnameBucketConfigured(v: boolean): void;
+    setClock(now: () => number): void;
+  };
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const IAM_TOKEN_PATH = "/v3/auth/tokens";
+const IAM_OPERATION = "KeystoneCreateAgencyToken";
+
+interface Route {
+  def: OperationDef;
+  name: OperationName;
+  regex: RegExp;
+  params: string[];
+}
+
+const routes: Route[] = Object.entries(operations).map(([name, def]) => {
+  const params: string[] = [];
+  const pattern = def.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{([a-z_]+)\\?\}/g, (_m, p: string) => {
+    params.push(p);
+    return "([^/]+)";
+  });
+  return { def: def as OperationDef, name: name as OperationName, regex: new RegExp(`^${pattern}/?$`), params };
+});
+
+function matchRoute(method: string, path: string): { route?: Route; pathParams: Record<string, string>; pathKnown: boolean } {
+  let pathKnown = false;
+  for (const r of routes) {
+    const m = r.regex.exec(path);
+    if (!m) continue;
+    pathKnown = true;
+    if (r.def.method !== method) continue;
+    const pathParams: Record<string, string> = {};
+    r.params.forEach((p, i) => {
+      pathParams[p] = decodeURIComponent(m[i + 1]!);
+    });
+    return { route: r, pathParams, pathKnown };
+  }
+  return { pathParams: {}, pathKnown };
+}
+
+function zodMessage(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.map(String).join(".") : "(body)"}: ${i.message}`)
+    .join("; ");
+}
+
+/** Query string → object; a repeated key becomes an array (which the schemas reject). */
+function queryObject(search: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of search) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on("end", () => resolve(tooBig ? undefined : new Uint8Array(Buffer.concat(chunks))));
+    req.on("error", reject);
+  });
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const seed = options.seed ?? 1;
+  const xaccountType = options.xaccountType ?? "partner_ops_sandbox";
+  const customers = options.customers ?? 20;
+  const perCustomer = options.resourcesPerCustomer ?? 10;
+  if (!Number.isInteger(customers) || customers < 0) throw new RangeError("customers must be a non-negative integer");
+  if (!Number.isInteger(perCustomer) || perCustomer < 0) throw new RangeError("resourcesPerCustomer must be a non-negative integer");
+  const genNow = (options.now ?? new Date()).getTime();
+  if (!Number.isFinite(genNow)) throw new RangeError("now must be a valid date");
+
+  const state = new SandboxState({
+    seed,
+    customers,
+    resourcesPerCustomer: perCustomer,
+    now: genNow,
+    xaccountType,
+    realnameBucketConfigured: options.realnameBucketConfigured ?? true,
+    partnerDomainId: options.credentials?.domainId,
+  });
+  const credentials = options.credentials ? { ak: options.credentials.ak, sk: options.credentials.sk } : state.defaultCredentials;
+  const partnerDomainId = state.partnerDomainId;
+  const maxSkewMs = options.maxSkewMs ?? 15 * 60_000;
+  const tokenTtlSeconds = options.tokenTtlSeconds ?? 86_400;
+  let faults = validateFaults(options.faults);
+  let clock: () => number = Date.now;
+  const limiter = new SlidingWindowLimiter();
+  const tokens = new TokenStore();
+  const log = options.log;
+
+  const stats: SandboxStats = {
+    requests: {},
+    responses: {},
+    throttled: 0,
+    throttledByOperation: {},
+    faults: { error: 0, throttle: 0, timeout: 0, ambiguous: 0, latency: 0 },
+    injected: [],
+    effects: { ordersCreated: 0, ordersPaid: 0, realnameSubmissions: 0, autoRenewChanges: 0, tokensIssued: 0 },
+  };
+  let faultSeq = 0;
+  const held = new Set<ServerResponse>();
+  let closing = false;
+
+  const quotaFor = (name: string, def: OperationDef): number => {
+    const r = options.ratePerSecond;
+    if (typeof r === "number") return r;
+    return r?.[name] ?? def.ratePerSecond;
+  };
+  const bump = (rec: Record<string, number>, key: string): void => {
+    rec[key] = (rec[key] ?? 0) + 1;
+  };
+  const recordFault = (operation: string, kind: FaultKind): void => {
+    stats.faults[kind]++;
+    stats.injected.push({ seq: faultSeq, operation, kind });
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void => {
+    bump(stats.responses, String(status));
+    if (res.destroyed) return;
+    const headers: Record<string, string> = { "X-Request-Id": requestId(), ...extraHeaders };
+    if (status === 204 || body === undefined) {
+      res.writeHead(status, headers).end();
+      return;
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...headers, "Content-Type": "application/json;charset=UTF-8", "Content-Length": String(Buffer.byteLength(text)) }).end(text);
+  };
+  let reqCounter = 0;
+  const requestId = (): string => `sbx-${(++reqCounter).toString(16).padStart(8, "0")}`;
+  const sendError = (res: ServerResponse, err: SandboxError): void => send(res, err.status, err.body());
+
+  const hold = (res: ServerResponse): void => {
+    bump(stats.responses, "0");
+    held.add(res);
+    res.on("close", () => held.delete(res));
+  };
+
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
+    const body = await readBody(req);
+    if (!body) {
+      sendError(res, new SandboxError(413, "APIG.0201", "Request entity too large"));
+      return "(body too large)";
+    }
+    const authReq: AuthRequest = { method, url: url.toString(), headers: req.headers, body };
+    const authCfg = (): AuthConfig => ({ ak: credentials.ak, sk: credentials.sk, partnerDomainId, maxSkewMs, now: clock(), tokens });
+
+    // IAM agency token endpoint.
+    if (url.pathname === IAM_TOKEN_PATH || url.pathname === `${IAM_TOKEN_PATH}/`) {
+      bump(stats.requests, IAM_OPERATION);
+      if (method !== "POST") {
+        sendError(res, new SandboxError(404, "APIG.0101", "The API does not exist."));
+        return IAM_OPERATION;
+      }
+      if (!verifyPartnerSignature(authReq, authCfg()).ok) {
+        sendError(res, iamUnauthenticated());
+        return IAM_OPERATION;
+      }
+      if (await injectBefore(res, IAM_OPERATION, false)) return IAM_OPERATION;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(Buffer.from(body).toString("utf8"));
+      } catch {
+        sendError(res, iamBodyInvalid("The body is not JSON."));
+        return IAM_OPERATION;
+      }
+      const v = assumeRoleRequest.safeParse(parsed);
+      if (!v.success) {
+        sendError(res, iamBodyInvalid(zodMessage(v.error.issues)));
+        return IAM_OPERATION;
+      }
+      try {
+        const result = createAgencyToken(state, tokens, v.data, clock(), tokenTtlSeconds);
+        stats.effects.tokensIssued++;
+        send(res, 201, result.body, { "X-Subject-Token": result.token });
+      } catch (err) {
+        if (err instanceof SandboxError) sendError(res, err);
+        else throw err;
+      }
+      return IAM_OPERATION;
+    }
+
+    const { route, pathParams, pathKnown } = matchRoute(method, url.pathname);
+    if (!route) {
+      bump(stats.requests, "(unknown)");
+      sendError(
+        res,
+        new SandboxError(404, "APIG.0101", pathKnown ? "The API does not exist." : "The API does not exist or has not been published in the environment."),
+      );
+      return "(unknown)";
+    }
+    const { def, name } = route;
+    bump(stats.requests, name);
+
+    const auth = authenticate(authReq, authCfg());
+    if (!auth.ok) {
+      sendError(res, auth.error);
+      return name;
+    }
+    const caller: Caller = auth.caller;
+    if (def.caller === "customer" && caller.kind !== "customer") {
+      sendError(res, new SandboxError(403, "CBC.0155", "this API accepts customer credentials only (partner AK/SK or token not allowed)"));
+      return name;
+    }
+    if (def.caller === "partner" && caller.kind !== "partner") {
+      sendError(res, new SandboxError(403, "CBC.0155", "this API accepts partner credentials only"));
+      return name;
+    }
+
+    if (!limiter.tryAcquire(`${auth.account}\u0000${name}`, quotaFor(name, def), performance.now())) {
+      stats.throttled++;
+      bump(stats.throttledByOperation, name);
+      sendError(res, new SandboxError(429, "CBC.0250", "flow control: too many requests, try again later"));
+      return name;
+    }
+
+    const isWrite = def.effect !== "read";
+    const decision = await injectBefore(res, name, isWrite);
+    if (decision === true) return name;
+
+    let raw: unknown = {};
+    if (def.params === "body") {
+      const text = Buffer.from(body).toString("utf8");
+      // AutoRenewalResources documents its body as optional; every other body operation needs JSON.
+      if (text.trim() === "" && name === "AutoRenewalResources") raw = {};
+      else {
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          sendError(res, new SandboxError(400, "CBC.0100", "the request body is not valid JSON"));
+          return name;
+        }
+      }
+    } else if (def.params === "query") {
+      raw = queryObject(url.searchParams);
+    }
+    const v = def.request.safeParse(raw);
+    if (!v.success) {
+      sendError(res, new SandboxError(400, "CBC.0100", `parameter error: ${zodMessage(v.error.issues)}`));
+      return name;
+    }
+    const lang: Lang = String(req.headers["x-language"] ?? "").toLowerCase() === "en_us" ? "en_US" : "zh_CN";
+    const ctx: OpContext = {
+      state,
+      caller,
+      now: clock(),
+      lang,
+      attachmentExists: options.attachmentExists,
+      effect: (e, n = 1) => {
+        stats.effects[e] += n;
+      },
+    };
+    let result: unknown;
+    try {
+      result = await runOperation(name, ctx, v.data, pathParams);
+    } catch (err) {
+      if (err instanceof SandboxError) {
+        sendError(res, err);
+        return name;
+      }
+      throw err;
+    }
+    if (decision && decision.after) {
+      // The effect has been applied; the client must not learn it from this answer.
+      recordFault(name, "ambiguous");
+      if (decision.after === "ambiguous-reset") {
+        bump(stats.responses, "0");
+        res.socket?.resetAndDestroy();
+      } else {
+        sendError(res, new SandboxError(500, "CBC.0999", "internal error"));
+      }
+      return name;
+    }
+    send(res, def.successStatus, def.successStatus === 204 ? undefined : result);
+    return name;
+  }
+
+  /**
+   * Applies the injected fault decided for this request. Returns true when the request has been
+   * answered (or held), otherwise the decision (for the ambiguous-after case).
+   */
+  async function injectBefore(res: ServerResponse, operation: string, isWrite: boolean): Promise<true | ReturnType<typeof decideFault> | undefined> {
+    const f = faults;
+    if (!f.errorRate && !f.throttleRate && !f.timeoutRate && !f.ambiguousRate && f.latencyMs === undefined) return undefined;
+    const n = ++faultSeq;
+    const d = decideFault(seed, n, f, isWrite);
+    if (d.latencyMs > 0) {
+      recordFault(operation, "latency");
+      await sleep(d.latencyMs);
+      if (closing || res.destroyed) return true;
+    }
+    if (d.before === "error") {
+      recordFault(operation, "error");
+      sendError(res, new SandboxError(500, "CBC.0999", "internal error"));
+      return true;
+    }
+    if (d.before === "throttle") {
+      recordFault(operation, "throttle");
+      sendError(res, new SandboxError(429, "CBC.0250", "flow control: too many requests, try again later"));
+      return true;
+    }
+    if (d.before === "timeout") {
+      recordFault(operation, "timeout");
+      hold(res);
+      return true;
+    }
+    return d;
+  }
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    handle(req, res)
+      .then((op) => {
+        log?.(`${req.method} ${(req.url ?? "").split("?")[0]} ${held.has(res) ? "held" : res.statusCode} ${op} ${Math.round(performance.now() - started)}ms`);
+      })
+      .catch((err: unknown) => {
+        log?.(`${req.method} ${(req.url ?? "").split("?")[0]} 500 internal error: ${(err as Error).message}`);
+        if (!res.headersSent && !res.destroyed) sendError(res, new SandboxError(500, "CBC.0999", "internal error"));
+      });
+  });
+  server.keepAliveTimeout = 5000;
+  const sweeper = setInterval(() => {
+    limiter.sweep(performance.now());
+    tokens.sweep(clock());
+  }, 10_000);
+  sweeper.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+
+  const data: SandboxData = {
+    partnerDomainId,
+    managers: state.managers,
+    customers: state.customers,
+    customer: (id) => state.customer(id),
+    customerByAccountName: (n) => state.customerByAccountName(n),
+    resources: (id) => state.resources(id),
+    allResources: () => state.allResources(),
+    orders: state.orders,
+    realname: state.realname,
+  };
+
+  return {
+    url: `http://${host}:${addr.port}`,
+    credentials: { ...credentials },
+    xaccountType,
+    data,
+    stats,
+    control: {
+      setFaults(f) {
+        faults = validateFaults(f);
+      },
+      setReviewOutcome(customerId, outcome) {
+        const ctx: OpContext = { state, caller: { kind: "partner" }, now: clock(), lang: "zh_CN" };
+        setReviewOutcome(ctx, customerId, outcome);
+      },
+      setRealnameBucketConfigured(v) {
+        state.realnameBucketConfigured = v;
+      },
+      setClock(now) {
+        clock = now;
+      },
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        clearInterval(sweeper);
+        for (const res of held) res.destroy();
+        held.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
