@@ -68,6 +68,8 @@ export class BssError extends Error {
   readonly partial: unknown;
   /** How many HTTP attempts were made (0 when nothing was sent). */
   readonly attempts: number;
+  /** The message the server (or the client) gave, without the operation/kind/status/code prefix. */
+  readonly detail: string;
 
   constructor(init: BssErrorInit) {
     super(formatMessage(init), init.cause === undefined ? undefined : { cause: init.cause });
@@ -80,12 +82,7 @@ export class BssError extends Error {
     this.failures = init.failures;
     this.partial = init.partial;
     this.attempts = init.attempts ?? 0;
-  }
-
-  /** The message the server (or the client) gave, without the operation/status prefix. */
-  get detail(): string {
-    const prefix = this.message.indexOf(": ");
-    return prefix === -1 ? this.message : this.message.slice(prefix + 2);
+    this.detail = init.message;
   }
 }
 

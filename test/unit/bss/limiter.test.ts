@@ -1,0 +1,120 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createRateLimiter } from "../../../shared/bss/limiter.ts";
+import { FakeClock, maxInWindow } from "./fake-clock.ts";
+
+async function grantTimes(clock: FakeClock, limiter: ReturnType<typeof createRateLimiter>, n: number, rate: number, key = "k"): Promise<{ times: number[]; order: number[] }> {
+  const times: number[] = [];
+  const order: number[] = [];
+  const all = Array.from({ length: n }, (_, i) =>
+    limiter.acquire(key, rate).then(() => {
+      times.push(clock.now());
+      order.push(i);
+    }),
+  );
+  await clock.runAll();
+  await Promise.all(all);
+  return { times, order };
+}
+
+describe("rate limiter (GCRA token bucket)", () => {
+  it("40 concurrent callers at 10/s: never more than 10 in any closed 1 s window, served FIFO, no idle gaps", async () => {
+    const clock = new FakeClock();
+    const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep });
+    const start = clock.now();
+    const { times, order } = await grantTimes(clock, limiter, 40, 10);
+    expect(order).toEqual([...Array(40).keys()]);
+    expect(maxInWindow(times, 1000)).toBe(10);
+    // the first is immediate; spacing is the interval plus 2 % headroom
+    expect(times[0]).toBe(start);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeCloseTo(102, 6);
+  });
+
+  it("without headroom a closed window could see rate + 1 (why the headroom exists)", async () => {
+    const clock = new FakeClock();
+    const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep, headroom: 0 });
+    const { times } = await grantTimes(clock, limiter, 12, 10);
+    expect(maxInWindow(times, 1000)).toBe(11);
+    expect(maxInWindow(times, 999)).toBe(10);
+  });
+
+  it("a larger capacity allows a burst of exactly `capacity` at start", async () => {
+    const clock = new FakeClock();
+    const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep, capacity: 5 });
+    const { times } = await grantTimes(clock, limiter, 20, 10);
+    expect(times.filter((t) => t === times[0]).length).toBe(5);
+    expect(maxInWindow(times, 1000)).toBeGreaterThan(10); // documented trade-off of capacity > 1
+  });
+
+  it("keys are independent", async () => {
+    const clock = new FakeClock();
+    const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep });
+    const seen: string[] = [];
+    const p = [
+      limiter.acquire("a", 1).then(() => seen.push(`a1@${clock.now()}`)),
+      limiter.acquire("a", 1).then(() => seen.push(`a2@${clock.now()}`)),
+      limiter.acquire("b", 1).then(() => seen.push(`b1@${clock.now()}`)),
+    ];
+    await clock.runAll();
+    await Promise.all(p);
+    const t0 = clock.t - 1020;
+    expect(seen.sort()).toEqual([`a1@${t0}`, `a2@${t0 + 1020}`, `b1@${t0}`].sort());
+    expect(limiter.size).toBe(2);
+  });
+
+  it("an aborted waiter is rejected with the signal's reason and does not hold up the queue", async () => {
+    const clock = new FakeClock();
+    const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep });
+    const ac = new AbortController();
+    const done: number[] = [];
+    const first = limiter.acquire("k", 10).then(() => done.push(1));
+    const second = limiter.acquire("k", 10, ac.signal).then(
+      () => done.push(2),
+      (e: unknown) => done.push(e === "stop" ? -2 : 99),
+    );
+    const third = limiter.acquire("k", 10).then(() => done.push(3));
+    await clock.flush();
+    ac.abort("stop");
+    await clock.runAll();
+    await Promise.all([first, second, third]);
+    expect(done).toEqual([1, -2, 3]);
+    await expect(limiter.acquire("k", 10, ac.signal)).rejects.toBe("stop");
+  });
+
+  it("refuses nonsense rates and options", async () => {
+    const limiter = createRateLimiter();
+    await expect(limiter.acquire("k", 0)).rejects.toThrow(RangeError);
+    await expect(limiter.acquire("k", Number.NaN)).rejects.toThrow(RangeError);
+    expect(() => createRateLimiter({ capacity: 0 })).toThrow(RangeError);
+    expect(() => createRateLimiter({ headroom: 1 })).toThrow(RangeError);
+  });
+
+  it("property: with capacity 1, any arrival pattern keeps every closed window of 1 s at <= rate", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }),
+        async (rate, arrivals) => {
+          const clock = new FakeClock();
+          const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep });
+          const base = clock.now();
+          const times: number[] = [];
+          const sorted = [...arrivals].sort((a, b) => a - b);
+          const pending: Promise<void>[] = [];
+          for (const at of sorted) {
+            await clock.runUntil(base + at);
+            pending.push(limiter.acquire("k", rate).then(() => void times.push(clock.now())));
+          }
+          await clock.runAll();
+          await Promise.all(pending);
+          expect(times.length).toBe(arrivals.length);
+          expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(rate);
+          // and it does not over-throttle: nobody waits longer than the queue ahead of it needs
+          const interval = (1000 / rate) * 1.02;
+          expect(times[times.length - 1]! - base).toBeLessThanOrEqual(sorted[sorted.length - 1]! + interval * arrivals.length + 1);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
