@@ -209,7 +209,8 @@ function decodeTextPrefix(b: Uint8Array): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Whole-file check
 
-export type FileRejection = "empty" | "too_large" | "disallowed_type" | "type_mismatch";
+/** `size_mismatch` is only produced by intake.checkUploadedFile (declared slot size ≠ uploaded size). */
+export type FileRejection = "empty" | "too_large" | "disallowed_type" | "type_mismatch" | "size_mismatch";
 
 export type FileCheckResult =
   | { ok: true; type: FileType; mime: string; ext: string; size: number; warnings: string[] }
