@@ -192,6 +192,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   let faultSeq = 0;
   const held = new Set<ServerResponse>();
+  const reset = new WeakSet<ServerResponse>();
   let closing = false;
 
   const quotaFor = (name: string, def: OperationDef): number => {
@@ -252,7 +253,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         sendError(res, iamUnauthenticated());
         return IAM_OPERATION;
       }
-      if (await injectBefore(res, IAM_OPERATION, false)) return IAM_OPERATION;
+      if ((await injectBefore(res, IAM_OPERATION, false)) === true) return IAM_OPERATION;
       let parsed: unknown;
       try {
         parsed = JSON.parse(Buffer.from(body).toString("utf8"));
@@ -361,6 +362,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       recordFault(name, "ambiguous");
       if (decision.after === "ambiguous-reset") {
         bump(stats.responses, "0");
+        reset.add(res);
         res.socket?.resetAndDestroy();
       } else {
         sendError(res, new SandboxError(500, "CBC.0999", "internal error"));
@@ -407,7 +409,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const started = performance.now();
     handle(req, res)
       .then((op) => {
-        log?.(`${req.method} ${(req.url ?? "").split("?")[0]} ${held.has(res) ? "held" : res.statusCode} ${op} ${Math.round(performance.now() - started)}ms`);
+        log?.(`${req.method} ${(req.url ?? "").split("?")[0]} ${held.has(res) ? "held (timeout fault)" : reset.has(res) ? "reset (ambiguous fault)" : res.statusCode} ${op} ${Math.round(performance.now() - started)}ms`);
       })
       .catch((err: unknown) => {
         log?.(`${req.method} ${(req.url ?? "").split("?")[0]} 500 internal error: ${(err as Error).message}`);
