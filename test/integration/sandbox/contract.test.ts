@@ -214,3 +214,24 @@ describe("request errors", () => {
     expect((en["service_types"] as { service_type_name: string }[])[0]!.service_type_name).toBe("Elastic Cloud Server");
   });
 });
+
+describe("determinism over HTTP", () => {
+  it("same seed and sizes and now → the same answers; another seed → different ones", async () => {
+    const snapshot = async (seed: number) => {
+      const s = await startSandbox({ seed, customers: 6, resourcesPerCustomer: 8, now: FIXED_NOW });
+      try {
+        const customers = expectOk("ListSubCustomers", await op(s, "ListSubCustomers", { limit: 100 }));
+        const first = (customers["customer_infos"] as { customer_id: string }[])[0]!.customer_id;
+        const resources = expectOk("ListPayPerUseCustomerResources", await op(s, "ListPayPerUseCustomerResources", { customer_id: first, limit: 500 }));
+        return { customers, resources, credentials: s.credentials };
+      } finally {
+        await s.close();
+      }
+    };
+    const a = await snapshot(100);
+    expect(await snapshot(100)).toEqual(a);
+    const b = await snapshot(101);
+    expect(b.customers).not.toEqual(a.customers);
+    expect(b.credentials).not.toEqual(a.credentials);
+  });
+});
