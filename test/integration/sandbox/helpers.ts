@@ -32,7 +32,7 @@ export interface CallResult {
 }
 
 export async function call(sb: Sandbox, o: CallOptions): Promise<CallResult> {
-  const qs = o.query ? "?" + new URLSearchParams(Object.entries(o.query).map(([k, v]) => [k, String(v)])).toString() : "";
+  const qs = o.query ? "?" + new URLSearchParams(Object.entries(o.query).map(([k, v]): [string, string] => [k, String(v)])).toString() : "";
   const url = sb.url + o.path + qs;
   const body = o.rawBody ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
   const auth = o.auth ?? "partner";
