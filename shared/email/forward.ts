@@ -1,0 +1,125 @@
+/**
+ * Inline forwards: a colleague's "Fwd:" with a "---------- Forwarded message ---------" (Gmail),
+ * "-----Original Message-----" (Outlook), "Begin forwarded message:" (Apple), "转发的邮件" …
+ * marker followed by a From/Date/Subject/To block, or an Outlook header block without a marker
+ * when the subject says it is a forward. Pure, no I/O.
+ */
+import { fold } from "./text.ts";
+
+export interface ForwardSyntax {
+  markers: string[];
+  fromHeaders: string[];
+  otherHeaders: string[];
+  subjectPrefixes: string[];
+}
+
+export interface InlineForward {
+  /** Offset of the marker (or header block) line. */
+  start: number;
+  /** Offset where the forwarded message's own text begins (after its header block). */
+  bodyStart: number;
+  /** Lower-case address of the forwarded original's From, if the block names one. */
+  from: string | null;
+  subject: string | null;
+}
+
+const squash = (s: string) => fold(s).replace(/[\s\-_=*>:：]+/g, "");
+
+/** Whether a subject starts with a forward prefix (Fwd:, FW:, 转发:). */
+export function isForwardSubject(subject: string, prefixes: string[]): boolean {
+  const s = fold(subject).trimStart();
+  return prefixes.some((p) => {
+    const f = fold(p);
+    return s.startsWith(f) && /^\s*[:：]/.test(s.slice(f.length));
+  });
+}
+
+/** The address in a From line value ("华为云 <a@b>", "a@b", "x [mailto:a@b]"), lower case. */
+export function addressIn(value: string): string | null {
+  const angle = /<\s*(?:mailto:)?([^<>\s@]+@[^<>\s]+?)\s*>/i.exec(value);
+  const bare = angle ?? /(?:mailto:)?([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/.exec(value);
+  return bare ? bare[1]!.toLowerCase() : null;
+}
+
+interface Line {
+  start: number;
+  end: number;
+  text: string;
+}
+
+function splitLines(text: string): Line[] {
+  const out: Line[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl;
+    out.push({ start, end, text: text.slice(start, end) });
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+/**
+ * Finds the innermost inline forward in `text` (a forward of a forward gives the original), or null.
+ * `subjectIsForward` allows a marker-less Outlook header block.
+ */
+export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIsForward: boolean): InlineForward | null {
+  const lines = splitLines(text);
+  const markers = new Set(syntax.markers.map(squash));
+  const fromKeys = new Set(syntax.fromHeaders.map((h) => fold(h)));
+  const allKeys = new Set([...fromKeys, ...syntax.otherHeaders.map((h) => fold(h))]);
+  const headerOf = (line: string): { key: string; value: string } | null => {
+    const m = /^[\s>]*([^:：\n]{1,24}?)\s*[:：]\s*(.*)$/u.exec(line);
+    if (!m) return null;
+    const key = fold(m[1]!.replace(/^\*+|\*+$/g, "").trim());
+    return allKeys.has(key) ? { key, value: m[2]!.trim() } : null;
+  };
+
+  let found: InlineForward | null = null;
+  let i = 0;
+  let depth = 0;
+  while (i < lines.length && depth < 8) {
+    const line = lines[i]!;
+    const sq = squash(line.text);
+    let blockAt = -1;
+    if (sq && markers.has(sq.replace(/[.。]+$/, ""))) blockAt = i + 1;
+    else if (subjectIsForward) {
+      const h = headerOf(line.text);
+      if (h && fromKeys.has(h.key)) {
+        // marker-less: a From line followed closely by more header lines
+        let more = 0;
+        for (let k = i + 1; k < Math.min(lines.length, i + 6); k++) if (headerOf(lines[k]!.text)) more++;
+        if (more >= 2) blockAt = i;
+      }
+    }
+    if (blockAt < 0) {
+      i++;
+      continue;
+    }
+    // parse the header block: skip up to two blank lines, then consecutive "Key: value" lines
+    let k = blockAt;
+    let blanks = 0;
+    while (k < lines.length && lines[k]!.text.trim() === "" && blanks < 2) {
+      k++;
+      blanks++;
+    }
+    let from: string | null = null;
+    let subject: string | null = null;
+    let lastHeader = -1;
+    while (k < lines.length) {
+      const h = headerOf(lines[k]!.text);
+      if (!h) break;
+      if (fromKeys.has(h.key) && from === null) from = addressIn(h.value);
+      if ((h.key === "subject" || h.key === "主题") && subject === null) subject = h.value;
+      lastHeader = k;
+      k++;
+    }
+    const bodyLine = lastHeader >= 0 ? lastHeader + 1 : blockAt;
+    const bodyStart = bodyLine < lines.length ? lines[bodyLine]!.start : text.length;
+    found = { start: line.start, bodyStart, from, subject };
+    depth++;
+    i = Math.max(bodyLine, i + 1);
+  }
+  return found;
+}

@@ -1,0 +1,197 @@
+/**
+ * Label-driven value lookup. A "label" is a caption such as 申付单号 or "InTouch No."; its value is
+ * what follows on the same line (after an optional qualifier in brackets and a separator) or, when
+ * nothing follows, the next non-empty line. Longer labels win over labels inside them (不含税金额
+ * hides 含税金额), and a value ends where the next label on the same line begins (so inline
+ * "不含税金额：¥10,000.00，税额：¥600.00" gives two values). Pure, no I/O.
+ */
+import { fold, lineOf, lineStarts } from "./text.ts";
+
+export interface CompiledLabel {
+  field: string;
+  label: string; // folded
+  ascii: boolean;
+}
+
+/** Folds and sorts (longest first) the labels of every field; `stop` labels get field "stop". */
+export function compileLabels(labels: Record<string, string[]>): CompiledLabel[] {
+  const out: CompiledLabel[] = [];
+  for (const [field, list] of Object.entries(labels)) {
+    for (const l of list) {
+      const label = fold(l.trim());
+      if (label) out.push({ field, label, ascii: /^[\x20-\x7e]+$/.test(label) });
+    }
+  }
+  return out.sort((a, b) => b.label.length - a.label.length);
+}
+
+export interface LabelHit {
+  field: string;
+  start: number;
+  end: number;
+  line: number;
+}
+
+export interface LabelValue {
+  /** The value as written (original text, trimmed). */
+  raw: string;
+  /** The same value, folded (full-width → ASCII, lower case). */
+  folded: string;
+  /** Offsets of raw in the text. */
+  start: number;
+  end: number;
+  line: number;
+  /** A colon/tab separated label and value, or the value stood on its own line. */
+  hard: boolean;
+}
+
+const MAX_HITS_PER_LABEL = 64;
+const isAsciiWordChar = (c: string | undefined) => c !== undefined && /[a-z0-9]/.test(c);
+
+export class LabelIndex {
+  readonly text: string;
+  readonly folded: string;
+  private readonly starts: number[];
+  private readonly hits: LabelHit[];
+  private readonly byField = new Map<string, LabelHit[]>();
+
+  constructor(text: string, labels: CompiledLabel[]) {
+    this.text = text;
+    this.folded = fold(text);
+    this.starts = lineStarts(text);
+    const candidates: LabelHit[] = [];
+    for (const l of labels) {
+      let i = this.folded.indexOf(l.label);
+      let n = 0;
+      while (i >= 0 && n < MAX_HITS_PER_LABEL) {
+        const end = i + l.label.length;
+        const okBoundary =
+          !l.ascii || ((!isAsciiWordChar(this.folded[i - 1]) || !isAsciiWordChar(l.label[0])) && (!isAsciiWordChar(this.folded[end]) || !isAsciiWordChar(l.label[l.label.length - 1])));
+        if (okBoundary) {
+          candidates.push({ field: l.field, start: i, end, line: -1 });
+          n++;
+        }
+        i = this.folded.indexOf(l.label, i + 1);
+      }
+    }
+    // Longest first (labels are pre-sorted by length): keep a hit only if it overlaps no kept hit.
+    const kept: LabelHit[] = [];
+    const taken = new Uint8Array(this.folded.length + 1);
+    for (const h of candidates) {
+      let free = true;
+      for (let i = h.start; i < h.end && free; i++) if (taken[i]) free = false;
+      if (!free) continue;
+      taken.fill(1, h.start, h.end);
+      kept.push(h);
+    }
+    kept.sort((a, b) => a.start - b.start);
+    for (const h of kept) {
+      h.line = lineOf(this.starts, h.start);
+      let list = this.byField.get(h.field);
+      if (!list) this.byField.set(h.field, (list = []));
+      list.push(h);
+    }
+    this.hits = kept;
+  }
+
+  hitsOf(field: string): LabelHit[] {
+    return this.byField.get(field) ?? [];
+  }
+
+  lineCount(): number {
+    return this.starts.length;
+  }
+
+  private lineEnd(line: number): number {
+    const next = this.starts[line + 1];
+    return next === undefined ? this.text.length : next - 1;
+  }
+
+  /** First hit (any field) starting in [from, to). */
+  private nextHitIn(from: number, to: number): LabelHit | undefined {
+    // hits are sorted by start; binary search the first with start >= from
+    let lo = 0;
+    let hi = this.hits.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.hits[mid]!.start < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const h = this.hits[lo];
+    return h && h.start < to ? h : undefined;
+  }
+
+  /** Whether `hit` starts a line (after whitespace, bullets or brackets) or follows a tab/comma/semicolon. */
+  atBoundary(hit: LabelHit): boolean {
+    const lineStart = this.starts[hit.line]!;
+    const before = this.folded.slice(lineStart, hit.start);
+    if (/^[\s>*•·\-–—\d.、【\[(（]*$/u.test(before)) return true;
+    return /[\t,;；。|｜、]\s*$/u.test(before);
+  }
+
+  /** The value that follows a label hit, or null if there is none. */
+  valueOf(hit: LabelHit): LabelValue | null {
+    const f = this.folded;
+    const lineEnd = this.lineEnd(hit.line);
+    let pos = hit.end;
+    // an optional qualifier: 开票金额（含税）, Amount (USD)
+    const q = /^[ \t]*\(([^()\n]{0,24})\)/.exec(f.slice(pos, Math.min(lineEnd, pos + 40)));
+    if (q) pos += q[0].length;
+    const sep = /^[ \t]*([:=\t])?[ \t]*/.exec(f.slice(pos, lineEnd))!;
+    const hardSep = sep[1] !== undefined || /\t/.test(sep[0]);
+    pos += sep[0].length;
+    const stop = this.nextHitIn(pos, lineEnd);
+    const end = stop ? stop.start : lineEnd;
+    const v = this.slice(pos, end, hit.line, hardSep);
+    if (v) return v;
+    if (stop || !this.restIsBlank(hit.end, lineEnd)) return null;
+    // nothing after the label on its line: the next non-empty line (at most one blank line between)
+    for (let line = hit.line + 1, blanks = 0; line < this.starts.length && blanks <= 1; line++) {
+      const s = this.starts[line]!;
+      const e = this.lineEnd(line);
+      const body = f.slice(s, e);
+      if (body.trim() === "") {
+        blanks++;
+        continue;
+      }
+      const first = this.nextHitIn(s, e);
+      if (first && f.slice(s, first.start).trim() === "") return null; // the next line is another label
+      const stopAt = first ? first.start : e;
+      return this.slice(s, stopAt, line, true);
+    }
+    return null;
+  }
+
+  private restIsBlank(from: number, to: number): boolean {
+    return /^[\s:=\])）】>》」]*$/u.test(this.folded.slice(from, to));
+  }
+
+  private slice(start: number, end: number, line: number, hard: boolean): LabelValue | null {
+    let s = start;
+    let e = end;
+    while (s < e && /[\s:=\])）】》」]/u.test(this.folded[s]!)) s++;
+    while (e > s && /[\s]/.test(this.folded[e - 1]!)) e--;
+    if (s >= e) return null;
+    return { raw: this.text.slice(s, e), folded: this.folded.slice(s, e), start: s, end: e, line, hard };
+  }
+
+  /**
+   * The first value of `field` that `accept` turns into something non-null. With `near`, hits on
+   * lines closer to that line are tried first and hits more than `maxLines` away are ignored.
+   */
+  find<T>(field: string, accept: (v: LabelValue, hit: LabelHit) => T | null, near?: { line: number; maxLines: number }): T | null {
+    let hits = this.hitsOf(field);
+    if (near) {
+      hits = hits
+        .filter((h) => Math.abs(h.line - near.line) <= near.maxLines)
+        .sort((a, b) => Math.abs(a.line - near.line) - Math.abs(b.line - near.line) || a.start - b.start);
+    }
+    for (const h of hits) {
+      const v = this.valueOf(h);
+      if (!v) continue;
+      const r = accept(v, h);
+      if (r !== null) return r;
+    }
+    return null;
+  }
+}
