@@ -266,8 +266,7 @@ describe("safe wrappers resolve an ambiguous write by looking the state up", () 
       if (s.path.endsWith("/pay")) {
         pays++;
         if (pays === 1) return reply(res, 502, {});
-        res.writeHead(204);
-        return res.end();
+        return reply(res, 204);
       }
       reply(res, 200, { total_count: 1, order_infos: [{ order_id: "ORD-2", status: 6 }] });
     });
