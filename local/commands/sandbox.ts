@@ -4,7 +4,7 @@
  */
 import type { Command, CommandIO } from "../cli.ts";
 import { UsageError } from "../cli.ts";
-import { startSandbox, type SandboxOptions } from "../sandbox/index.ts";
+import { sandboxEnv, startSandbox, type SandboxOptions } from "../sandbox/index.ts";
 
 const usage = `Usage: partner-ops sandbox [options]
 
@@ -117,20 +117,12 @@ export const command: Command = {
     const stopped = untilSignal();
     const sandbox = await startSandbox(options);
     const customers = sandbox.data.customers.length;
-    io.stdout.write(
-      [
-        `HWC_ENDPOINT=${sandbox.url}`,
-        `HWC_IAM_ENDPOINT=${sandbox.url}`,
-        `HWC_AK=${sandbox.credentials.ak}`,
-        `HWC_SK=${sandbox.credentials.sk}`,
-        `HWC_XACCOUNT_TYPE=${sandbox.xaccountType}`,
-        "",
-      ].join("\n"),
-    );
     io.stderr.write(
       `BSS sandbox listening on ${sandbox.url} (${customers} customers, seed ${String(options.seed ?? 1)}). ` +
         "These credentials are sandbox-only: they work nowhere else. Ctrl-C to stop.\n",
     );
+    const env = Object.entries(sandboxEnv(sandbox)).map(([k, v]) => `${k}=${v}\n`);
+    io.stdout.write(env.join(""));
     const sig = await stopped;
     await sandbox.close();
     io.stderr.write(`BSS sandbox stopped (${sig}).\n`);

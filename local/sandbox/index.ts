@@ -84,6 +84,26 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+export type { Customer, CustomerInfo, Resource } from "./generate.ts";
+export { graceRetentionDays, REMINDER_WINDOWS } from "./generate.ts";
+export type { Order, RealnameApplication, RealnameKind, ReviewScript } from "./state.ts";
+export type { FaultConfig, FaultKind } from "./faults.ts";
+export { renderResource as toApiResource } from "./operations.ts";
+
+/**
+ * The environment that points partner-ops at a running sandbox. The same URL serves BSS and
+ * the IAM token endpoint. Sandbox-only credentials: they work nowhere else.
+ */
+export function sandboxEnv(sb: Pick<Sandbox, "url" | "credentials" | "xaccountType">): Record<string, string> {
+  return {
+    HWC_ENDPOINT: sb.url,
+    HWC_IAM_ENDPOINT: sb.url,
+    HWC_AK: sb.credentials.ak,
+    HWC_SK: sb.credentials.sk,
+    HWC_XACCOUNT_TYPE: sb.xaccountType,
+  };
+}
+
 const MAX_BODY_BYTES = 1024 * 1024;
 const IAM_TOKEN_PATH = "/v3/auth/tokens";
 const IAM_OPERATION = "KeystoneCreateAgencyToken";
