@@ -158,8 +158,9 @@ const uploadSlot = z.strictObject({
 });
 
 const attachments = z.discriminatedUnion("mode", [
-  z.strictObject({ mode: z.literal("inline"), files: z.array(inlineFile).min(1).max(MAX_FILES) }),
-  z.strictObject({ mode: z.literal("upload"), files: z.array(uploadSlot).min(1).max(MAX_FILES) }),
+  // Counts are checked in validateApplication: a failing array-length check would hide the items' own errors.
+  z.strictObject({ mode: z.literal("inline"), files: z.array(inlineFile) }),
+  z.strictObject({ mode: z.literal("upload"), files: z.array(uploadSlot) }),
 ]);
 
 const common = {
@@ -258,16 +259,22 @@ function list(values: readonly unknown[]): string {
   return values.map((v) => JSON.stringify(v)).join(", ");
 }
 
+/** One error per field (the first issue zod found for it). */
 function toFieldErrors(issues: readonly z.core.$ZodIssue[], root: unknown): FieldError[] {
   const out: FieldError[] = [];
+  const seen = new Set<string>();
   for (const iss of issues) {
     if (iss.code === "unrecognized_keys") {
       for (const k of iss.keys) {
-        out.push({ field: formatPath([...iss.path, k]), message: UNKNOWN_FIELD_HINTS[k] ?? "unknown field" });
+        const field = formatPath([...iss.path, k]);
+        if (!seen.has(field)) out.push({ field, message: UNKNOWN_FIELD_HINTS[k] ?? "unknown field" });
+        seen.add(field);
       }
       continue;
     }
     const field = formatPath(iss.path);
+    if (seen.has(field)) continue;
+    seen.add(field);
     const present = valueAt(root, iss.path) !== undefined;
     let message: string;
     switch (iss.code) {
@@ -442,6 +449,8 @@ export function validateApplication(body: unknown, options: ValidateOptions = {}
   const att = raw["attachments"];
   const files = att !== null && typeof att === "object" ? (att as Record<string, unknown>)["files"] : undefined;
   if (Array.isArray(files)) {
+    if (files.length === 0) add("attachments.files", "must list at least one file");
+    if (files.length > MAX_FILES) add("attachments.files", `must list at most ${MAX_FILES} files (the BSS limit)`);
     const seen = new Map<string, number>();
     const needed = selector ? requiredDocuments(selector) : undefined;
     files.forEach((f, i) => {
