@@ -400,7 +400,7 @@ export function inspectingTransform(inspector: UploadInspector): Transform {
 }
 
 /** Async-iterator form of {@link inspectingTransform}: yields the chunks of `source` unchanged. */
-export async function* inspectChunks(source: AsyncIterable<Uint8Array>, inspector: UploadInspector): AsyncGenerator<Uint8Array> {
+export async function* inspectChunks(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, inspector: UploadInspector): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {
     inspector.update(chunk);
     yield chunk;
@@ -412,7 +412,7 @@ export async function* inspectChunks(source: AsyncIterable<Uint8Array>, inspecto
  * Stops reading (and so destroys a Node stream) as soon as the file is known to be bad; the
  * result then has `complete: false` and the failed `check`. Other stream errors propagate.
  */
-export async function inspectStream(source: AsyncIterable<Uint8Array>, options: InspectorOptions = {}): Promise<InspectionResult> {
+export async function inspectStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: InspectorOptions = {}): Promise<InspectionResult> {
   const inspector = new UploadInspector(options);
   try {
     for await (const chunk of source) inspector.update(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
