@@ -5,10 +5,11 @@
  * a number of 24-hour slices: a resource expiring at 2026-03-01T15:59:59Z expires on 2026-03-01 in
  * Asia/Shanghai (23:59:59 local), one second later it would be 2026-03-02.
  *
- * Offsets are cached per 15-minute bucket of UTC time. That is exact for every zone in use today: all
- * current UTC offsets are whole multiples of 15 minutes and transitions happen on the hour or half hour
- * local time, so a transition instant is always a 15-minute boundary in UTC. (Pre-1970 local mean times
- * such as +08:05:43 would break this, and they never occur for cloud resources.)
+ * Offsets are cached per UTC day, and per 15-minute bucket on days with a DST transition. That is exact
+ * for every zone in use today: all current UTC offsets are whole multiples of 15 minutes and transitions
+ * happen on the hour or half hour local time, so a transition instant is always a 15-minute boundary in
+ * UTC, and no zone changes offset twice within a day. (Pre-1970 local mean times such as +08:05:43
+ * would break this, and they never occur for cloud resources.)
  */
 
 export const DAY_MS = 86_400_000;
@@ -98,26 +99,50 @@ export function localParts(epochMs: number, timeZone: string): LocalParts {
   return out;
 }
 
-const offsetCache = new Map<string, Map<number, number>>();
+function exactOffsetAt(epochMs: number, timeZone: string): number {
+  const p = localParts(epochMs, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - epochMs;
+}
 
-/** Offset of `timeZone` from UTC at `epochMs`, in milliseconds (local = UTC + offset). */
-export function utcOffsetMs(epochMs: number, timeZone: string): number {
-  const bucket = Math.floor(epochMs / BUCKET_MS);
-  let perZone = offsetCache.get(timeZone);
-  if (!perZone) {
-    perZone = new Map();
-    offsetCache.set(timeZone, perZone);
+/** Per zone: UTC day → offset, or NaN when the offset changes during that day (DST transition). */
+const dayOffsetCache = new Map<string, Map<number, number>>();
+/** Per zone: 15-minute bucket → offset, only for days with a transition. */
+const bucketOffsetCache = new Map<string, Map<number, number>>();
+
+function zoneMap(cache: Map<string, Map<number, number>>, timeZone: string): Map<number, number> {
+  let m = cache.get(timeZone);
+  if (!m) {
+    m = new Map();
+    cache.set(timeZone, m);
   }
-  const cached = perZone.get(bucket);
-  if (cached !== undefined) return cached;
-  const start = bucket * BUCKET_MS;
-  const p = localParts(start, timeZone);
-  const wallAsUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  // Date.UTC maps years 0-99 to 1900-1999; irrelevant for our dates but keep it exact.
-  const offset = wallAsUtc - start;
-  if (perZone.size > 200_000) perZone.clear();
-  perZone.set(bucket, offset);
-  return offset;
+  if (m.size > 100_000) m.clear();
+  return m;
+}
+
+/**
+ * Offset of `timeZone` from UTC at `epochMs`, in milliseconds (local = UTC + offset).
+ * A UTC day whose first and last 15-minute buckets have the same offset is treated as constant (zones
+ * change offset at most twice a year, months apart); otherwise the day is resolved per 15-minute bucket.
+ */
+export function utcOffsetMs(epochMs: number, timeZone: string): number {
+  const day = Math.floor(epochMs / DAY_MS);
+  const days = zoneMap(dayOffsetCache, timeZone);
+  let offset = days.get(day);
+  if (offset === undefined) {
+    const first = exactOffsetAt(day * DAY_MS, timeZone);
+    const last = exactOffsetAt((day + 1) * DAY_MS - BUCKET_MS, timeZone);
+    offset = first === last ? first : Number.NaN;
+    days.set(day, offset);
+  }
+  if (!Number.isNaN(offset)) return offset;
+  const bucket = Math.floor(epochMs / BUCKET_MS);
+  const buckets = zoneMap(bucketOffsetCache, timeZone);
+  let o = buckets.get(bucket);
+  if (o === undefined) {
+    o = exactOffsetAt(bucket * BUCKET_MS, timeZone);
+    buckets.set(bucket, o);
+  }
+  return o;
 }
 
 /** Days since 1970-01-01 of the local calendar date of `epochMs` in `timeZone`. */
@@ -152,25 +177,42 @@ export function formatLocalDateTime(epochMs: number, timeZone: string): string {
   return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
 }
 
-const UTC_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** Reads `len` ASCII digits at `at`, or -1. */
+function digits(s: string, at: number, len: number): number {
+  let n = 0;
+  for (let i = at; i < at + len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
 
 /**
  * Parses BSS's `yyyy-MM-ddTHH:mm:ssZ` strictly (Date.parse would silently roll 2026-02-30 over to
- * March 2). Returns NaN for anything else.
+ * March 2). Returns NaN for anything else. Hand-rolled: it runs for every resource of every customer.
  */
 export function parseUtcTime(value: string): number {
-  const m = UTC_RE.exec(value);
-  if (!m) return Number.NaN;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+  if (value.length !== 20 || value[4] !== "-" || value[7] !== "-" || value[10] !== "T" || value[13] !== ":" || value[16] !== ":" || value[19] !== "Z") {
     return Number.NaN;
   }
-  return ms;
+  const y = digits(value, 0, 4);
+  const mo = digits(value, 5, 2);
+  const d = digits(value, 8, 2);
+  const h = digits(value, 11, 2);
+  const mi = digits(value, 14, 2);
+  const sec = digits(value, 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return Number.NaN;
+  const dim = mo === 2 && isLeap(y) ? 29 : (DAYS_IN_MONTH[mo - 1] as number);
+  if (d > dim) return Number.NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, sec);
 }
 
-/** Formats an instant as BSS's `yyyy-MM-ddTHH:mm:ssZ` (seconds precision). */
+/** Formats an instant as BSS's `yyyy-MM-ddTHH:mm:ssZ` (seconds precision, truncated). */
 export function formatUtcTime(epochMs: number): string {
-  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const t = new Date(Math.floor(epochMs / 1000) * 1000);
+  return `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}T${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}Z`;
 }

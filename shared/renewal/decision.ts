@@ -52,6 +52,18 @@ export function windowsByUrgency(config: RenewalDecisionConfig): WindowId[] {
   return out;
 }
 
+/**
+ * Keys of the windows MORE urgent than `key.window` for the same (customer, main resource, expiry).
+ * decideReminders already skips a window when one of these is in `alreadySent`; a caller whose ledger
+ * can only be read key by key may instead decide with an empty set, claim each returned key, and check
+ * these few keys (they only matter when a customer's time zone or the windows changed in between).
+ */
+export function moreUrgentKeys(key: LedgerKey, config: RenewalDecisionConfig): LedgerKey[] {
+  const order = windowsByUrgency(config);
+  const at = order.indexOf(key.window);
+  return (at === -1 ? [] : order.slice(at + 1)).map((window) => ({ ...key, window }));
+}
+
 export interface LedgerKey {
   customerId: string;
   mainResourceId: string;
@@ -60,7 +72,7 @@ export interface LedgerKey {
   window: WindowId;
 }
 
-const enc = (s: string) => s.replace(/%/g, "%25").replace(/#/g, "%23");
+const enc = (s: string) => (s.includes("%") || s.includes("#") ? s.replace(/%/g, "%25").replace(/#/g, "%23") : s);
 const dec = (s: string) => s.replace(/%23/g, "#").replace(/%25/g, "%");
 
 /**
@@ -240,6 +252,7 @@ interface Ctx {
   customerId: string;
   customerLevel: string | undefined;
   nowMs: number;
+  decidedAt: string;
   timeZone: string;
   config: RenewalDecisionConfig;
   isSent: (key: LedgerKey) => boolean;
@@ -313,7 +326,7 @@ function decideGroup(g: ResourceGroup, ctx: Ctx, due: DueReminder[], skipped: Sk
     expireTime,
     expiryLocalDate: localDateString(expireMs, ctx.timeZone),
     timeZone: ctx.timeZone,
-    decidedAt: formatUtcTime(ctx.nowMs),
+    decidedAt: ctx.decidedAt,
     mainResourceId: g.mainResourceId,
     master: g.master ? summarise(g.master) : null,
     synthetic: g.synthetic as SyntheticReason | null,
@@ -341,6 +354,7 @@ export function decideReminders(input: DecideInput): DecideResult {
     customerId: input.customer.customer_id,
     customerLevel: input.customer.customer_level,
     nowMs,
+    decidedAt: formatUtcTime(nowMs),
     timeZone,
     config: input.config,
     isSent: sentPredicate(input.alreadySent),

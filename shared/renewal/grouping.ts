@@ -32,20 +32,20 @@ export interface ResourceGroup {
   synthetic: SyntheticReason | null;
 }
 
-function dedupe(resources: readonly OrderInstance[]): OrderInstance[] {
+/** resource_id → resource, duplicates resolved (see the module comment). */
+function dedupe(resources: readonly OrderInstance[]): Map<string, OrderInstance> {
   const byId = new Map<string, OrderInstance>();
   for (const r of resources) {
     const prev = byId.get(r.resource_id);
     if (!prev || (r.update_time ?? "") >= (prev.update_time ?? "")) byId.set(r.resource_id, r);
   }
-  return [...byId.values()];
+  return byId;
 }
 
 /** Groups resources by master. Output order: by mainResourceId; attached by resource_id. */
 export function groupResources(resources: readonly OrderInstance[]): ResourceGroup[] {
-  const list = dedupe(resources);
-  const byId = new Map<string, OrderInstance>();
-  for (const r of list) byId.set(r.resource_id, r);
+  const byId = dedupe(resources);
+  const list = [...byId.values()];
 
   const groups = new Map<string, ResourceGroup>();
   const groupFor = (id: string, master: OrderInstance | undefined, synthetic: SyntheticReason | null): ResourceGroup => {

@@ -10,6 +10,7 @@ import {
   decideReminders,
   dueReminderSchema,
   ledgerKeyString,
+  moreUrgentKeys,
   parseLedgerKeyString,
   parseRenewalDecisionConfig,
   phaseDaysFor,
@@ -152,6 +153,13 @@ describe("decideReminders", () => {
 });
 
 describe("ledger keys", () => {
+  it("lists the more urgent keys of a window", () => {
+    const k = { customerId: "c", mainResourceId: "m", expireTime: "2026-06-30T15:59:59Z", window: "7d" } as LedgerKey;
+    expect(moreUrgentKeys(k, config).map((x) => x.window)).toEqual(["3d", "1d", "grace", "retention"]);
+    expect(moreUrgentKeys({ ...k, window: "retention" }, config)).toEqual([]);
+    expect(moreUrgentKeys({ ...k, window: "2d" }, config)).toEqual([]);
+  });
+
   it("round-trip for any ids, including '#' and '%'", () => {
     fc.assert(
       fc.property(
