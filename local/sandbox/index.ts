@@ -133,7 +133,12 @@ function matchRoute(method: string, path: string): { route?: Route; pathParams: 
     if (r.def.method !== method) continue;
     const pathParams: Record<string, string> = {};
     r.params.forEach((p, i) => {
-      pathParams[p] = decodeURIComponent(m[i + 1]!);
+      const raw = m[i + 1]!;
+      try {
+        pathParams[p] = decodeURIComponent(raw);
+      } catch {
+        pathParams[p] = raw; // malformed escape: used as is (it then names no resource)
+      }
     });
     return { route: r, pathParams, pathKnown };
   }
@@ -179,6 +184,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const perCustomer = options.resourcesPerCustomer ?? 10;
   if (!Number.isInteger(customers) || customers < 0) throw new RangeError("customers must be a non-negative integer");
   if (!Number.isInteger(perCustomer) || perCustomer < 0) throw new RangeError("resourcesPerCustomer must be a non-negative integer");
+  const rates = options.ratePerSecond;
+  for (const [k, v] of Object.entries(typeof rates === "number" ? { ratePerSecond: rates } : (rates ?? {}))) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`ratePerSecond ${k === "ratePerSecond" ? "" : `for ${k} `}must be a positive integer, got ${v}`);
+    if (k !== "ratePerSecond" && !(k in operations)) throw new RangeError(`ratePerSecond names an unknown operation: ${k}`);
+  }
   const genNow = (options.now ?? new Date()).getTime();
   if (!Number.isFinite(genNow)) throw new RangeError("now must be a valid date");
 

@@ -11,8 +11,8 @@
 export const WINDOW_MS = 1000;
 
 export class SlidingWindowLimiter {
-  /** Per key: timestamps of accepted requests, oldest first (ring buffer of size = quota). */
-  private readonly logs = new Map<string, { times: number[]; head: number; size: number }>();
+  /** Per key: times of the accepted requests still inside the window, oldest first (from `head`). */
+  private readonly logs = new Map<string, { times: number[]; head: number }>();
 
   /**
    * Records a request for `key` at time `now` (ms, monotonic) against `quota` requests per
@@ -21,27 +21,25 @@ export class SlidingWindowLimiter {
   tryAcquire(key: string, quota: number, now: number): boolean {
     if (quota <= 0) return false;
     let log = this.logs.get(key);
-    if (!log || log.times.length !== quota) {
-      log = { times: new Array<number>(quota).fill(0), head: 0, size: 0 };
+    if (!log) {
+      log = { times: [], head: 0 };
       this.logs.set(key, log);
     }
-    if (log.size < quota) {
-      log.times[(log.head + log.size) % quota] = now;
-      log.size++;
-      return true;
+    const { times } = log;
+    while (log.head < times.length && now - times[log.head]! >= WINDOW_MS) log.head++;
+    if (log.head > 64 && log.head * 2 > times.length) {
+      times.splice(0, log.head);
+      log.head = 0;
     }
-    // Full: the oldest accepted request must have left the window (now - oldest >= 1 s).
-    const oldest = log.times[log.head]!;
-    if (now - oldest < WINDOW_MS) return false;
-    log.times[log.head] = now;
-    log.head = (log.head + 1) % quota;
+    if (times.length - log.head >= quota) return false;
+    times.push(now);
     return true;
   }
 
   /** Forgets keys idle for more than a window (bounded memory with many accounts). */
   sweep(now: number): void {
     for (const [key, log] of this.logs) {
-      const newest = log.size === 0 ? -Infinity : log.times[(log.head + log.size - 1) % log.times.length]!;
+      const newest = log.times.length > log.head ? log.times[log.times.length - 1]! : -Infinity;
       if (now - newest >= WINDOW_MS) this.logs.delete(key);
     }
   }

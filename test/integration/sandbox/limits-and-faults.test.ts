@@ -35,6 +35,11 @@ describe("rate limit", () => {
     expectOk("ListPayPerUseCustomerResources", await op(sb, "ListPayPerUseCustomerResources", {}, { auth: { token } }));
   });
 
+  it("rejects invalid rate overrides", async () => {
+    await expect(startSandbox({ ratePerSecond: 0 })).rejects.toThrow(/positive integer/);
+    await expect(startSandbox({ ratePerSecond: { ListSubCustomer: 5 } })).rejects.toThrow(/unknown operation/);
+  });
+
   it("honours a per-operation override", async () => {
     const sb = await sandbox({ ratePerSecond: { ListSubCustomers: 3 } });
     const results = await Promise.all(Array.from({ length: 6 }, () => op(sb, "ListSubCustomers", {})));
