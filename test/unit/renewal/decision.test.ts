@@ -60,6 +60,17 @@ describe("decideReminders", () => {
     expect(dueReminderSchema.parse(JSON.parse(JSON.stringify(r)))).toEqual(r);
   });
 
+  it("Shanghai day boundary: 2026-03-01T15:59:59Z is 'tomorrow' at 23:59:59 on 28 Feb and 'today' from midnight", () => {
+    const cfg = parseRenewalDecisionConfig({ windowsDays: [1, 0] });
+    const list = [resource({ resource_id: "vm", expire_time: "2026-03-01T15:59:59Z" })];
+    const before = decide(list, { cfg, now: Date.parse("2026-02-28T15:59:59Z") }).due[0];
+    expect(before).toMatchObject({ daysLeft: 1, window: "1d", expiryLocalDate: "2026-03-01" });
+    const after = decide(list, { cfg, now: Date.parse("2026-02-28T16:00:00Z") }).due[0];
+    expect(after).toMatchObject({ daysLeft: 0, window: "0d" });
+    // In UTC the same two runs are both on 28 Feb: one day left.
+    expect(decide(list, { cfg, now: Date.parse("2026-02-28T16:00:00Z"), tz: "UTC" }).due[0]).toMatchObject({ daysLeft: 1, window: "1d" });
+  });
+
   it("the same instant is a different day in New York", () => {
     // 27 June 01:00Z is 26 June 21:00 in New York; expiry is 30 June 11:59:59 there → 4 days → 7d window.
     const { due } = decide([resource({ resource_id: "vm", expire_time: EXP })], { tz: "America/New_York" });
