@@ -178,9 +178,17 @@ export interface BssClient {
   cancelAutoRenew(customer: CustomerRef, resourceId: string): Promise<void>;
   reviewResult(customerId: string): Promise<ResponseOf<"ShowRealnameAuthenticationReviewResult">>;
 
-  // safe wrappers for the unsafe writes
+  // Safe wrappers for the unsafe writes: an "ambiguous" failure is resolved by a lookup, never by a blind resend.
+  /**
+   * RenewalResources as the customer. Takes a snapshot of the customer's recent renewal orders
+   * first (one read); if the renew answer is lost, the orders that appeared since are the ones
+   * this call created (assumes no concurrent renewal for the same customer). Partial failures
+   * (fail_resource_infos with some orders created) are returned, not thrown.
+   */
   renewResources(customer: CustomerRef, request: RequestOf<"RenewalResources">, options?: { signal?: AbortSignal }): Promise<RenewOutcome>;
+  /** PayOrders as the customer. On an ambiguous answer: order status 5 → paid; 6 → pays once more; else throws. */
   payOrder(customer: CustomerRef, request: RequestOf<"PayOrders">, options?: { signal?: AbortSignal }): Promise<PayOutcome>;
+  /** Real-name submission. On an ambiguous answer: a review_result on record → submitted; none → submits once more. */
   submitRealname<K extends RealnameKind>(kind: K, request: RequestOf<(typeof realnameOperations)[K]>, options?: { signal?: AbortSignal }): Promise<RealnameOutcome>;
 
   /** Number of IAM token exchanges so far. */
@@ -407,9 +415,34 @@ export function createBssClient(input: BssClientOptions): BssClient {
       cause: cause ?? original,
     });
 
+  /** Renewal orders of a customer created at or after `sinceMs` (partner view, not cancelled). */
+  async function renewalOrdersSince(customer: CustomerRef, sinceMs: number, signal?: AbortSignal): Promise<CustomerOrder[]> {
+    const orders = await collect(
+      paginate(
+        "ListCustomerOrders",
+        { customer_id: customer.id, order_type: "2", create_time_begin: formatBssTime(sinceMs) },
+        { pageSize: 100, ...(signal ? { signal } : {}) },
+      ),
+    );
+    return orders.filter((order) => {
+      if (order.customer_id !== undefined && order.customer_id !== customer.id) return false;
+      if (order.order_type !== undefined && String(order.order_type) !== "2") return false;
+      if (order.status === 4) return false; // cancelled: nothing to pay
+      const created = parseBssTime(order.create_time);
+      return Number.isNaN(created) || created >= sinceMs;
+    });
+  }
+
   async function renewResources(customer: CustomerRef, request: RequestOf<"RenewalResources">, opts: { signal?: AbortSignal } = {}): Promise<RenewOutcome> {
-    const since = now() - o.reconcileSkewMs;
     const signalOpt = opts.signal ? { signal: opts.signal } : {};
+    // Validate first: nothing (not even the snapshot) is sent for a malformed request.
+    const checked = operations.RenewalResources.request.safeParse(request);
+    if (!checked.success) throw validationError("RenewalResources", `invalid request: ${describeIssues(checked.error.issues)}`);
+    // The window for a later lookup starts a little before the call (clock skew), floored to the
+    // second (BSS times have no milliseconds). Renewal orders already in that window are noted
+    // now, so that a lookup after an ambiguous answer only reports orders this call created.
+    const since = Math.floor((now() - o.reconcileSkewMs) / 1000) * 1000;
+    const before = new Set((await renewalOrdersSince(customer, since, opts.signal)).map((x) => x.order_id));
     try {
       const res = await call("RenewalResources", request, { customer, ...signalOpt });
       return { orderIds: res.order_ids ?? [], failures: [], reconciled: false };
@@ -423,26 +456,15 @@ export function createBssClient(input: BssClientOptions): BssClient {
         throw err;
       }
       if (err.kind !== "ambiguous") throw err;
-      // The renewal may or may not have created orders: look for renewal orders of this
-      // customer created since just before the call. Never resend.
+      // The renewal may or may not have created orders: look them up. Never resend.
       let orders: CustomerOrder[];
       try {
-        const sinceSecond = Math.floor(since / 1000) * 1000;
-        orders = await collect(
-          paginate("ListCustomerOrders", { customer_id: customer.id, order_type: "2", create_time_begin: formatBssTime(sinceSecond) }, { pageSize: 100, ...signalOpt }),
-        );
-        orders = orders.filter((order) => {
-          if (order.customer_id !== undefined && order.customer_id !== customer.id) return false;
-          if (order.order_type !== undefined && String(order.order_type) !== "2") return false;
-          if (order.status === 4) return false; // cancelled: nothing to pay
-          const created = parseBssTime(order.create_time);
-          return Number.isNaN(created) || created >= sinceSecond;
-        });
+        orders = (await renewalOrdersSince(customer, since, opts.signal)).filter((x) => !before.has(x.order_id));
       } catch (lookupErr) {
         reconcileEvent("RenewalResources", "failed", "renewal-order lookup failed");
         throw unresolved(err, `looking up renewal orders failed too (${(lookupErr as Error).message})`, lookupErr);
       }
-      reconcileEvent("RenewalResources", orders.length > 0 ? "found" : "not-found", `${orders.length} renewal order(s) since the call`);
+      reconcileEvent("RenewalResources", orders.length > 0 ? "found" : "not-found", `${orders.length} new renewal order(s)`);
       return { orderIds: orders.map((x) => x.order_id), failures: [], reconciled: true, ambiguous: err };
     }
   }

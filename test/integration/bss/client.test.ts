@@ -204,26 +204,29 @@ describe("safe wrappers resolve an ambiguous write by looking the state up", () 
   };
   const customer = { id: "cust-7" };
 
-  it("renewResources: a 500 on renew → finds the renewal order instead of renewing again", async () => {
+  it("renewResources: a 500 on renew → finds the new renewal order instead of renewing again", async () => {
+    const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    let lookups = 0;
     const { client, server, events } = await setup((s, res) => {
       if (iam(s, res)) return;
       if (s.path.endsWith("/renew")) return reply(res, 500, { error_code: "CBC.0999", error_msg: "internal" });
-      // ListCustomerOrders: an old renewal (before the call), the new one, and another customer's order
-      const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-      reply(res, 200, {
-        total_count: 3,
-        order_infos: [
-          { order_id: "old", customer_id: "cust-7", order_type: 2, status: 6, create_time: "2020-01-01T00:00:00Z" },
-          { order_id: "new", customer_id: "cust-7", order_type: 2, status: 6, create_time: now },
-          { order_id: "other", customer_id: "someone-else", order_type: 2, status: 6, create_time: now },
-        ],
-      });
+      // ListCustomerOrders. Before the call: an old renewal and one made a moment ago by someone else.
+      // After: also the new order, and another customer's order (ignored by the filter).
+      lookups++;
+      const existing = [
+        { order_id: "old", customer_id: "cust-7", order_type: 2, status: 6, create_time: "2020-01-01T00:00:00Z" },
+        { order_id: "recent", customer_id: "cust-7", order_type: 2, status: 6, create_time: now() },
+      ];
+      const after = [...existing, { order_id: "new", customer_id: "cust-7", order_type: 2, status: 6, create_time: now() }, { order_id: "other", customer_id: "someone-else", order_type: 2, status: 6, create_time: now() }];
+      const list = lookups === 1 ? existing : after;
+      reply(res, 200, { total_count: list.length, order_infos: list });
     });
     const out = await client.renewResources(customer, { resource_ids: ["r1"], period_type: 2, period_num: 1 });
     expect(out.reconciled).toBe(true);
     expect(out.orderIds).toEqual(["new"]);
     expect(out.ambiguous?.kind).toBe("ambiguous");
     expect(bssCalls(server.seen, "/renew").length).toBe(1);
+    expect(lookups).toBe(2);
     const lookup = server.seen.find((s) => s.path === "/v2/orders/customer-orders")!;
     expect(lookup.query.get("customer_id")).toBe("cust-7");
     expect(lookup.query.get("order_type")).toBe("2");
@@ -233,14 +236,26 @@ describe("safe wrappers resolve an ambiguous write by looking the state up", () 
   });
 
   it("renewResources: when the lookup fails too, the error stays ambiguous", async () => {
+    let lookups = 0;
     const { client } = await setup((s, res) => {
       if (iam(s, res)) return;
       if (s.path.endsWith("/renew")) return reply(res, 503, {});
+      if (++lookups === 1) return reply(res, 200, { total_count: 0, order_infos: [] });
       reply(res, 403, { error_code: "CBC.0151", error_msg: "access denied" });
     });
     const err = await caught(client.renewResources(customer, { resource_ids: ["r1"], period_type: 2, period_num: 1 }));
     expect(err.kind).toBe("ambiguous");
     expect(err.message).toMatch(/lookup|looking/);
+  });
+
+  it("renewResources: nothing is renewed when the snapshot before the call cannot be taken", async () => {
+    const { client, server } = await setup((s, res) => {
+      if (iam(s, res)) return;
+      reply(res, 403, { error_code: "CBC.0151", error_msg: "access denied" });
+    });
+    const err = await caught(client.renewResources(customer, { resource_ids: ["r1"], period_type: 2, period_num: 1 }));
+    expect([err.kind, err.code]).toEqual(["http", "CBC.0151"]);
+    expect(bssCalls(server.seen, "/renew").length).toBe(0);
   });
 
   it("payOrder: a timeout on pay → lookup shows paid (5) → not paid twice", async () => {
@@ -330,13 +345,15 @@ describe("safe wrappers resolve an ambiguous write by looking the state up", () 
     expect(bssCalls(server!.seen, "/individual").length).toBe(2);
   });
 
-  it("a plain success needs no lookup", async () => {
+  it("a plain success needs no lookup after the call", async () => {
     const { client, server } = await setup((s, res) => {
       if (iam(s, res)) return;
+      if (s.method === "GET") return reply(res, 200, { total_count: 0, order_infos: [] });
       reply(res, 200, { order_ids: ["o1", "o2"] });
     });
     const out = await client.renewResources(customer, { resource_ids: ["r1", "r2"], period_type: 3, period_num: 1, is_auto_pay: 0 });
     expect(out).toEqual({ orderIds: ["o1", "o2"], failures: [], reconciled: false });
-    expect(server.seen.some((s) => s.path === "/v2/orders/customer-orders")).toBe(false);
+    // only the snapshot taken before the call
+    expect(server.seen.filter((s) => s.path === "/v2/orders/customer-orders").length).toBe(1);
   });
 });

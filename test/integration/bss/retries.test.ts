@@ -202,6 +202,7 @@ describe("answers that are not what they should be", () => {
   it("surfaces fail_resource_infos in a 200 as a business error with the failures and the partial result", async () => {
     const { client } = await setup((s, res) => {
       if (iam(s, res)) return;
+      if (s.method === "GET") return reply(res, 200, { total_count: 0, order_infos: [] }); // renewResources' snapshot
       reply(res, 200, { order_ids: ["ord-9"], fail_resource_infos: [{ error_code: "CBC.30010036", error_msg: "not a main resource", resource_id: "r2" }] });
     });
     const err = await caught(client.call("RenewalResources", { ...renewReq, resource_ids: ["r1", "r2"] }, { customer }));
