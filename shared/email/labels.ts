@@ -13,6 +13,19 @@ export interface CompiledLabel {
   ascii: boolean;
 }
 
+/** Tab-separated cells of a line, with absolute offsets. */
+function cellsOf(line: string, offset: number): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  let start = 0;
+  for (;;) {
+    const tab = line.indexOf("\t", start);
+    const end = tab < 0 ? line.length : tab;
+    out.push({ start: offset + start, end: offset + end });
+    if (tab < 0) return out;
+    start = tab + 1;
+  }
+}
+
 /** Folds and sorts (longest first) the labels of every field; `stop` labels get field "stop". */
 export function compileLabels(labels: Record<string, string[]>): CompiledLabel[] {
   const out: CompiledLabel[] = [];
@@ -129,8 +142,44 @@ export class LabelIndex {
     return /[\t,;；。|｜、]\s*$/u.test(before);
   }
 
+  /**
+   * A table whose first row holds only labels (<th>申付单号</th><th>对账期次</th>…) and whose next
+   * row holds the values: the value of a header cell is the cell in the same column below it.
+   */
+  private columnValue(hit: LabelHit): LabelValue | null | undefined {
+    const lineStart = this.starts[hit.line]!;
+    const lineEnd = this.lineEnd(hit.line);
+    const line = this.folded.slice(lineStart, lineEnd);
+    if (!line.includes("\t")) return undefined;
+    const cells = cellsOf(line, lineStart);
+    if (cells.length < 2) return undefined;
+    let labelled = 0;
+    let column = -1;
+    for (const [i, c] of cells.entries()) {
+      const h = this.nextHitIn(c.start, c.end);
+      if (h && this.folded.slice(c.start, h.start).trim() === "" && this.folded.slice(h.end, c.end).replace(/\([^()]*\)/g, "").replace(/[\s:]/g, "") === "") labelled++;
+      if (hit.start >= c.start && hit.start < c.end) column = i;
+    }
+    if (labelled < 2 || labelled < cells.length - 1 || column < 0) return undefined;
+    for (let line2 = hit.line + 1, blanks = 0; line2 < this.starts.length && blanks <= 1; line2++) {
+      const s = this.starts[line2]!;
+      const body = this.folded.slice(s, this.lineEnd(line2));
+      if (body.trim() === "") {
+        blanks++;
+        continue;
+      }
+      const below = cellsOf(body, s);
+      if (below.length !== cells.length) return null;
+      const c = below[column]!;
+      return this.slice(c.start, c.end, line2, true);
+    }
+    return null;
+  }
+
   /** The value that follows a label hit, or null if there is none. */
   valueOf(hit: LabelHit): LabelValue | null {
+    const col = this.columnValue(hit);
+    if (col !== undefined) return col;
     const f = this.folded;
     const lineEnd = this.lineEnd(hit.line);
     let pos = hit.end;
@@ -156,7 +205,9 @@ export class LabelIndex {
       }
       const first = this.nextHitIn(s, e);
       if (first && f.slice(s, first.start).trim() === "") return null; // the next line is another label
-      const stopAt = first ? first.start : e;
+      let stopAt = first ? first.start : e;
+      const tab = f.indexOf("\t", s);
+      if (tab >= 0 && tab < stopAt) stopAt = tab; // only the first cell of a table row
       return this.slice(s, stopAt, line, true);
     }
     return null;
