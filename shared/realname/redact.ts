@@ -68,17 +68,27 @@ export function redactText(text: string, options: RedactTextOptions = {}): strin
   for (const k of [...known].sort((a, b) => b.length - a.length)) {
     out = out.replace(new RegExp(escapeRegExp(k.trim()), "giu"), (m) => (/^[0-9A-Za-z]+$/.test(m) && m.length >= 5 ? maskIdentifier(m) : maskName(m)));
   }
-  out = out.replace(ID_LIKE, (m) => {
-    const u = m.toUpperCase();
-    const sensitive = /^\d{17}[\dX]$/.test(u) || USCC_SHAPE.test(u) || validateResidentId(u).ok || validateUscc(u).ok;
-    return sensitive ? maskIdentifier(m) : m;
-  });
-  out = out.replace(DIGIT_RUN, (m) => {
-    const digits = m.replace(/[ -]/g, "");
-    return digits.length >= 12 ? maskIdentifier(digits) : m;
-  });
-  out = out.replace(MOBILE, (m) => maskMobile(m));
-  return out;
+  // UUIDs (application and request ids) are kept whole: their digit groups are not card numbers.
+  return out
+    .split(UUID)
+    .map((part, i) => (i % 2 === 1 ? part : redactPatterns(part)))
+    .join("");
+}
+
+const UUID = /((?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f-]))/;
+
+function redactPatterns(text: string): string {
+  return text
+    .replace(ID_LIKE, (m) => {
+      const u = m.toUpperCase();
+      const sensitive = /^\d{17}[\dX]$/.test(u) || USCC_SHAPE.test(u) || validateResidentId(u).ok || validateUscc(u).ok;
+      return sensitive ? maskIdentifier(m) : m;
+    })
+    .replace(DIGIT_RUN, (m) => {
+      const digits = m.replace(/[ -]/g, "");
+      return digits.length >= 12 ? maskIdentifier(digits) : m;
+    })
+    .replace(MOBILE, (m) => maskMobile(m));
 }
 
 /** Keys whose values are always masked in {@link redactForLog}, and how. */
