@@ -250,6 +250,17 @@ describe("answers that are not what they should be", () => {
     expect(s.json).toEqual({ auto_renew_times: 3 });
   });
 
+  it("signs temporary credentials' security token and the domain id", async () => {
+    const { client, server } = await setup((_s, res) => reply(res, 200, { count: 0, customer_infos: [] }), {
+      credentials: { ak: AK, sk: SK, securityToken: "sts-token-value", domainId: "partner-domain-1" },
+    });
+    await client.listSubCustomers();
+    const s = server.seen[0]!;
+    expect(s.signature.ok).toBe(true);
+    expect([s.headers["x-security-token"], s.headers["x-domain-id"]]).toEqual(["sts-token-value", "partner-domain-1"]);
+    expect(String(s.headers["authorization"])).toMatch(/SignedHeaders=[^,]*x-domain-id;[^,]*x-security-token/);
+  });
+
   it("sends GET parameters as a strictly encoded query, signed", async () => {
     const { client, server } = await setup((_s, res) => reply(res, 200, { total_count: 0, order_infos: [] }));
     await client.listCustomerOrders({ customer_id: "c 1+2", order_type: "2", limit: 5 });
