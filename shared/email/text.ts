@@ -215,7 +215,12 @@ export function htmlToText(html: string): HtmlText {
       else {
         closeLink();
         const href = attrs(tagBody).get("href");
-        if (href !== undefined) open = { href: resolve(href), start: len, idx: out.length };
+        if (href !== undefined) {
+          // a space before the link belongs before it, not to the link text
+          if (pendingSpace && last !== "" && last !== "\n" && last !== "\t") push(" ");
+          pendingSpace = false;
+          open = { href: resolve(href), start: len, idx: out.length };
+        }
       }
       continue;
     }
