@@ -1,0 +1,182 @@
+/**
+ * `serverless package` (osls 4 + serverless-esbuild + serverless-iam-roles-per-function) runs with
+ * no network, and the generated CloudFormation has, for every function and queue, the properties
+ * the deployment relies on. Runs on the project's serverless.yml and on the engine fixture service
+ * (which has queues, consumers, schedules and an S3 trigger).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SECRET_NAMES } from "../../shared/config/secrets.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const cli = join(root, "node_modules/serverless/bin/serverless.js");
+const denyNetwork = join(root, "test/e2e/helpers/deny-network.mjs");
+
+interface Packaged {
+  template: { Resources: Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: unknown }> };
+  dir: string;
+  output: string;
+  functions: string[];
+}
+const out: Record<string, Packaged> = {};
+const tmp: string[] = [];
+
+function packageService(serviceDir: string, functions: string[]): Packaged {
+  const dir = mkdtempSync(join(tmpdir(), "po-package-"));
+  tmp.push(dir);
+  const res = spawnSync(process.execPath, ["--import", denyNetwork, cli, "package", "--stage", "prod", "--package", dir], {
+    cwd: serviceDir,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      HOME: process.env["HOME"] ?? tmpdir(),
+      SLS_TELEMETRY_DISABLED: "1",
+      SLS_NOTIFICATIONS_MODE: "off",
+      SLS_DEPRECATION_DISABLE: "*",
+      // No credentials, no proxy: nothing may reach AWS.
+      AWS_EC2_METADATA_DISABLED: "true",
+    },
+  });
+  const output = `${res.stdout}\n${res.stderr}`;
+  if (res.status !== 0) throw new Error(`serverless package failed in ${serviceDir}:\n${output}`);
+  const template = JSON.parse(readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8"));
+  return { template, dir, output, functions };
+}
+
+beforeAll(() => {
+  out["project"] = packageService(root, ["health"]);
+  out["fixture"] = packageService(join(root, "test/fixtures/engine-service"), ["ingest", "worker", "slow", "tick", "mail"]);
+}, 180_000);
+afterAll(() => {
+  for (const d of tmp) rmSync(d, { recursive: true, force: true });
+});
+
+const logicalName = (fn: string) =>
+  fn
+    .split(/[-_]/)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join("")
+    .replace(/^./, (c) => c.toUpperCase());
+
+const byType = (p: Packaged, type: string) => Object.entries(p.template.Resources).filter(([, r]) => r.Type === type);
+
+function refId(v: any): string | undefined {
+  if (v && typeof v === "object") {
+    if (typeof v.Ref === "string") return v.Ref;
+    if (Array.isArray(v["Fn::GetAtt"])) return v["Fn::GetAtt"][0];
+  }
+  return undefined;
+}
+
+describe.each(["project", "fixture"])("serverless package (%s)", (which) => {
+  it("ran offline: no connection or DNS lookup outside loopback", () => {
+    expect(out[which]!.output).not.toContain("PARTNER-OPS-NETWORK-ATTEMPT");
+  });
+
+  it("every function: nodejs24.x, minified ESM bundle without source maps, its own role, no plain secrets", async () => {
+    const p = out[which]!;
+    const { readdirSync } = await import("node:fs");
+    const zips = readdirSync(p.dir).filter((f) => f.endsWith(".zip"));
+    for (const [, fn] of byType(p, "AWS::Lambda::Function")) expect(fn.Properties["Runtime"]).toBe("nodejs24.x");
+    const roles = new Set<string>();
+    for (const name of p.functions) {
+      const fn = p.template.Resources[`${logicalName(name)}LambdaFunction`];
+      expect(fn, name).toBeDefined();
+      expect(fn!.Properties["Runtime"]).toBe("nodejs24.x");
+      expect(fn!.Properties["Architectures"]).toEqual(["arm64"]);
+      const role = refId(fn!.Properties["Role"]);
+      expect(role).toBe(`${logicalName(name)}IamRoleLambdaExecution`);
+      roles.add(role!);
+      // Secrets only by reference.
+      const vars = (fn!.Properties["Environment"]?.Variables ?? {}) as Record<string, unknown>;
+      for (const secret of SECRET_NAMES) expect(Object.keys(vars), `${name} has plain ${secret}`).not.toContain(secret);
+      for (const [k, v] of Object.entries(vars)) if (k.endsWith("_REF")) expect(String(v)).toMatch(/^(ssm:|secretsmanager:)/);
+      // Bundle: one .mjs, minified, no map.
+      expect(zips).toContain(`${name}.zip`);
+      const { execFileSync } = await import("node:child_process");
+      const listing = execFileSync("unzip", ["-l", join(p.dir, `${name}.zip`)], { encoding: "utf8" });
+      expect(listing).toMatch(/\.mjs\n/);
+      expect(listing).not.toMatch(/\.map\n/);
+      const code = execFileSync("unzip", ["-p", join(p.dir, `${name}.zip`)], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+      expect(code.length / code.split("\n").length, `${name} is not minified`).toBeGreaterThan(1000); // long lines = minified
+      expect(code).not.toContain("sourceMappingURL");
+    }
+    expect(roles.size).toBe(p.functions.length);
+  });
+
+  it("every function role is least privilege: no wildcard actions, no Resource '*'", () => {
+    const p = out[which]!;
+    for (const name of p.functions) {
+      const role = p.template.Resources[`${logicalName(name)}IamRoleLambdaExecution`]!;
+      expect(role.Properties["ManagedPolicyArns"] ?? []).toEqual([]);
+      for (const policy of role.Properties["Policies"] as { PolicyDocument: { Statement: any[] } }[]) {
+        for (const st of policy.PolicyDocument.Statement) {
+          const actions: string[] = [st.Action].flat();
+          for (const a of actions) expect(a, `${name}: ${a}`).not.toMatch(/(^\*$|:\*$)/);
+          const resources = [st.Resource].flat();
+          for (const r of resources) expect(r, `${name}: ${JSON.stringify(st)}`).not.toBe("*");
+        }
+      }
+    }
+  });
+
+  it("every queue has a DLQ with a redrive policy (or is one), with a visibility timeout at least the consumer's timeout", () => {
+    const p = out[which]!;
+    const queues = byType(p, "AWS::SQS::Queue");
+    const dlqs = new Set(queues.map(([, q]) => refId(q.Properties["RedrivePolicy"]?.deadLetterTargetArn)).filter(Boolean));
+    for (const [id, q] of queues) {
+      if (dlqs.has(id)) {
+        expect(q.Properties["RedrivePolicy"], `${id} is a DLQ`).toBeUndefined();
+        expect(Number(q.Properties["MessageRetentionPeriod"])).toBe(1_209_600);
+        continue;
+      }
+      const rp = q.Properties["RedrivePolicy"];
+      expect(rp, `${id} has no RedrivePolicy`).toBeDefined();
+      expect(Number(rp.maxReceiveCount)).toBeGreaterThanOrEqual(1);
+      expect(p.template.Resources[refId(rp.deadLetterTargetArn)!]?.Type).toBe("AWS::SQS::Queue");
+    }
+    for (const [id, m] of byType(p, "AWS::Lambda::EventSourceMapping")) {
+      const queue = p.template.Resources[refId(m.Properties["EventSourceArn"])!]!;
+      const fn = p.template.Resources[refId(m.Properties["FunctionName"])!]!;
+      expect(Number(queue.Properties["VisibilityTimeout"] ?? 30), id).toBeGreaterThanOrEqual(Number(fn.Properties["Timeout"]));
+    }
+    if (which === "fixture") expect(queues.length).toBe(4);
+  });
+
+  it("every SQS event reports batch item failures and has an explicit maximum concurrency", () => {
+    const p = out[which]!;
+    const mappings = byType(p, "AWS::Lambda::EventSourceMapping");
+    for (const [id, m] of mappings) {
+      expect(m.Properties["FunctionResponseTypes"], id).toEqual(["ReportBatchItemFailures"]);
+      expect(m.Properties["ScalingConfig"]?.MaximumConcurrency, id).toBeGreaterThanOrEqual(2);
+      expect(m.Properties["BatchSize"], id).toBeGreaterThanOrEqual(1);
+    }
+    if (which === "fixture") expect(mappings.length).toBe(2);
+  });
+
+  it("schedules, the inbound-mail rule and the tables are in the template", () => {
+    const p = out[which]!;
+    const rules = byType(p, "AWS::SES::ReceiptRule");
+    expect(rules.length).toBe(1);
+    const rule = rules[0]![1].Properties["Rule"];
+    expect(rule.Recipients).toEqual([which === "project" ? "invoices.example.com" : "fixture.test"]);
+    expect(rule.Actions[0].S3Action.ObjectKeyPrefix).toBe("inbound/");
+    for (const [id, t] of byType(p, "AWS::DynamoDB::Table")) {
+      expect(t.Properties["BillingMode"], id).toBe("PAY_PER_REQUEST");
+      expect(t.Properties["TimeToLiveSpecification"]?.Enabled, id).toBe(true);
+    }
+    if (which === "project") {
+      expect(byType(p, "AWS::DynamoDB::Table").map(([id]) => id).sort()).toEqual(["IdempotencyTable", "LedgerTable"]);
+      const health = p.template.Resources["HealthLambdaFunction"]!;
+      expect(health.Properties["Layers"]?.[0]).toMatch(/AWS-Parameters-and-Secrets-Lambda-Extension/);
+      expect(health.Properties["Environment"].Variables.HWC_SK_REF).toBe("ssm:/partner-ops/prod/hwc/sk");
+    } else {
+      const schedules = byType(p, "AWS::Events::Rule").map(([, r]) => r.Properties["ScheduleExpression"]).sort();
+      expect(schedules).toEqual(["cron(0 8 ? * MON-FRI *)", "rate(1 minute)"]);
+    }
+  });
+});
