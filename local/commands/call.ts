@@ -6,7 +6,8 @@
 import { z } from "zod";
 import { BssError, businessFailure, isBssError } from "../../shared/bss/errors.ts";
 import { DEFAULT_IAM_ENDPOINT, createTokenProvider } from "../../shared/bss/iam.ts";
-import type { HttpMethod } from "../../shared/bss/operations.ts";
+import type { Effect, HttpMethod } from "../../shared/bss/operations.ts";
+import { operations } from "../../shared/bss/operations.ts";
 import type { TransportAuth } from "../../shared/bss/transport.ts";
 import { createTransport } from "../../shared/bss/transport.ts";
 import { UrlBuildError, normalisePath } from "../../shared/bss/url.ts";
@@ -19,9 +20,10 @@ const usage = `Usage: partner-ops call <METHOD> <PATH> [--query k=v]... [--data 
 
 Sends one request to the BSS endpoint and prints the response body (pretty JSON) on stdout.
 On failure prints "error <status> <error_code>: <message>" on stderr and exits with 1.
-  METHOD                GET, POST, PUT or DELETE. GET is retried on throttling, 5xx and network
-                        errors; other methods are resent only when certainly not executed (429,
-                        connection refused) — otherwise the error says the outcome is ambiguous.
+  METHOD                GET, POST, PUT or DELETE. A catalogued read (GET, or a POST query such as
+                        ListSubCustomers) is retried on throttling, 5xx and network errors; any
+                        other request is resent only when certainly not executed (429, connection
+                        refused) — otherwise the error says the outcome is ambiguous.
   PATH                  e.g. /v2/partners/sub-customers/query (no query string: use --query)
   --query k=v           query parameter; repeat for more (a repeated key sends several values)
   --data JSON           request body; @file reads a file, - reads stdin
@@ -156,6 +158,17 @@ async function loadBody(data: string | undefined, io: CommandIO): Promise<unknow
   }
 }
 
+/** The catalogue's effect for METHOD + PATH; unknown requests: GET is a read, anything else a write. */
+export function effectOf(method: HttpMethod, encodedPath: string): { effect: Effect; operation?: string } {
+  for (const [name, def] of Object.entries(operations)) {
+    if (def.method !== method) continue;
+    const escaped = def.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[a-z_]+\}/g, "[^/]+");
+    const pattern = new RegExp(`^${escaped}/?$`);
+    if (pattern.test(encodedPath)) return { effect: def.effect, operation: name };
+  }
+  return { effect: method === "GET" ? "read" : "write" };
+}
+
 function issues(err: z.ZodError): string {
   return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
@@ -181,7 +194,8 @@ export const command: Command = {
       env.HWC_AUTH_TOKEN !== undefined
         ? { type: "token", token: env.HWC_AUTH_TOKEN }
         : { type: "aksk", credentials: { ak: env.HWC_AK!, sk: env.HWC_SK!, securityToken: env.HWC_SECURITY_TOKEN, domainId: env.HWC_DOMAIN_ID } };
-    const operation = `${args.method} ${args.path}`;
+    const known = effectOf(args.method, args.path);
+    const operation = known.operation ?? `${args.method} ${args.path}`;
 
     try {
       let auth = partnerAuth;
@@ -201,7 +215,7 @@ export const command: Command = {
         path: args.path,
         query: args.query,
         ...(body !== undefined ? { body } : {}),
-        effect: args.method === "GET" ? "read" : "write",
+        effect: known.effect,
         auth,
       });
       if (res.body !== undefined) io.stdout.write(JSON.stringify(res.body, null, 2) + "\n");

@@ -131,3 +131,22 @@ describe("partner-ops call", () => {
     expect(r.stderr).toMatch(/^error - LOCAL\.NETWORK: .*ECONNREFUSED/);
   });
 });
+
+describe("partner-ops call: effect from the catalogue", () => {
+  it("knows catalogued reads and writes by METHOD + PATH", async () => {
+    const { effectOf } = await import("../../../local/commands/call.ts");
+    expect(effectOf("POST", "/v2/partners/sub-customers/query")).toEqual({ effect: "read", operation: "ListSubCustomers" });
+    expect(effectOf("POST", "/v2/orders/subscriptions/resources/renew")).toEqual({ effect: "write", operation: "RenewalResources" });
+    expect(effectOf("DELETE", "/v2/orders/subscriptions/resources/autorenew/abc%20d")).toEqual({ effect: "idempotent-write", operation: "CancelAutoRenewalResources" });
+    expect(effectOf("GET", "/v2/unknown")).toEqual({ effect: "read" });
+    expect(effectOf("POST", "/v2/unknown")).toEqual({ effect: "write" });
+    expect(effectOf("POST", "/v2/partners/sub-customers/queryX")).toEqual({ effect: "write" });
+  });
+
+  it("retries a catalogued POST read answered 503", async () => {
+    const { server, env } = await serve((s, res) => (s.n === 1 ? reply(res, 503, {}) : reply(res, 200, { count: 0, customer_infos: [] })));
+    const r = await run(["POST", "/v2/partners/sub-customers/query", "--data", "{}"], env);
+    expect(r.code).toBe(0);
+    expect(server.seen.length).toBe(2);
+  });
+});
