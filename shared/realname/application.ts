@@ -132,17 +132,23 @@ const contentType = z
 const fileName = z.string().min(1).max(255);
 const role = z.enum(DOCUMENT_ROLES);
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const base64Content = z.string().superRefine((s, ctx) => {
-  if (/^data:/i.test(s)) {
-    ctx.addIssue({ code: "custom", message: "send only the base64 data, without a data: URL prefix" });
-  } else if (s.length === 0) {
-    ctx.addIssue({ code: "custom", message: "the file is empty" });
-  } else if (/\s/.test(s)) {
-    ctx.addIssue({ code: "custom", message: "base64 must not contain spaces or line breaks" });
-  } else if (!BASE64.test(s)) {
-    ctx.addIssue({ code: "custom", message: "not valid base64 (standard alphabet A-Z a-z 0-9 + / with = padding)" });
+/** Strict standard base64 with padding; linear scans only (bodies can carry ~5.6 MB of it). */
+function base64Problem(s: string): string | undefined {
+  if (/^data:/i.test(s)) return "send only the base64 data, without a data: URL prefix";
+  if (s.length === 0) return "the file is empty";
+  if (/[^A-Za-z0-9+/=]/.test(s)) {
+    return /\s/.test(s)
+      ? "base64 must not contain spaces or line breaks"
+      : "not valid base64 (standard alphabet A-Z a-z 0-9 + / with = padding)";
   }
+  const eq = s.indexOf("=");
+  const paddingOk = eq === -1 || eq === s.length - 1 || (eq === s.length - 2 && s.endsWith("="));
+  if (s.length % 4 !== 0 || !paddingOk) return "not valid base64 (standard alphabet A-Z a-z 0-9 + / with = padding)";
+  return undefined;
+}
+const base64Content = z.string().superRefine((s, ctx) => {
+  const problem = base64Problem(s);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
 const inlineFile = z.strictObject({ role, content_base64: base64Content, content_type: contentType.optional(), file_name: fileName.optional() });

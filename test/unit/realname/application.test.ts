@@ -354,6 +354,42 @@ describe("validateApplication: every bad field is reported", () => {
   });
 });
 
+describe("inline base64", () => {
+  const withContent = (content_base64: string) =>
+    validateApplication(enterprise({ enterprise_person: undefined, attachments: { mode: "inline", files: [{ role: "company_certificate", content_base64 }] } }), opts);
+  const contentError = (r: ReturnType<typeof validateApplication>) => (r.ok ? undefined : r.errors.find((e) => e.field === "attachments.files[0].content_base64"));
+
+  it("property: whatever Buffer encodes is accepted and decodes back to the same bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), (bytes) => {
+        const r = withContent(Buffer.from(bytes).toString("base64"));
+        expect(r.ok).toBe(true);
+        if (r.ok && r.value.attachments.mode === "inline") expect(r.value.attachments.files[0]!.content.equals(Buffer.from(bytes))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("property: a foreign character, a lost character or misplaced padding is reported", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 3, maxLength: 300 }),
+        fc.nat(),
+        fc.constantFrom("!", "-", "_", " ", "\n", "=", "é", "*"),
+        fc.boolean(),
+        (bytes, at, ch, drop) => {
+          const good = Buffer.from(bytes).toString("base64");
+          const i = at % good.length;
+          const bad = drop ? good.slice(0, i) + good.slice(i + 1) : good.slice(0, i) + ch + good.slice(i + 1);
+          fc.pre(!(ch === "=" && !drop && good.slice(i) === "=".repeat(good.length - i)));
+          expect(contentError(withContent(bad))?.message).toMatch(/base64/);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("intake: content checks after validation (422 territory)", () => {
   it("inline files checked by bytes; every bad file reported", () => {
     const r = validateApplication(
