@@ -35,7 +35,8 @@ Environment:
   HWC_AK, HWC_SK        AK/SK (optional HWC_SECURITY_TOKEN for temporary keys, HWC_DOMAIN_ID)
   HWC_AUTH_TOKEN        an IAM token instead of AK/SK
   HWC_IAM_ENDPOINT      for --customer-token-for (default ${DEFAULT_IAM_ENDPOINT})
-  HWC_AGENCY_NAME       for --customer-token-for: the partner's xaccount_type`;
+  HWC_AGENCY_NAME       for --customer-token-for: the agency name = the partner's xaccount_type
+                        (HWC_XACCOUNT_TYPE is used when HWC_AGENCY_NAME is not set)`;
 
 const nonEmpty = z.string().min(1, "empty");
 const envSchema = z
@@ -48,6 +49,7 @@ const envSchema = z
     HWC_AUTH_TOKEN: nonEmpty.optional(),
     HWC_IAM_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default(DEFAULT_IAM_ENDPOINT),
     HWC_AGENCY_NAME: nonEmpty.optional(),
+    HWC_XACCOUNT_TYPE: nonEmpty.optional(),
   })
   .superRefine((env, ctx) => {
     const aksk = env.HWC_AK !== undefined || env.HWC_SK !== undefined;
@@ -200,11 +202,12 @@ export const command: Command = {
     try {
       let auth = partnerAuth;
       if (args.customerId !== undefined) {
-        if (env.HWC_AGENCY_NAME === undefined) throw new UsageError("--customer-token-for needs HWC_AGENCY_NAME (the partner's xaccount_type)");
+        const agencyName = env.HWC_AGENCY_NAME ?? env.HWC_XACCOUNT_TYPE;
+        if (agencyName === undefined) throw new UsageError("--customer-token-for needs HWC_AGENCY_NAME (or HWC_XACCOUNT_TYPE): the partner's xaccount_type");
         const tokens = createTokenProvider({
           transport: createTransport({ endpoint: env.HWC_IAM_ENDPOINT, timeoutMs: args.timeoutMs }),
           partnerAuth,
-          agencyName: env.HWC_AGENCY_NAME,
+          agencyName,
         });
         auth = { type: "token", token: await tokens.get({ id: args.customerId }) };
       }

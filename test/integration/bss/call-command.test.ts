@@ -150,3 +150,23 @@ describe("partner-ops call: effect from the catalogue", () => {
     expect(server.seen.length).toBe(2);
   });
 });
+
+describe("partner-ops call against the BSS sandbox", () => {
+  it("works with the environment sandboxEnv() prints, including a customer token", async () => {
+    const { startSandbox, sandboxEnv } = await import("../../../local/sandbox/index.ts");
+    const sb = await startSandbox({ seed: 7, customers: 3, resourcesPerCustomer: 2 });
+    try {
+      const env = sandboxEnv(sb);
+      const r1 = await run(["POST", "/v2/partners/sub-customers/query", "--data", '{"limit":10}'], env);
+      expect(r1.code).toBe(0);
+      expect((JSON.parse(r1.stdout) as { count: number }).count).toBe(3);
+      const withAgency = sb.data.customers.find((c) => c.agency)!.info.customer_id;
+      const r2 = await run(["POST", "/v2/orders/suscriptions/resources/query", "--data", "{}", "--customer-token-for", withAgency], env);
+      expect([r2.code, r2.stderr]).toEqual([0, ""]);
+      expect((JSON.parse(r2.stdout) as { total_count: number }).total_count).toBe(sb.data.resources(withAgency).length);
+      expect(r1.stdout + r1.stderr + r2.stdout + r2.stderr).not.toContain(sb.credentials.sk);
+    } finally {
+      await sb.close();
+    }
+  });
+});
