@@ -381,7 +381,8 @@ describe("inline base64", () => {
           const good = Buffer.from(bytes).toString("base64");
           const i = at % good.length;
           const bad = drop ? good.slice(0, i) + good.slice(i + 1) : good.slice(0, i) + ch + good.slice(i + 1);
-          fc.pre(!(ch === "=" && !drop && good.slice(i) === "=".repeat(good.length - i)));
+          // "=" within the last two characters can make another valid string (e.g. AAAAAAA= → AAAAAA==).
+          fc.pre(drop || ch !== "=" || i < good.length - 2);
           expect(contentError(withContent(bad))?.message).toMatch(/base64/);
         },
       ),
