@@ -263,7 +263,9 @@ export function checkFile(input: FileCheckInput): FileCheckResult {
   const sniffed = sniffFileType(input.prefix);
   const ext = extensionOf(input.fileName);
   const declared = input.declaredContentType?.split(";")[0]?.trim().toLowerCase() || undefined;
-  const claims = [declared ? `declared as ${declared}` : "", ext ? `named *.${ext}` : ""].filter(Boolean).join(" and ");
+  // Only a well-formed type/subtype is echoed back; anything else could be arbitrary user text.
+  const declaredLabel = declared === undefined ? undefined : /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/.test(declared) ? declared : "an invalid content type";
+  const claims = [declaredLabel ? `declared as ${declaredLabel}` : "", ext ? `named *.${ext}` : ""].filter(Boolean).join(" and ");
   if (!sniffed.allowed) {
     return {
       ok: false,
@@ -274,7 +276,7 @@ export function checkFile(input: FileCheckInput): FileCheckResult {
   }
   const info = FILE_TYPE_INFO[sniffed.type];
   const mismatches: string[] = [];
-  if (declared !== undefined && !info.mimeAliases.includes(declared)) mismatches.push(`declared as ${declared}`);
+  if (declared !== undefined && !info.mimeAliases.includes(declared)) mismatches.push(`declared as ${declaredLabel}`);
   if (ext !== undefined && !info.extensions.includes(ext)) mismatches.push(`named *.${ext}`);
   const warnings: string[] = [];
   if (mismatches.length > 0) {

@@ -165,6 +165,11 @@ describe("checkFile", () => {
     expect(warned).toMatchObject({ ok: true, type: "png", warnings: ["the file is named *.jpg but its content is PNG"] });
   });
 
+  it("never echoes a malformed declared type (it could be any user text)", () => {
+    const r = checkFile({ prefix: png, size: png.length, declaredContentType: "张三 110105194912310021" });
+    expect(r).toMatchObject({ ok: false, reason: "type_mismatch", message: "the file is declared as an invalid content type but its content is PNG" });
+  });
+
   it("ignores name parts that are not file-type extensions", () => {
     expect(checkFile({ prefix: png, size: png.length, fileName: "Zhang.San" }).ok).toBe(true);
     expect(checkFile({ prefix: png, size: png.length, fileName: "scan" }).ok).toBe(true);
