@@ -349,10 +349,30 @@ function checkCallbackUrl(value: string, options: ValidateOptions): string | und
   if (url.protocol !== "https:" && !loopbackHttp) return "must use https://";
   if (url.username !== "" || url.password !== "") return "must not contain a user name or password";
   if (url.hash !== "") return "must not contain a #fragment";
+  if (!loopbackHttp && isLocalHost(host)) return "must not point to a local or private network address";
   if (options.callbackHosts !== undefined && !options.callbackHosts.some((h) => h.toLowerCase() === host) && !loopbackHttp) {
     return "host is not in the configured list of callback hosts";
   }
   return undefined;
+}
+
+/**
+ * Literal local/private addresses (the callback is fetched from inside the cloud, e.g. the
+ * instance-metadata address 169.254.169.254). Names that resolve to such addresses can only be
+ * caught when connecting.
+ */
+function isLocalHost(host: string): boolean {
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+  }
+  if (host.startsWith("[")) {
+    const v6 = host.slice(1, -1);
+    return v6 === "::" || v6 === "::1" || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || v6.startsWith("::ffff:");
+  }
+  return false;
 }
 
 /** Format rules for `verified_number` of an individual, by certificate. */
