@@ -100,9 +100,10 @@ const CN_QUARTER: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, "1"
 
 const QUARTER_RE = new RegExp(
   [
-    String.raw`(?<![0-9])(\d{4})\s*年?\s*(?:第\s*)?([一二三四1-4])\s*季度`,
-    String.raw`(?<![0-9])(\d{4})\s*[-\s]?\s*Q([1-4])(?![0-9])`,
-    String.raw`(?<![a-z])Q([1-4])\s*[-\s,/]?\s*(\d{4})(?![0-9])`,
+    // (no two whitespace quantifiers side by side: that would backtrack quadratically on long blanks)
+    String.raw`(?<![0-9])(\d{4})(?:\s*年)?\s*(?:第\s*)?([一二三四1-4])\s*季度`,
+    String.raw`(?<![0-9])(\d{4})(?:\s*-)?\s*Q([1-4])(?![0-9])`,
+    String.raw`(?<![a-z])Q([1-4])(?:\s*[-,/])?\s*(\d{4})(?![0-9])`,
   ].join("|"),
   "iu",
 );
@@ -115,7 +116,7 @@ const MONTH_TOKEN_RE = new RegExp(
     // 2025-03, 2025/3, 2025.03, 2025年3月, 2025年03
     String.raw`(?<![0-9])(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})(?:\s*月份?)?(?![0-9])`,
     // March 2025, Mar. 2025, Mar-2025
-    String.raw`(?<![a-z])${MONTH_NAME}\.?[\s,-]*(\d{4})(?![0-9])`,
+    String.raw`(?<![a-z])${MONTH_NAME}\.?[\s,-]{0,8}(\d{4})(?![0-9])`,
     // 03/2025
     String.raw`(?<![0-9])(\d{1,2})\s*[/.-]\s*(\d{4})(?![0-9])`,
     // 202503
@@ -195,12 +196,14 @@ export function findDeadline(text: string, keywords: DeadlineKeywords, order: Sl
   const lower = foldWidth(text).toLowerCase();
   const before = keywords.before.map((k) => foldWidth(k).toLowerCase());
   const after = keywords.after.map((k) => foldWidth(k).toLowerCase());
-  for (const d of findDates(text, order)) {
-    const lineStart = lower.lastIndexOf("\n", d.start - 1) + 1;
-    const pre = lower.slice(Math.max(lineStart, d.start - 24), d.start).trimEnd().replace(/[:：\s]+$/u, "");
-    let lineEnd = lower.indexOf("\n", d.end);
-    if (lineEnd < 0) lineEnd = lower.length;
-    const post = lower.slice(d.end, Math.min(lineEnd, d.end + 8)).trimStart();
+  for (const d of findDates(text, order).slice(0, 1000)) {
+    // bounded windows on the date's own line (no unbounded scans: bodies may be one huge line)
+    let pre = lower.slice(Math.max(0, d.start - 24), d.start);
+    pre = pre.slice(pre.lastIndexOf("\n") + 1).trimEnd().replace(/[:：\s]+$/u, "");
+    let post = lower.slice(d.end, d.end + 8);
+    const nl = post.indexOf("\n");
+    if (nl >= 0) post = post.slice(0, nl);
+    post = post.trimStart();
     if (before.some((k) => endsWithWord(pre, k))) return d.date;
     if (after.some((k) => post.startsWith(k))) return d.date;
   }

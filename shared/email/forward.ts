@@ -36,8 +36,8 @@ export function isForwardSubject(subject: string, prefixes: string[]): boolean {
 
 /** The address in a From line value ("华为云 <a@b>", "a@b", "x [mailto:a@b]"), lower case. */
 export function addressIn(value: string): string | null {
-  const angle = /<\s*(?:mailto:)?([^<>\s@]+@[^<>\s]+?)\s*>/i.exec(value);
-  const bare = angle ?? /(?:mailto:)?([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/.exec(value);
+  const angle = /<\s*(?:mailto:)?([^<>\s@]{1,64}@[^<>\s]{1,255}?)\s*>/i.exec(value);
+  const bare = angle ?? /(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)/.exec(value);
   return bare ? bare[1]!.toLowerCase() : null;
 }
 

@@ -97,7 +97,8 @@ function languageOf(texts: string[]): "zh" | "en" {
   let han = 0;
   let latin = 0;
   for (const t of texts) {
-    const stripped = t.replace(/\b(?:https?:\/\/|www\.)\S+/gi, " ").replace(/\S+@\S+/g, " ");
+    // bounded patterns only: this runs over whole bodies (long CJK runs have no spaces)
+    const stripped = t.replace(/\b(?:https?:\/\/|www\.)\S+/gi, " ").replace(/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,255}/g, " ");
     const c = scriptCounts(stripped);
     han += c.han;
     latin += c.latin;

@@ -59,6 +59,8 @@ export interface LabelValue {
 }
 
 const MAX_HITS_PER_LABEL = 64;
+/** A value longer than this is not a value (bounds the work on hostile single-line bodies). */
+const MAX_VALUE_CHARS = 2000;
 const isAsciiWordChar = (c: string | undefined) => c !== undefined && /[a-z0-9]/.test(c);
 
 export class LabelIndex {
@@ -137,9 +139,10 @@ export class LabelIndex {
   /** Whether `hit` starts a line (after whitespace, bullets or brackets) or follows a tab/comma/semicolon. */
   atBoundary(hit: LabelHit): boolean {
     const lineStart = this.starts[hit.line]!;
-    const before = this.folded.slice(lineStart, hit.start);
-    if (/^[\s>*•·\-–—\d.、【\[(（]*$/u.test(before)) return true;
-    return /[\t,;；。|｜、]\s*$/u.test(before);
+    const from = Math.max(lineStart, hit.start - 200);
+    const before = this.folded.slice(from, hit.start);
+    if (from === lineStart && /^[\s>*•·\-–—\d.、【\[(（]*$/u.test(before)) return true;
+    return /[\t,;；。|｜、][ \t]*$/u.test(before);
   }
 
   /**
@@ -149,6 +152,7 @@ export class LabelIndex {
   private columnValue(hit: LabelHit): LabelValue | null | undefined {
     const lineStart = this.starts[hit.line]!;
     const lineEnd = this.lineEnd(hit.line);
+    if (lineEnd - lineStart > 4000) return undefined;
     const line = this.folded.slice(lineStart, lineEnd);
     if (!line.includes("\t")) return undefined;
     const cells = cellsOf(line, lineStart);
@@ -163,6 +167,7 @@ export class LabelIndex {
     if (labelled < 2 || labelled < cells.length - 1 || column < 0) return undefined;
     for (let line2 = hit.line + 1, blanks = 0; line2 < this.starts.length && blanks <= 1; line2++) {
       const s = this.starts[line2]!;
+      if (this.lineEnd(line2) - s > 4000) return null;
       const body = this.folded.slice(s, this.lineEnd(line2));
       if (body.trim() === "") {
         blanks++;
@@ -186,11 +191,11 @@ export class LabelIndex {
     // an optional qualifier: 开票金额（含税）, Amount (USD)
     const q = /^[ \t]*\(([^()\n]{0,24})\)/.exec(f.slice(pos, Math.min(lineEnd, pos + 40)));
     if (q) pos += q[0].length;
-    const sep = /^[ \t]*([:=\t])?[ \t]*/.exec(f.slice(pos, lineEnd))!;
-    const hardSep = sep[1] !== undefined || /\t/.test(sep[0]);
+    const sep = /^[ \t]*([:=\t])?[ \t]*/.exec(f.slice(pos, Math.min(lineEnd, pos + 200)))!;
+    const hardSep = sep[1] !== undefined || /\t| {2}/.test(sep[0]);
     pos += sep[0].length;
     const stop = this.nextHitIn(pos, lineEnd);
-    const end = stop ? stop.start : lineEnd;
+    const end = Math.min(stop ? stop.start : lineEnd, pos + MAX_VALUE_CHARS);
     const v = this.slice(pos, end, hit.line, hardSep);
     if (v) return v;
     if (stop || !this.restIsBlank(hit.end, lineEnd)) return null;
@@ -205,7 +210,7 @@ export class LabelIndex {
       }
       const first = this.nextHitIn(s, e);
       if (first && f.slice(s, first.start).trim() === "") return null; // the next line is another label
-      let stopAt = first ? first.start : e;
+      let stopAt = Math.min(first ? first.start : e, s + MAX_VALUE_CHARS);
       const tab = f.indexOf("\t", s);
       if (tab >= 0 && tab < stopAt) stopAt = tab; // only the first cell of a table row
       return this.slice(s, stopAt, line, true);
@@ -214,7 +219,8 @@ export class LabelIndex {
   }
 
   private restIsBlank(from: number, to: number): boolean {
-    return /^[\s:=\])）】>》」]*$/u.test(this.folded.slice(from, to));
+    for (let i = from; i < to; i++) if (!/[\s:=\])）】>》」]/u.test(this.folded[i]!)) return false;
+    return true;
   }
 
   private slice(start: number, end: number, line: number, hard: boolean): LabelValue | null {

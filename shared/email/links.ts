@@ -92,10 +92,10 @@ const COMMON_TLDS = new Set([
 
 /** The host (or address) a link's visible text claims, if it looks like a URL, domain or address. */
 export function shownTarget(text: string): { host: string; address: string | null } | null {
-  const t = text.trim();
-  const email = /[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/.exec(t);
+  const t = text.trim().slice(0, 500);
+  const email = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)/.exec(t);
   if (email) return { host: normalizeHost(email[1]!), address: email[0].toLowerCase() };
-  const url = /\b(?:https?:\/\/)([^\s/?#:]+)/i.exec(t);
+  const url = /\bhttps?:\/\/([^\s/?#:]{1,255})/i.exec(t);
   if (url) return { host: normalizeHost(url[1]!.replace(/^.*@/, "")), address: null };
   const dom = /(?<![A-Za-z0-9.-])((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}))(?![A-Za-z0-9-])/.exec(t);
   if (dom) {
