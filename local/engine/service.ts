@@ -162,7 +162,15 @@ function parseEvent(fnName: string, index: number, raw: Record<string, unknown>,
       if (r.data.batchSize > 10 && r.data.maximumBatchingWindow < 1) {
         throw new ServiceFileError(`${where}.sqs: batchSize above 10 needs maximumBatchingWindow ≥ 1 (an AWS rule)`);
       }
-      return { type: "sqs", ...r.data };
+      return {
+        type: "sqs",
+        arn: r.data.arn,
+        batchSize: r.data.batchSize,
+        maximumBatchingWindow: r.data.maximumBatchingWindow,
+        functionResponseType: r.data.functionResponseType,
+        maximumConcurrency: r.data.maximumConcurrency,
+        enabled: r.data.enabled,
+      };
     }
     case "httpApi":
     case "http":

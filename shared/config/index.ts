@@ -43,6 +43,8 @@ export const configSchema = z.object({
   INBOUND_PREFIX: z.string().default("inbound/"),
   /** BSS API endpoint (sandbox URL locally). */
   HWC_ENDPOINT: httpUrl.optional(),
+  /** IAM endpoint for agency tokens (real-name APIs); the sandbox serves both on one URL. */
+  HWC_IAM_ENDPOINT: httpUrl.optional(),
   /** Huawei SDK region id matching HWC_ENDPOINT. */
   HWC_REGION: z.string().min(1).optional(),
   /** Sent as X-Project-Id / X-Domain-Id when set. */

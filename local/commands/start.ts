@@ -1,0 +1,76 @@
+/**
+ * `partner-ops start` (`npm start`): runs every function of serverless.yml on this machine until
+ * Ctrl-C / SIGTERM, then stops taking work, finishes what is in flight and exits.
+ */
+import type { Command } from "../cli.ts";
+import { UsageError } from "../cli.ts";
+import { startEngine, type EngineOptions } from "../engine/engine.ts";
+import { paramOptions, parseOptions, portOption } from "./args.ts";
+
+const usage = `Usage: partner-ops start [--data-dir D] [--in-memory] [--port P] [--smtp-port S]
+                         [--service serverless.yml] [--stage S] [--param name=value]... [--sandbox auto|on|off]
+
+Runs every function of serverless.yml in this process: SQS/S3 (fauxqs) and DynamoDB (dynalite) emulators,
+queue consumers, HTTP routes, schedules, S3 triggers, an SMTP ingress for the SES receipt rules, and the BSS
+sandbox when HWC_AK/HWC_SK are not set. Everything listens on 127.0.0.1.
+
+  --data-dir D     where queues, objects and tables persist (default .partner-ops)
+  --in-memory      keep nothing on disk (tests, demos)
+  --port P         webhook/API port (default 3000)
+  --smtp-port S    SMTP ingress port (default 2525)
+  --service F      the serverless.yml to run (default ./serverless.yml)
+  --stage S        stage for \${sls:stage} (default: provider.stage, else "local")
+  --param k=v      value for \${param:k}
+  --sandbox MODE   auto (default), on, off
+
+Environment: HWC_AK/HWC_SK (+ HWC_ENDPOINT …) use the real BSS instead of the sandbox; POWERTOOLS_LOG_LEVEL
+or LOG_LEVEL sets the log level; WEBHOOK_SECRET overrides the generated local webhook secret.`;
+
+export const command: Command = {
+  name: "start",
+  summary: "run every function of serverless.yml on this machine (embedded engine)",
+  usage,
+  async run(argv, io) {
+    const args = parseOptions(argv, { values: ["data-dir", "port", "smtp-port", "service", "stage", "param", "sandbox", "region"], flags: ["in-memory"] });
+    if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
+    const sandbox = args.values.get("sandbox") ?? "auto";
+    if (sandbox !== "auto" && sandbox !== "on" && sandbox !== "off") throw new UsageError("--sandbox must be auto, on or off");
+    const httpPort = portOption(args, "port");
+    const smtpPort = portOption(args, "smtp-port");
+    const options: EngineOptions = {
+      env: io.env,
+      sandbox,
+      params: paramOptions(args),
+      inMemory: args.flags.has("in-memory"),
+      ...(args.values.has("data-dir") ? { dataDir: args.values.get("data-dir")! } : {}),
+      ...(args.values.has("service") ? { serviceFile: args.values.get("service")! } : {}),
+      ...(args.values.has("stage") ? { stage: args.values.get("stage")! } : {}),
+      ...(args.values.has("region") ? { region: args.values.get("region")! } : {}),
+      ...(httpPort !== undefined ? { httpPort } : {}),
+      ...(smtpPort !== undefined ? { smtpPort } : {}),
+    };
+    const engine = await startEngine(options);
+    io.stdout.write(engine.banner());
+
+    return new Promise<number>((resolveExit) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          io.stderr.write(`${signal} again: exiting now; messages in flight will be delivered again on the next start\n`);
+          process.exit(130);
+        }
+        stopping = true;
+        io.stderr.write(`${signal}: finishing the work in flight (press Ctrl-C again to exit at once)\n`);
+        engine.close().then(
+          () => resolveExit(0),
+          (err: unknown) => {
+            io.stderr.write(`shutdown error: ${(err as Error).message}\n`);
+            resolveExit(1);
+          },
+        );
+      };
+      process.on("SIGINT", () => stop("SIGINT"));
+      process.on("SIGTERM", () => stop("SIGTERM"));
+    });
+  },
+};

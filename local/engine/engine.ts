@@ -1,0 +1,711 @@
+/**
+ * The embedded engine: runs every function of serverless.yml in this Node process, on local
+ * stand-ins for the AWS services (fauxqs for SQS + S3, dynalite for DynamoDB), with the same
+ * handlers and adapters as in AWS — only endpoints differ.
+ *
+ *   const engine = await startEngine({ serviceFile: "serverless.yml", dataDir: ".partner-ops" });
+ *   ...
+ *   await engine.close();   // stops triggers, drains work in flight, stops the emulators
+ *
+ * Triggers: SQS event-source mappings, HTTP (httpApi/http), schedules (rate/cron), S3 ObjectCreated
+ * notifications, and an SMTP ingress for the SES receipt rules. The BSS sandbox starts when no
+ * Huawei credentials are configured. See local/engine/README.md.
+ */
+import { EventEmitter } from "node:events";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Cron } from "croner";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { configSchema } from "../../shared/config/index.ts";
+import { SECRET_NAMES } from "../../shared/config/secrets.ts";
+import { createLogger } from "../../shared/log/index.ts";
+import { formatBanner, type BannerInfo } from "./banner.ts";
+import { installEnvScope, type FunctionEnv } from "./env-scope.ts";
+import { fauxqsEndpoint, localCredentials, localQueueUrl, startLocalDynamo, startLocalFauxqs, type FauxqsServer, type LocalDynamo } from "./emulators.ts";
+import { compileRoute, startHttpServer, type HttpReply, type LocalHttpServer, type Route } from "./http.ts";
+import { evaluateIntrinsics, toEnvValue } from "./intrinsics.ts";
+import { LOCAL_ACCOUNT, planResources, provisionResources, type LocalQueue, type ResourcePlan } from "./resources.ts";
+import { FunctionRuntime, type InvocationReport, type InvokeResult } from "./runtime.ts";
+import { nextSequencer, pendingNotification, s3Event, s3EventRecord, S3_EVENTS_DLQ, S3_EVENTS_MAX_RECEIVES, S3_EVENTS_QUEUE, subscriptionMatches, type S3Subscription } from "./s3-notify.ts";
+import { cronerOptions, parseSchedule, type Schedule } from "./schedule.ts";
+import { defaultServiceFile, loadService, type ServiceModel, type SqsEvent } from "./service.ts";
+import { DEFAULT_SMTP_MAX_BYTES, startSmtpIngress, type SmtpIngress } from "./smtp.ts";
+import { functionBatchProcessor, QueuePoller, type BatchOutcome } from "./sqs-mapping.ts";
+
+export class EngineError extends Error {
+  override name = "EngineError";
+}
+
+export interface EngineOptions {
+  /** serverless.yml to run. Default: ./serverless.yml. */
+  serviceFile?: string;
+  stage?: string;
+  region?: string;
+  /** `--param name=value` values for ${param:…}. */
+  params?: Record<string, string>;
+  /** Where queues, objects and tables persist. Default ".partner-ops"; ignored with inMemory. */
+  dataDir?: string;
+  inMemory?: boolean;
+  /** Interface for every server (default 127.0.0.1: nothing is reachable from the network). */
+  host?: string;
+  /** Webhook/API port (default 3000; 0 = any free port). */
+  httpPort?: number;
+  /** SMTP ingress port (default 2525; 0 = any free port). */
+  smtpPort?: number;
+  smtpMaxBytes?: number;
+  /** The developer's environment (Huawei credentials, log level …). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** "auto" (default): the BSS sandbox runs unless HWC_AK and HWC_SK are set. */
+  sandbox?: "auto" | "on" | "off";
+  sandboxOptions?: Record<string, unknown>;
+  /** Long-poll seconds per ReceiveMessage (default 1) and pause after an empty short poll (default 100 ms). */
+  pollWaitSeconds?: number;
+  pollIdleMs?: number;
+  /** Multiplies rate() intervals (tests use e.g. 0.01 to run "rate(1 minute)" every 0.6 s). */
+  rateScale?: number;
+  /** Delay between retries of asynchronous invocations (schedules); default 1000 ms. */
+  asyncRetryDelayMs?: number;
+  /** false: only provision resources and load functions (no pollers, schedules, HTTP or SMTP) — for `invoke`. */
+  triggers?: boolean;
+  /** How long close() waits for work in flight before giving up on it (it comes back later). Default 120 s. */
+  shutdownTimeoutMs?: number;
+  logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT";
+  logger?: Logger;
+}
+
+export interface EngineUrls {
+  http: string | undefined;
+  smtp: { host: string; port: number } | undefined;
+  fauxqs: string;
+  dynamodb: string;
+  sandbox: string | undefined;
+}
+
+export interface Engine {
+  readonly model: ServiceModel;
+  readonly urls: EngineUrls;
+  readonly dataDir: string | undefined;
+  readonly queues: readonly LocalQueue[];
+  readonly plan: ResourcePlan;
+  readonly clients: { sqs: SQSClient; s3: S3Client; dynamodb: DynamoDBClient };
+  readonly fauxqs: FauxqsServer;
+  readonly events: EventEmitter;
+  /** Local-only secrets generated by the engine (e.g. WEBHOOK_SECRET when none is configured). */
+  readonly localSecrets: Readonly<Record<string, string>>;
+  readonly bss: BannerInfo["bss"];
+  /** Environment a function runs with. */
+  functionEnv(fn: string): Readonly<Record<string, string>>;
+  invoke(fn: string, event: unknown): Promise<InvokeResult>;
+  /** Next planned runs of every schedule. */
+  schedules(): { fn: string; expression: string; next: Date | undefined }[];
+  banner(): string;
+  close(): Promise<void>;
+}
+
+/** Runtime file of a running engine, so the CLI (dlq, invoke) can find it. */
+export interface EngineRuntimeInfo {
+  pid: number;
+  startedAt: string;
+  serviceFile: string;
+  stage: string;
+  region: string;
+  fauxqs: string;
+  dynamodb: string;
+  http: string | undefined;
+}
+
+export const RUNTIME_FILE = "engine.json";
+
+export function readRuntimeInfo(dataDir: string): EngineRuntimeInfo | undefined {
+  const file = join(dataDir, RUNTIME_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, "utf8")) as EngineRuntimeInfo;
+    process.kill(info.pid, 0); // throws if the process is gone
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+const CONFIG_KEYS = new Set<string>([...Object.keys(configSchema.shape), ...SECRET_NAMES]);
+/** Keys a function never inherits from the developer's shell unless the engine sets them. */
+function maskedKey(key: string): boolean {
+  return CONFIG_KEYS.has(key) || /^(AWS_|HWC_|OBS_|POWERTOOLS_)/.test(key) || key.endsWith("_REF") || key.endsWith("_QUEUE_URL") || key === "LOG_LEVEL" || key === "_HANDLER";
+}
+
+const HWC_PASSTHROUGH = ["HWC_AK", "HWC_SK", "HWC_SECURITY_TOKEN", "HWC_ENDPOINT", "HWC_IAM_ENDPOINT", "HWC_REGION", "HWC_PROJECT_ID", "HWC_DOMAIN_ID", "HWC_XACCOUNT_TYPE"];
+
+function loadLocalSecrets(dataDir: string | undefined): Record<string, string> {
+  const fresh = { WEBHOOK_SECRET: `whsec_local_${randomBytes(18).toString("base64url")}` };
+  if (!dataDir) return fresh;
+  const file = join(dataDir, "local-secrets.json");
+  try {
+    return { ...fresh, ...(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) };
+  } catch {
+    writeFileSync(file, JSON.stringify(fresh, null, 2), { mode: 0o600 });
+    return fresh;
+  }
+}
+
+interface SandboxHandle {
+  url: string;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+async function startSandboxIfAvailable(
+  options: Record<string, unknown>,
+  warn: (w: string) => void,
+): Promise<SandboxHandle | undefined> {
+  const file = new URL("../sandbox/index.ts", import.meta.url);
+  if (!existsSync(file)) {
+    warn("the BSS sandbox (local/sandbox/index.ts) is not available yet: functions have no BSS endpoint");
+    return undefined;
+  }
+  const mod = (await import(pathToFileURL(file.pathname).href)) as {
+    startSandbox?: (o: Record<string, unknown>) => Promise<{ url: string; credentials: { ak: string; sk: string }; xaccountType: string; close(): Promise<void> }>;
+    sandboxEnv?: (sb: { url: string; credentials: { ak: string; sk: string }; xaccountType: string }) => Record<string, string>;
+  };
+  if (typeof mod.startSandbox !== "function") {
+    warn("local/sandbox/index.ts does not export startSandbox(): BSS sandbox not started");
+    return undefined;
+  }
+  const sb = await mod.startSandbox(options);
+  const env = mod.sandboxEnv
+    ? mod.sandboxEnv(sb)
+    : { HWC_ENDPOINT: sb.url, HWC_IAM_ENDPOINT: sb.url, HWC_AK: sb.credentials.ak, HWC_SK: sb.credentials.sk, HWC_XACCOUNT_TYPE: sb.xaccountType };
+  return { url: sb.url, env, close: () => sb.close() };
+}
+
+export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
+  const hostEnvironment = options.env ?? process.env;
+  const serviceFile = resolve(options.serviceFile ?? defaultServiceFile());
+  const model = loadService(serviceFile, {
+    ...(options.stage ? { stage: options.stage } : {}),
+    ...(options.region ? { region: options.region } : {}),
+    env: hostEnvironment,
+    params: options.params ?? {},
+  });
+  const logger =
+    options.logger ??
+    createLogger({ serviceName: "partner-ops-engine", env: hostEnvironment, ...(options.logLevel ? { level: options.logLevel } : {}) });
+  const events = new EventEmitter();
+  const warnings = [...model.warnings];
+  const warn = (w: string) => {
+    warnings.push(w);
+    logger.warn(w);
+    events.emit("warning", w);
+  };
+  const host = options.host ?? "127.0.0.1";
+  const triggers = options.triggers !== false;
+  const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? ".partner-ops");
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    const running = readRuntimeInfo(dataDir);
+    if (running && running.pid !== process.pid) {
+      throw new EngineError(`an engine is already running on ${dataDir} (pid ${running.pid}); stop it first or use another --data-dir`);
+    }
+  }
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err: unknown) => logger.error("shutdown step failed", { error: err as Error }));
+    cleanups.length = 0;
+  };
+
+  try {
+    const fauxqs = await startLocalFauxqs({ dataDir: dataDir ? join(dataDir, "fauxqs") : undefined, region: model.region });
+    cleanups.push(() => fauxqs.stop());
+    const dynamo: LocalDynamo = await startLocalDynamo({ dataDir: dataDir ? join(dataDir, "dynamodb") : undefined });
+    cleanups.push(() => dynamo.close());
+    if (dataDir) cleanups.push(() => rmSync(join(dataDir, RUNTIME_FILE), { force: true }));
+    const awsEndpoint = fauxqsEndpoint(fauxqs);
+    const clientBase = { region: model.region, credentials: localCredentials() };
+    const sqs = new SQSClient({ ...clientBase, endpoint: awsEndpoint });
+    const s3 = new S3Client({ ...clientBase, endpoint: awsEndpoint, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+    const dynamodb = new DynamoDBClient({ ...clientBase, endpoint: dynamo.endpoint });
+    cleanups.push(() => {
+      sqs.destroy();
+      s3.destroy();
+      dynamodb.destroy();
+    });
+
+    // --- resources -------------------------------------------------------------------------------
+    const plan = planResources(model, (name) => localQueueUrl(fauxqs, name));
+    const s3Subscriptions: S3Subscription[] = [];
+    for (const fn of model.functions) {
+      fn.events.forEach((e, i) => {
+        if (e.type !== "s3") return;
+        const bucket = evaluateIntrinsics(e.bucket, plan.scope, `functions.${fn.name}.events[${i}].s3.bucket`);
+        if (typeof bucket !== "string") throw new EngineError(`functions.${fn.name}.events[${i}].s3.bucket must name a bucket`);
+        if (!plan.buckets.some((b) => b.name === bucket)) plan.buckets.push({ logicalId: `(s3 event of ${fn.name})`, name: bucket, arn: `arn:aws:s3:::${bucket}` });
+        s3Subscriptions.push({ fn: fn.name, bucket, event: e.event, rules: e.rules, configurationId: `${fn.name}-s3-${i}` });
+      });
+    }
+    const internalQueues: LocalQueue[] = [];
+    if (s3Subscriptions.length > 0) {
+      const maxTimeout = Math.max(...s3Subscriptions.map((s) => model.functions.find((f) => f.name === s.fn)!.timeoutSeconds));
+      const dlqArn = `arn:aws:sqs:${model.region}:${LOCAL_ACCOUNT}:${S3_EVENTS_DLQ}`;
+      internalQueues.push(
+        { logicalId: "(engine)", name: S3_EVENTS_DLQ, arn: dlqArn, url: localQueueUrl(fauxqs, S3_EVENTS_DLQ), fifo: false, attributes: { MessageRetentionPeriod: "1209600" }, redrive: undefined },
+        {
+          logicalId: "(engine)",
+          name: S3_EVENTS_QUEUE,
+          arn: `arn:aws:sqs:${model.region}:${LOCAL_ACCOUNT}:${S3_EVENTS_QUEUE}`,
+          url: localQueueUrl(fauxqs, S3_EVENTS_QUEUE),
+          fifo: false,
+          attributes: { VisibilityTimeout: String(Math.ceil(maxTimeout) + 2) },
+          redrive: { deadLetterTargetArn: dlqArn, maxReceiveCount: S3_EVENTS_MAX_RECEIVES },
+        },
+      );
+    }
+
+    // Huawei side: real credentials, the sandbox, or nothing.
+    const realHwc = Boolean(hostEnvironment["HWC_AK"] && hostEnvironment["HWC_SK"]);
+    const sandboxMode = options.sandbox ?? "auto";
+    const realObs = Boolean(hostEnvironment["OBS_ENDPOINT"] && hostEnvironment["OBS_AK"] && hostEnvironment["OBS_SK"]);
+    const obsBuckets = new Set<string>();
+    if (!realObs) {
+      for (const fn of model.functions) {
+        const b = fn.environment["OBS_BUCKET"];
+        if (typeof b === "string" && b) obsBuckets.add(b);
+      }
+      for (const b of obsBuckets) if (!plan.buckets.some((x) => x.name === b)) plan.buckets.push({ logicalId: "(local OBS)", name: b, arn: `arn:aws:s3:::${b}` });
+    }
+
+    await provisionResources({ ...plan, queues: [...internalQueues, ...plan.queues] }, fauxqs, sqs, dynamodb);
+
+    let sandbox: SandboxHandle | undefined;
+    let bss: BannerInfo["bss"];
+    if (sandboxMode === "on" || (sandboxMode === "auto" && !realHwc)) {
+      const obsBucket = [...obsBuckets][0];
+      sandbox = await startSandboxIfAvailable(
+        {
+          host,
+          port: 0,
+          log: (line: string) => logger.debug(line, { component: "sandbox" }),
+          ...(obsBucket
+            ? {
+                realnameBucketConfigured: true,
+                attachmentExists: async (relativePath: string) => {
+                  try {
+                    const h = await s3.send(new HeadObjectCommand({ Bucket: obsBucket, Key: `download/${relativePath}` }));
+                    return { size: h.ContentLength ?? 0 };
+                  } catch {
+                    return undefined;
+                  }
+                },
+              }
+            : {}),
+          ...(options.sandboxOptions ?? {}),
+        },
+        warn,
+      );
+      if (sandbox) cleanups.push(() => sandbox!.close());
+      bss = sandbox ? { mode: "sandbox", url: sandbox.url } : { mode: "none", reason: "no credentials and no sandbox" };
+    } else if (realHwc) {
+      bss = { mode: "real", endpoint: hostEnvironment["HWC_ENDPOINT"] ?? String(model.functions[0]?.environment["HWC_ENDPOINT"] ?? "(HWC_ENDPOINT not set)") };
+    } else {
+      bss = { mode: "none", reason: "sandbox off and no HWC_AK/HWC_SK" };
+    }
+
+    const localSecrets = loadLocalSecrets(dataDir);
+
+    // --- functions -------------------------------------------------------------------------------
+    const uninstallEnv = installEnvScope();
+    cleanups.push(uninstallEnv);
+    const runtimes = new Map<string, FunctionRuntime>();
+    const observe = (phase: "start" | "end", r: InvocationReport) => {
+      if (phase === "start") {
+        events.emit("invocation-start", r);
+        return;
+      }
+      events.emit("invocation", r);
+      const attrs = { function: r.function, trigger: r.trigger, requestId: r.requestId, durationMs: r.durationMs, outcome: r.outcome, ...(r.error ? { error: r.error } : {}) };
+      if (r.outcome === "ok") logger.info("invocation", attrs);
+      else logger.error("invocation failed", attrs);
+    };
+    for (const fn of model.functions) {
+      const vars: Record<string, string> = {};
+      for (const [k, v] of Object.entries(fn.environment)) {
+        if (k.endsWith("_REF")) continue; // secrets by reference exist only in AWS; locally they come from the shell or the sandbox
+        vars[k] = toEnvValue(evaluateIntrinsics(v, plan.scope, `functions.${fn.name}.environment.${k}`));
+      }
+      const lambdaName = `${model.service}-${model.stage}-${fn.name}`;
+      Object.assign(vars, {
+        AWS_LAMBDA_FUNCTION_NAME: lambdaName,
+        AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${lambdaName}`,
+        _HANDLER: fn.handler,
+        AWS_REGION: model.region,
+        AWS_DEFAULT_REGION: model.region,
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+        AWS_ENDPOINT_URL_SQS: awsEndpoint,
+        AWS_ENDPOINT_URL_S3: awsEndpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_EC2_METADATA_DISABLED: "true",
+        S3_FORCE_PATH_STYLE: "true",
+        PARTNER_OPS_ENGINE: "1",
+      });
+      if (sandbox) Object.assign(vars, sandbox.env);
+      else if (realHwc) for (const k of HWC_PASSTHROUGH) if (hostEnvironment[k]) vars[k] = hostEnvironment[k]!;
+      if (realObs) {
+        for (const k of ["OBS_ENDPOINT", "OBS_REGION", "OBS_BUCKET", "OBS_AK", "OBS_SK"]) if (hostEnvironment[k]) vars[k] = hostEnvironment[k]!;
+      } else if (vars["OBS_BUCKET"]) {
+        Object.assign(vars, { OBS_ENDPOINT: awsEndpoint, OBS_REGION: model.region, OBS_AK: "local", OBS_SK: "local" });
+      }
+      vars["WEBHOOK_SECRET"] = hostEnvironment["WEBHOOK_SECRET"] ?? localSecrets["WEBHOOK_SECRET"]!;
+      for (const k of ["LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_DEV"]) if (hostEnvironment[k]) vars[k] = hostEnvironment[k]!;
+      if (options.logLevel && !hostEnvironment["POWERTOOLS_LOG_LEVEL"]) vars["POWERTOOLS_LOG_LEVEL"] = options.logLevel;
+      const env: FunctionEnv = { vars, masked: maskedKey };
+      runtimes.set(fn.name, new FunctionRuntime({ model: fn, env, lambdaName, region: model.region, accountId: LOCAL_ACCOUNT, observe }));
+    }
+    const loadErrors = new Map<string, string>();
+    await Promise.all(
+      [...runtimes.values()].map((rt) =>
+        rt.load().catch((err: Error) => {
+          loadErrors.set(rt.name, err.message);
+          logger.error("function failed to load", { function: rt.name, error: err });
+        }),
+      ),
+    );
+    cleanups.push(async () => {
+      await Promise.all([...runtimes.values()].map((rt) => rt.drain(options.shutdownTimeoutMs ?? 120_000)));
+    });
+    const runtime = (name: string): FunctionRuntime => {
+      const rt = runtimes.get(name);
+      if (!rt) throw new EngineError(`no function "${name}" in ${serviceFile} (functions: ${[...runtimes.keys()].join(", ") || "none"})`);
+      return rt;
+    };
+
+    // Asynchronous invocations (schedules): two retries like Lambda; tracked for shutdown.
+    const asyncInFlight = new Set<Promise<void>>();
+    let closing = false;
+    const invokeAsync = (rt: FunctionRuntime, event: unknown, trigger: string) => {
+      const p = (async () => {
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const res = await rt.invoke(event, attempt === 1 ? trigger : `${trigger} (retry ${attempt - 1})`);
+          if (res.ok || closing) return;
+          if (attempt < 3) await new Promise((r) => setTimeout(r, (options.asyncRetryDelayMs ?? 1000) * attempt));
+        }
+        logger.error("asynchronous invocation failed 3 times; event dropped", { function: rt.name, trigger });
+      })();
+      asyncInFlight.add(p);
+      void p.finally(() => asyncInFlight.delete(p));
+    };
+
+    // Shutdown runs the cleanups in reverse: schedules stop, pollers drain, then the asynchronous
+    // invocations still running are awaited, then every runtime drains.
+    cleanups.push(async () => {
+      await Promise.allSettled([...asyncInFlight]);
+    });
+
+    // --- triggers --------------------------------------------------------------------------------
+    const allQueues = [...plan.queues, ...internalQueues];
+    const pollers: QueuePoller[] = [];
+    const cronJobs: { fn: string; expression: string; schedule: Schedule; job?: Cron; timer?: NodeJS.Timeout; startedAt: number; everyMs?: number }[] = [];
+    let http: LocalHttpServer | undefined;
+    let smtp: SmtpIngress | undefined;
+    const pollCommon = { sqs, region: model.region, pollWaitSeconds: options.pollWaitSeconds ?? 1, idleMs: options.pollIdleMs ?? 100 };
+    const onBatch = (info: Parameters<NonNullable<ConstructorParameters<typeof QueuePoller>[0]["onBatch"]>>[0]) => {
+      events.emit("batch", info);
+      const attrs = { queue: info.queue, size: info.size, deleted: info.deleted, kept: info.kept, ...(info.reason ? { reason: info.reason } : {}) };
+      if (info.kept > 0) logger.warn(`batch from ${info.queue}: ${info.kept} message(s) will be retried`, attrs);
+      else logger.debug(`batch from ${info.queue} done`, attrs);
+    };
+    const onPollError = (err: Error) => logger.error("queue poller error", { error: err });
+
+    // Moves to a DLQ, reported by fauxqs.
+    const spy = fauxqs.spy as unknown as { addMessage?: (m: Record<string, unknown>) => void };
+    const originalAdd = spy.addMessage?.bind(spy);
+    if (!originalAdd) throw new EngineError("this fauxqs version does not expose upload events (spy.addMessage); S3 notifications cannot work");
+    spy.addMessage = (m) => {
+      originalAdd(m);
+      try {
+        if (m["service"] === "sqs" && m["status"] === "dlq") {
+          logger.warn("message moved to its dead-letter queue", { queue: m["queueName"], messageId: m["messageId"] });
+          events.emit("dlq", { queue: m["queueName"], messageId: m["messageId"] });
+        }
+        if (m["service"] === "s3" && m["status"] === "uploaded" && triggers) {
+          const bucket = String(m["bucket"]);
+          const key = String(m["key"]);
+          const eventTime = new Date(Number(m["timestamp"]) || Date.now()).toISOString();
+          for (const sub of s3Subscriptions) {
+            if (!subscriptionMatches(sub, bucket, key)) continue;
+            const body = { fn: sub.fn, bucket, key, eventName: "ObjectCreated:Put", eventTime, sequencer: nextSequencer(), configurationId: sub.configurationId };
+            // Synchronous, persisted enqueue: the notification survives a crash right after the upload.
+            fauxqs.sendMessage(S3_EVENTS_QUEUE, JSON.stringify(body));
+            events.emit("s3-notification", body);
+          }
+        }
+      } catch (err) {
+        logger.error("S3 notification not recorded", { error: err as Error });
+      }
+    };
+
+    if (triggers) {
+      for (const fn of model.functions) {
+        const rt = runtime(fn.name);
+        fn.events.forEach((e, i) => {
+          if (e.type !== "sqs" || !e.enabled) return;
+          const arn = evaluateIntrinsics(e.arn, plan.scope, `functions.${fn.name}.events[${i}].sqs.arn`);
+          const queue = allQueues.find((q) => q.arn === arn || (typeof arn === "string" && arn.endsWith(`:${q.name}`)));
+          if (!queue) throw new EngineError(`functions.${fn.name}.events[${i}].sqs: ${String(arn)} is not a queue of this service`);
+          const ev: SqsEvent = e;
+          pollers.push(
+            new QueuePoller({
+              ...pollCommon,
+              label: `${queue.name} → ${fn.name}`,
+              queue,
+              batchSize: ev.batchSize,
+              batchingWindowSeconds: ev.maximumBatchingWindow,
+              concurrency: ev.maximumConcurrency ?? 2,
+              process: functionBatchProcessor(rt, ev, `sqs ${queue.name}`),
+              onBatch,
+              onError: onPollError,
+            }),
+          );
+        });
+      }
+      if (s3Subscriptions.length > 0) {
+        const queue = internalQueues.find((q) => q.name === S3_EVENTS_QUEUE)!;
+        pollers.push(
+          new QueuePoller({
+            ...pollCommon,
+            label: "S3 notifications",
+            queue,
+            batchSize: 1,
+            batchingWindowSeconds: 0,
+            concurrency: 4,
+            onError: onPollError,
+            process: async (records): Promise<BatchOutcome> => {
+              const record = records[0]!;
+              const parsed = pendingNotification.safeParse(JSON.parse(record.body));
+              if (!parsed.success) return { keep: [] }; // not ours: drop
+              const n = parsed.data;
+              let head;
+              try {
+                head = await s3.send(new HeadObjectCommand({ Bucket: n.bucket, Key: n.key }));
+              } catch (err) {
+                if ((err as { name?: string }).name === "NotFound") return { keep: [] }; // deleted since: nothing to announce
+                return { keep: "all", reason: (err as Error).message };
+              }
+              const event = s3Event(s3EventRecord(n, { size: head.ContentLength ?? 0, eTag: head.ETag }, model.region));
+              const res = await runtime(n.fn).invoke(event, `s3 ${n.bucket}/${n.key}`);
+              return res.ok ? { keep: [] } : { keep: "all", reason: res.error.message };
+            },
+          }),
+        );
+      }
+      for (const p of pollers) p.start();
+      cleanups.push(async () => {
+        await Promise.all(pollers.map((p) => p.stop()));
+      });
+
+      // Schedules.
+      const rateScale = options.rateScale ?? 1;
+      for (const fn of model.functions) {
+        const rt = runtime(fn.name);
+        let n = 0;
+        for (const e of fn.events) {
+          if (e.type !== "schedule") continue;
+          for (const expression of e.expressions) {
+            n++;
+            const schedule = parseSchedule(expression, e.timezone ?? "UTC");
+            const ruleName = e.name ?? `${model.service}-${model.stage}-${fn.name}-schedule-${n}`;
+            const makeEvent = () =>
+              e.input !== undefined
+                ? e.input
+                : {
+                    version: "0",
+                    id: crypto.randomUUID(),
+                    "detail-type": "Scheduled Event",
+                    source: "aws.events",
+                    account: LOCAL_ACCOUNT,
+                    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+                    region: model.region,
+                    resources: [`arn:aws:events:${model.region}:${LOCAL_ACCOUNT}:rule/${ruleName}`],
+                    detail: {},
+                  };
+            if (!e.enabled) continue;
+            const fire = () => {
+              if (closing) return;
+              events.emit("schedule", { fn: fn.name, expression });
+              invokeAsync(rt, makeEvent(), `schedule ${expression}`);
+            };
+            if (schedule.kind === "cron") {
+              const job = new Cron(schedule.pattern, { ...cronerOptions(schedule), catch: true }, fire);
+              cronJobs.push({ fn: fn.name, expression, schedule, job, startedAt: Date.now() });
+            } else {
+              const everyMs = Math.max(10, Math.round(schedule.everyMs * rateScale));
+              const timer = setInterval(fire, everyMs);
+              cronJobs.push({ fn: fn.name, expression, schedule, timer, startedAt: Date.now(), everyMs });
+            }
+          }
+        }
+      }
+      cleanups.push(() => {
+        for (const j of cronJobs) {
+          j.job?.stop();
+          if (j.timer) clearInterval(j.timer);
+        }
+      });
+
+      // HTTP.
+      const routes: Route[] = [];
+      for (const fn of model.functions) for (const e of fn.events) if (e.type === "httpApi" || e.type === "http") routes.push(compileRoute(fn.name, e));
+      const control = async (method: string, path: string, body: Buffer): Promise<HttpReply | undefined> => {
+        const jsonReply = (status: number, v: unknown): HttpReply => ({ status, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify(v)) });
+        if (method === "GET" && path === "/_engine/status") {
+          return jsonReply(200, {
+            service: model.service,
+            stage: model.stage,
+            functions: [...runtimes.keys()],
+            queues: allQueues.map((q) => {
+              const i = fauxqs.inspectQueue(q.name);
+              return { name: q.name, ready: i?.messages.ready.length ?? 0, inflight: i?.messages.inflight.length ?? 0, delayed: i?.messages.delayed.length ?? 0 };
+            }),
+          });
+        }
+        const m = /^\/_engine\/invoke\/([^/]+)$/.exec(path);
+        if (method === "POST" && m) {
+          const name = decodeURIComponent(m[1]!);
+          if (!runtimes.has(name)) return jsonReply(404, { error: `no function ${name}` });
+          let event: unknown;
+          try {
+            event = body.length ? JSON.parse(body.toString("utf8")) : {};
+          } catch {
+            return jsonReply(400, { error: "event is not JSON" });
+          }
+          const res = await runtime(name).invoke(event, "invoke (CLI)");
+          return jsonReply(200, res.ok ? { ok: true, result: res.result ?? null } : { ok: false, error: { name: res.error.name, message: res.error.message } });
+        }
+        return undefined;
+      };
+      http = await startHttpServer({
+        host,
+        port: options.httpPort ?? 3000,
+        stage: model.stage,
+        routes,
+        invoke: (fn, event, trigger) => runtime(fn).invoke(event, trigger),
+        control,
+        onError: (err) => logger.error("HTTP server error", { error: err }),
+      });
+      cleanups.push(() => http!.close());
+
+      // SMTP.
+      const rules = plan.mailRules.filter((r) => r.enabled);
+      if (rules.length > 0) {
+        smtp = await startSmtpIngress({
+          host,
+          port: options.smtpPort ?? 2525,
+          maxBytes: options.smtpMaxBytes ?? DEFAULT_SMTP_MAX_BYTES,
+          rules,
+          store: async (bucket, key, body) => {
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentType: "message/rfc822" }));
+          },
+          onMessage: (info) => {
+            logger.info("mail received", info);
+            events.emit("mail", info);
+          },
+          onError: (err) => logger.error("SMTP ingress error", { error: err }),
+        });
+        cleanups.push(() => smtp!.close());
+      }
+    }
+
+    const urls: EngineUrls = {
+      http: http?.url,
+      smtp: smtp ? { host: smtp.host, port: smtp.port } : undefined,
+      fauxqs: awsEndpoint,
+      dynamodb: dynamo.endpoint,
+      sandbox: sandbox?.url,
+    };
+
+    if (dataDir) {
+      const info: EngineRuntimeInfo = {
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        serviceFile,
+        stage: model.stage,
+        region: model.region,
+        fauxqs: awsEndpoint,
+        dynamodb: dynamo.endpoint,
+        http: http?.url,
+      };
+      writeFileSync(join(dataDir, RUNTIME_FILE), JSON.stringify(info, null, 2));
+    }
+
+    const schedules = () =>
+      cronJobs.map((j) => ({
+        fn: j.fn,
+        expression: j.expression,
+        next: j.job ? (j.job.nextRun() ?? undefined) : new Date(j.startedAt + Math.ceil((Date.now() - j.startedAt + 1) / j.everyMs!) * j.everyMs!),
+      }));
+
+    const bannerInfo = (): BannerInfo => ({
+      service: model.service,
+      stage: model.stage,
+      serviceFile,
+      dataDir,
+      http: http?.url,
+      routes: model.functions.flatMap((f) => f.events.flatMap((e) => (e.type === "httpApi" || e.type === "http" ? [{ method: e.method === "*" ? "ANY" : e.method, path: e.path, fn: f.name }] : []))),
+      smtp: smtp ? { host: smtp.host, port: smtp.port, recipients: plan.mailRules.flatMap((r) => r.recipients) } : undefined,
+      queues: plan.queues.map((q) => ({
+        name: q.name,
+        dlq: q.redrive ? plan.queues.find((d) => d.arn === q.redrive!.deadLetterTargetArn)?.name : undefined,
+        maxReceiveCount: q.redrive?.maxReceiveCount,
+        consumers: model.functions.filter((f) => f.events.some((e, i) => e.type === "sqs" && evaluateIntrinsics(e.arn, plan.scope, `functions.${f.name}.events[${i}]`) === q.arn)).map((f) => f.name),
+      })),
+      schedules: schedules().map((s) => ({ fn: s.fn, expression: s.expression, next: s.next?.toISOString() })),
+      s3: s3Subscriptions.map((s) => ({ fn: s.fn, bucket: s.bucket, filter: s.rules.map((r) => `${r.prefix ?? ""}*${r.suffix ?? ""}`).join(" ") || "*" })),
+      bss,
+      aws: { sqsS3: awsEndpoint, dynamodb: dynamo.endpoint },
+      functions: model.functions.map((f) => ({
+        name: f.name,
+        events: f.events.map((e) => e.type),
+        loaded: !loadErrors.has(f.name),
+        ...(loadErrors.has(f.name) ? { error: loadErrors.get(f.name)! } : {}),
+      })),
+      warnings,
+    });
+
+    let closed: Promise<void> | undefined;
+    return {
+      model,
+      urls,
+      dataDir,
+      queues: plan.queues,
+      plan,
+      clients: { sqs, s3, dynamodb },
+      fauxqs,
+      events,
+      localSecrets,
+      bss,
+      functionEnv: (name) => runtime(name).env,
+      invoke: (name, event) => runtime(name).invoke(event, "invoke"),
+      schedules,
+      banner: () => formatBanner(bannerInfo()),
+      close() {
+        closed ??= (async () => {
+          closing = true;
+          logger.info("shutting down: stopping triggers and draining work in flight");
+          await cleanup();
+          logger.info("engine stopped");
+        })();
+        return closed;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
