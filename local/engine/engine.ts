@@ -183,7 +183,10 @@ async function startSandboxIfAvailable(
   return { url: sb.url, env, close: () => sb.close() };
 }
 
+let engineInstances = 0;
+
 export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
+  const instance = ++engineInstances;
   const hostEnvironment = options.env ?? process.env;
   const serviceFile = resolve(options.serviceFile ?? defaultServiceFile());
   const model = loadService(serviceFile, {
@@ -366,7 +369,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       for (const k of ["LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_DEV"]) if (hostEnvironment[k]) vars[k] = hostEnvironment[k]!;
       if (options.logLevel && !hostEnvironment["POWERTOOLS_LOG_LEVEL"]) vars["POWERTOOLS_LOG_LEVEL"] = options.logLevel;
       const env: FunctionEnv = { vars, masked: maskedKey };
-      runtimes.set(fn.name, new FunctionRuntime({ model: fn, env, lambdaName, region: model.region, accountId: LOCAL_ACCOUNT, observe }));
+      runtimes.set(fn.name, new FunctionRuntime({ model: fn, env, lambdaName, region: model.region, accountId: LOCAL_ACCOUNT, observe, instance }));
     }
     const loadErrors = new Map<string, string>();
     await Promise.all(

@@ -39,6 +39,8 @@ export interface RuntimeOptions {
   region: string;
   accountId: string;
   observe?: (phase: "start" | "end", report: InvocationReport) => void;
+  /** Distinguishes engines started in one process (each gets fresh handler modules). */
+  instance: number;
 }
 
 export class FunctionRuntime {
@@ -65,7 +67,8 @@ export class FunctionRuntime {
     this.loading ??= runWithEnv(this.options.env, async () => {
       // A query string per function gives every function its own module instance even when two
       // functions share a handler file, as separate Lambda functions would.
-      const url = `${pathToFileURL(this.model.handlerFile).href}?function=${encodeURIComponent(this.name)}`;
+      // The instance number does the same across engines started one after another in one process.
+      const url = `${pathToFileURL(this.model.handlerFile).href}?function=${encodeURIComponent(this.name)}&instance=${this.options.instance}`;
       let mod: Record<string, unknown>;
       try {
         mod = (await import(url)) as Record<string, unknown>;
