@@ -11,7 +11,7 @@ import { BssError, LocalCode, businessFailure, describeIssues, isBssError } from
 import type { CustomerRef, TokenProvider } from "./iam.ts";
 import { DEFAULT_IAM_ENDPOINT, DEFAULT_TOKEN_MARGIN_MS, createTokenProvider } from "./iam.ts";
 import type { RateLimiter, Sleep } from "./limiter.ts";
-import { createRateLimiter } from "./limiter.ts";
+import { DEFAULT_MARGIN_MS, createRateLimiter } from "./limiter.ts";
 import type { OperationDef, OperationName, RequestOf, ResponseOf } from "./operations.ts";
 import { operations } from "./operations.ts";
 import type { CustomerOrder } from "./schemas.ts";
@@ -58,6 +58,8 @@ export const clientOptionsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(10).default(4),
   /** Requests per second: one number for every operation, or per operation (others keep the catalogue's rate). */
   rate: z.union([z.number().positive(), z.partialRecord(z.enum(operationNames), z.number().positive())]).optional(),
+  /** Limiter jitter margin (see limiter.ts): r + 1 requests span >= 1000 + rateMarginMs ms. Default 100. */
+  rateMarginMs: z.number().min(0).max(1000).default(DEFAULT_MARGIN_MS),
   /** Rate for IAM token exchanges, per second. Default 10. */
   iamRate: z.number().positive().default(10),
   retry: z
@@ -225,7 +227,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
   const o = parsed.data;
   const endpoint = o.endpoint === "cn" || o.endpoint === "intl" ? ENDPOINTS[o.endpoint] : o.endpoint;
   const now = o.now ?? Date.now;
-  const limiter = o.limiter ?? createRateLimiter({ now, ...(o.sleep ? { sleep: o.sleep } : {}) });
+  const limiter = o.limiter ?? createRateLimiter({ now, marginMs: o.rateMarginMs, ...(o.sleep ? { sleep: o.sleep } : {}) });
   const account = accountKey(o.credentials);
   const partnerAuth: TransportAuth =
     "token" in o.credentials

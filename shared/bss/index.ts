@@ -19,7 +19,7 @@ export { BssError, LocalCode, THROTTLE_CODES, businessFailure, describeIssues, e
 export type { BssErrorKind, BusinessFailure, ErrorInfo, FailResourceInfo } from "./errors.ts";
 export { DEFAULT_IAM_ENDPOINT, createTokenProvider, parseIamTime } from "./iam.ts";
 export type { TokenProvider, TokenProviderOptions } from "./iam.ts";
-export { createRateLimiter, realSleep } from "./limiter.ts";
+export { DEFAULT_MARGIN_MS, createRateLimiter, realSleep } from "./limiter.ts";
 export type { LimiterOptions, RateLimiter, Sleep } from "./limiter.ts";
 export { DEFAULT_BACKOFF, backoffDelay, classify, parseRetryAfter, retryDelay } from "./retry.ts";
 export type { AttemptFailure, BackoffOptions, Decision } from "./retry.ts";

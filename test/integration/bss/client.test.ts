@@ -265,7 +265,7 @@ describe("safe wrappers resolve an ambiguous write by looking the state up", () 
         if (s.path.endsWith("/pay")) return; // never answers
         reply(res, 200, { total_count: 1, order_infos: [{ order_id: "ORD-1", status: 5 }] });
       },
-      { timeoutMs: 200 },
+      { timeoutMs: 400 },
     );
     const out = await client.payOrder(customer, { order_id: "ORD-1", use_coupon: "NO", use_discount: "NO" });
     expect(out).toEqual({ orderId: "ORD-1", paid: true, reconciled: true, retried: false });
@@ -330,7 +330,7 @@ describe("safe wrappers resolve an ambiguous write by looking the state up", () 
         }
         reply(res, 200, {});
       },
-      { timeoutMs: 200 },
+      { timeoutMs: 400 },
     );
     const out = await client.submitRealname("individual", {
       customer_id: "cust-7",

@@ -139,7 +139,7 @@ describe("writes: never resent when they may have taken effect", () => {
           if (iam(s, res)) return;
           (handler as (s: unknown, r: typeof res) => void)(s, res);
         },
-        { timeoutMs: 200 },
+        { timeoutMs: label === "timing out" ? 300 : 5000 },
       );
       const err = await caught(client.call("RenewalResources", renewReq, { customer }));
       expect(err.kind).toBe("ambiguous");
