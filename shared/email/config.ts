@@ -147,10 +147,17 @@ export class EmailConfigError extends Error {
   override name = "EmailConfigError";
 }
 
-/** Fills in defaults and validates. Throws EmailConfigError on a bad value (never on a message). */
+const resolved = new WeakSet<object>();
+
+/**
+ * Fills in defaults and validates. Throws EmailConfigError on a bad value (never on a message).
+ * A config this function returned is passed through as is (resolve once, parse many).
+ */
 export function resolveEmailConfig(input: EmailIntakeConfigInput | EmailIntakeConfig = {}): EmailIntakeConfig {
+  if (resolved.has(input)) return input as EmailIntakeConfig;
   const r = EmailIntakeConfigSchema.safeParse(input);
   if (!r.success) throw new EmailConfigError(`invalid invoice-email configuration: ${z.prettifyError(r.error)}`);
+  resolved.add(r.data);
   return r.data;
 }
 

@@ -192,11 +192,36 @@ export interface DeadlineKeywords {
  * The date by which the invoice must be sent: the first full date that a deadline keyword precedes
  * (请在 …, no later than …, deadline: …) or follows (… 之前, … 前) on the same line.
  */
-export function findDeadline(text: string, keywords: DeadlineKeywords, order: SlashOrder = "dmy"): string | null {
-  const lower = foldWidth(text).toLowerCase();
+export function findDeadline(text: string, keywords: DeadlineKeywords, order: SlashOrder = "dmy", folded?: string): string | null {
+  const lower = folded ?? foldWidth(text).toLowerCase();
   const before = keywords.before.map((k) => foldWidth(k).toLowerCase());
   const after = keywords.after.map((k) => foldWidth(k).toLowerCase());
-  for (const d of findDates(text, order).slice(0, 1000)) {
+  // only lines that hold a keyword can hold the deadline: scan just those for dates
+  const lines: [number, number][] = [];
+  for (const k of [...before, ...after]) {
+    let i = lower.indexOf(k);
+    let n = 0;
+    while (i >= 0 && n++ < 200) {
+      // the keyword's line, at most 200 characters either side (bounded: bodies may be one huge line)
+      const from = Math.max(0, i - 200);
+      const s = from + lower.slice(from, i).lastIndexOf("\n") + 1;
+      const ahead = lower.slice(i, i + 200).indexOf("\n");
+      const e = ahead < 0 ? Math.min(lower.length, i + 200) : i + ahead;
+      lines.push([s, e]);
+      i = lower.indexOf(k, Math.max(e, i + 1));
+    }
+  }
+  if (lines.length === 0) return null;
+  lines.sort((a, b) => a[0] - b[0]);
+  const spans: [number, number][] = [];
+  for (const l of lines) {
+    const last = spans[spans.length - 1];
+    if (last && l[0] <= last[1]) last[1] = Math.max(last[1], l[1]);
+    else spans.push([l[0], l[1]]);
+  }
+  const dates: FoundDate[] = [];
+  for (const [s, e] of spans) for (const d of findDates(text.slice(s, e), order)) dates.push({ ...d, start: d.start + s, end: d.end + s });
+  for (const d of dates.slice(0, 1000)) {
     // bounded windows on the date's own line (no unbounded scans: bodies may be one huge line)
     let pre = lower.slice(Math.max(0, d.start - 24), d.start);
     pre = pre.slice(pre.lastIndexOf("\n") + 1).trimEnd().replace(/[:：\s]+$/u, "");

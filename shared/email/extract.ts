@@ -15,6 +15,12 @@ export interface BodySource {
   kind: "text" | "html";
   text: string;
   links: HtmlLink[];
+  /** fold(text), computed once. */
+  folded: string;
+}
+
+export function bodySource(kind: "text" | "html", text: string, links: HtmlLink[]): BodySource {
+  return { kind, text, links, folded: fold(text) };
 }
 
 export interface Extracted {
@@ -47,6 +53,9 @@ export interface Compiled {
   greetings: { raw: string; folded: string }[];
   generic: Set<string>;
   listLabels: string[];
+  noticeKeywords: string[];
+  fhKeywords: string[];
+  incentiveKeywords: string[];
 }
 
 const compiledCache = new WeakMap<EmailIntakeConfig, Compiled>();
@@ -60,6 +69,9 @@ export function compile(cfg: EmailIntakeConfig): Compiled {
       greetings: cfg.greetings.map((g) => ({ raw: g, folded: fold(g) })).sort((a, b) => b.folded.length - a.folded.length),
       generic: new Set(cfg.genericGreetingNames.map((g) => fold(g).trim())),
       listLabels: cfg.labels.invoiceListUrl.map((l) => fold(l)),
+      noticeKeywords: cfg.noticeKeywords.map((k) => fold(k)),
+      fhKeywords: cfg.flowKeywords.fh.map((k) => fold(k)),
+      incentiveKeywords: cfg.flowKeywords.incentive.map((k) => fold(k)),
     };
     compiledCache.set(cfg, c);
   }
@@ -135,60 +147,86 @@ function firstUrl(raw: string): string | null {
   return findUrls(foldWidth(raw)).find((u) => /^https?:\/\//i.test(u.value))?.value ?? null;
 }
 
-/** Extracts every field from one body. */
-export function extractFields(src: BodySource, c: Compiled): Extracted {
+/**
+ * Extracts the fields of one body; with `want`, only those fields (the others are null). The label
+ * index is built only when a wanted field needs it.
+ */
+export function extractFields(src: BodySource, c: Compiled, want?: ReadonlySet<keyof Extracted>): Extracted {
   const { cfg } = c;
-  const idx = new LabelIndex(src.text, c.labels);
-  const text = (field: string) => idx.find(field, (v, h) => textValue(idx, v, h));
+  const wants = (k: keyof Extracted) => !want || want.has(k);
+  let idxCache: LabelIndex | null = null;
+  const index = () => (idxCache ??= new LabelIndex(src.text, c.labels, src.folded));
+  const text = (field: string) => {
+    const idx = index();
+    return idx.find(field, (v, h) => textValue(idx, v, h));
+  };
+  const amountOf = (field: string) => index().find(field, (v) => findAmount(v.raw)?.value ?? null);
 
-  const amountHit = idx.find("amount", (v) => findAmount(v.raw));
-  const currency = idx.find("currency", (v) => currencyOf(v.raw, cfg)) ?? amountHit?.currency ?? null;
+  let amountHit: ReturnType<typeof findAmount> | null = null;
+  if (wants("amount") || wants("currency")) amountHit = index().find("amount", (v) => findAmount(v.raw));
 
-  const invoiceTypeLabel = text("invoiceType");
+  let invoiceTypeLabel: string | null = null;
+  if (wants("invoiceTypeLabel") || wants("invoiceType")) invoiceTypeLabel = text("invoiceType");
 
-  // mailing address: the address value anchors the block; the other parts are taken near it
+  return {
+    partnerName: wants("partnerName") ? (text("partnerName") ?? greetingName(src.text, c)) : null,
+    applicationNo: wants("applicationNo") ? index().find("applicationNo", (v) => idToken(v.raw)) : null,
+    amount: wants("amount") ? (amountHit?.value ?? null) : null,
+    amountExclTax: wants("amountExclTax") ? amountOf("amountExclTax") : null,
+    taxAmount: wants("taxAmount") ? amountOf("taxAmount") : null,
+    currency: wants("currency") ? (index().find("currency", (v) => currencyOf(v.raw, cfg)) ?? amountHit?.currency ?? null) : null,
+    taxRate: wants("taxRate") ? index().find("taxRate", (v) => parseTaxRate(v.raw)) : null,
+    invoiceType: wants("invoiceType") && invoiceTypeLabel ? invoiceTypeOf(invoiceTypeLabel, cfg) : null,
+    invoiceTypeLabel: wants("invoiceTypeLabel") ? invoiceTypeLabel : null,
+    billingPeriod: wants("billingPeriod") ? (index().find("billingPeriod", (v) => parseBillingPeriod(v.raw)) ?? findQuarter(src.text)) : null,
+    mailingAddress: wants("mailingAddress") ? mailingAddressOf(index(), cfg) : null,
+    publicMailbox: wants("publicMailbox") ? index().find("publicMailbox", (v) => firstEmail(v.raw)) : null,
+    invoiceListUrl: wants("invoiceListUrl") ? invoiceListUrlOf(src, c, index) : null,
+    huaweiEntity: wants("huaweiEntity") ? huaweiEntityOf(src, index(), cfg) : null,
+    deadline: wants("deadline") ? deadlineOf(src, cfg) : null,
+  };
+}
+
+/** The mailing address: the address value anchors the block; the other parts are taken near it. */
+function mailingAddressOf(idx: LabelIndex, cfg: EmailIntakeConfig): MailingAddress | null {
   const addr = idx.find("address", (v, h) => {
     const t = textValue(idx, v, h);
     return t ? { t, line: v.line } : null;
   });
-  let mailingAddress: MailingAddress | null = null;
-  if (addr) {
-    const near = { line: addr.line, maxLines: cfg.mailingBlockLines };
-    const digits = (min: number) => (v: LabelValue, h: LabelHit) => {
-      const t = textValue(idx, v, h);
-      return t && (t.match(/\d/g)?.length ?? 0) >= min ? t : null;
-    };
-    mailingAddress = {
-      recipient: idx.find("recipient", (v, h) => textValue(idx, v, h), near),
-      phone: idx.find("phone", digits(5), near),
-      address: addr.t,
-      postcode: idx.find("postcode", digits(4), near),
-    };
-  }
+  if (!addr) return null;
+  const near = { line: addr.line, maxLines: cfg.mailingBlockLines };
+  const digits = (min: number) => (v: LabelValue, h: LabelHit) => {
+    const t = textValue(idx, v, h);
+    return t && (t.match(/\d/g)?.length ?? 0) >= min ? t : null;
+  };
+  return {
+    recipient: idx.find("recipient", (v, h) => textValue(idx, v, h), near),
+    phone: idx.find("phone", digits(5), near),
+    address: addr.t,
+    postcode: idx.find("postcode", digits(4), near),
+  };
+}
 
-  // invoicing-list link: an HTML link whose text names the list, else a URL after the label
-  let invoiceListUrl: string | null = null;
+/** The invoicing-list link: an HTML link whose text names the list (its href), else a URL after the label. */
+function invoiceListUrlOf(src: BodySource, c: Compiled, index: () => LabelIndex): string | null {
   for (const l of src.links) {
     const t = fold(l.text);
-    if (t && c.listLabels.some((x) => t.includes(x)) && /^https?:\/\//i.test(l.href.trim())) {
-      invoiceListUrl = l.href.trim();
-      break;
-    }
+    if (t && c.listLabels.some((x) => t.includes(x)) && /^https?:\/\//i.test(l.href.trim())) return l.href.trim();
   }
-  invoiceListUrl ??= idx.find("invoiceListUrl", (v) => firstUrl(v.raw));
+  return index().find("invoiceListUrl", (v) => firstUrl(v.raw));
+}
 
-  // Huawei entity: labelled buyer name, else a known entity name; its tax ID near it
+/** The Huawei entity: labelled buyer name, else a known entity name; its tax ID near it. */
+function huaweiEntityOf(src: BodySource, idx: LabelIndex, cfg: EmailIntakeConfig): HuaweiEntity | null {
   const nameHit = idx.find("entityName", (v, h) => {
     const t = textValue(idx, v, h);
     return t ? { t, line: v.line } : null;
   });
-  let huaweiEntity: HuaweiEntity | null = null;
   let entityLine: number | null = nameHit?.line ?? null;
   let entityName = nameHit?.t ?? null;
   if (!entityName) {
-    const f = idx.folded;
     for (const n of cfg.huaweiEntityNames) {
-      const at = f.indexOf(fold(n));
+      const at = src.folded.indexOf(fold(n));
       if (at >= 0) {
         entityName = src.text.slice(at, at + n.length);
         entityLine = src.text.slice(0, at).split("\n").length - 1;
@@ -196,31 +234,14 @@ export function extractFields(src: BodySource, c: Compiled): Extracted {
       }
     }
   }
-  if (entityName) {
-    const taxId =
-      idx.find("entityTaxId", (v) => idToken(v.raw), entityLine !== null ? { line: entityLine, maxLines: 6 } : undefined) ?? null;
-    huaweiEntity = { name: entityName, taxId };
-  }
+  if (!entityName) return null;
+  const taxId = idx.find("entityTaxId", (v) => idToken(v.raw), entityLine !== null ? { line: entityLine, maxLines: 6 } : undefined) ?? null;
+  return { name: entityName, taxId };
+}
 
-  const order = statedSlashOrder(src.text) ?? cfg.slashDateOrder;
-
-  return {
-    partnerName: text("partnerName") ?? greetingName(src.text, c),
-    applicationNo: idx.find("applicationNo", (v) => idToken(v.raw)),
-    amount: amountHit?.value ?? null,
-    amountExclTax: idx.find("amountExclTax", (v) => findAmount(v.raw)?.value ?? null),
-    taxAmount: idx.find("taxAmount", (v) => findAmount(v.raw)?.value ?? null),
-    currency,
-    taxRate: idx.find("taxRate", (v) => parseTaxRate(v.raw)),
-    invoiceType: invoiceTypeLabel ? invoiceTypeOf(invoiceTypeLabel, cfg) : null,
-    invoiceTypeLabel,
-    billingPeriod: idx.find("billingPeriod", (v) => parseBillingPeriod(v.raw)) ?? findQuarter(src.text),
-    mailingAddress,
-    publicMailbox: idx.find("publicMailbox", (v) => firstEmail(v.raw)),
-    invoiceListUrl,
-    huaweiEntity,
-    deadline: findDeadline(src.text, cfg.deadlineKeywords, order),
-  };
+function deadlineOf(src: BodySource, cfg: EmailIntakeConfig): string | null {
+  const order = /dd|mm|日\s*\/|月\s*\//.test(src.folded) ? (statedSlashOrder(src.text) ?? cfg.slashDateOrder) : cfg.slashDateOrder;
+  return findDeadline(src.text, cfg.deadlineKeywords, order, src.folded);
 }
 
 /** Application number from the subject line (【华为云】激励开票通知（申付单号：SF…）). */

@@ -23,6 +23,18 @@ export interface InlineForward {
   subject: string | null;
 }
 
+const longestWordCache = new Map<string, string>();
+const longestWord = (marker: string) => {
+  let w = longestWordCache.get(marker);
+  if (w === undefined) {
+    w = fold(marker)
+      .split(/[\s\-_=*>:：]+/)
+      .reduce((a, b) => (b.length > a.length ? b : a), "");
+    if (longestWordCache.size < 1000) longestWordCache.set(marker, w);
+  }
+  return w;
+};
+
 const squash = (s: string) => fold(s).replace(/[\s\-_=*>:：]+/g, "");
 
 /** Whether a subject starts with a forward prefix (Fwd:, FW:, 转发:). */
@@ -64,7 +76,9 @@ function splitLines(text: string): Line[] {
  * Finds the innermost inline forward in `text` (a forward of a forward gives the original), or null.
  * `subjectIsForward` allows a marker-less Outlook header block.
  */
-export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIsForward: boolean): InlineForward | null {
+export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIsForward: boolean, folded: string = fold(text)): InlineForward | null {
+  // cheap pre-check: without a forward subject, some marker's longest word must occur in the text
+  if (!subjectIsForward && !syntax.markers.some((m) => folded.includes(longestWord(m)))) return null;
   const lines = splitLines(text);
   const markers = new Set(syntax.markers.map(squash));
   const fromKeys = new Set(syntax.fromHeaders.map((h) => fold(h)));

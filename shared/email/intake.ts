@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import type { Attachment } from "mailparser";
 import { judgeAuthenticity, type Finding } from "./authenticity.ts";
 import { resolveEmailConfig, type EmailIntakeConfig, type EmailIntakeConfigInput } from "./config.ts";
-import { applicationNoFromSubject, compile, extractFields, EXTRACTED_KEYS, type BodySource, type Compiled, type Extracted } from "./extract.ts";
+import { applicationNoFromSubject, bodySource, compile, extractFields, EXTRACTED_KEYS, type BodySource, type Compiled, type Extracted } from "./extract.ts";
 import { findInlineForward, isForwardSubject, type ForwardSyntax } from "./forward.ts";
 import { emailDomain, findEmails, findUrls, hostAllowed, judgeLink } from "./links.ts";
 import { parseHeadersOnly, parseMime, type MessageView } from "./mime.ts";
@@ -97,6 +97,16 @@ function languageOf(texts: string[]): "zh" | "en" {
   let han = 0;
   let latin = 0;
   for (const t of texts) {
+    const c = scriptCounts(t);
+    han += c.han;
+    latin += c.latin;
+  }
+  if (han === 0) return "en";
+  if (han * 3 >= latin) return "zh";
+  // borderline: do not let URLs and addresses count as English words
+  han = 0;
+  latin = 0;
+  for (const t of texts) {
     // bounded patterns only: this runs over whole bodies (long CJK runs have no spaces)
     const stripped = t.replace(/\b(?:https?:\/\/|www\.)\S+/gi, " ").replace(/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,255}/g, " ");
     const c = scriptCounts(stripped);
@@ -163,11 +173,11 @@ async function quarantined(buf: Buffer, base: Base, reason: QuarantineReason, de
 function sourcesOf(view: MessageView, cfg: EmailIntakeConfig): BodySource[] {
   const out: BodySource[] = [];
   if (view.text && view.text.trim()) {
-    out.push({ kind: "text", text: view.text.slice(0, cfg.maxBodyChars).replace(/\r\n?/g, "\n"), links: [] });
+    out.push(bodySource("text", view.text.slice(0, cfg.maxBodyChars).replace(/\r\n?/g, "\n"), []));
   }
   if (view.html && view.html.trim()) {
     const h = htmlToText(view.html.slice(0, cfg.maxBodyChars));
-    out.push({ kind: "html", text: h.text, links: h.links });
+    out.push(bodySource("html", h.text, h.links));
   }
   return out;
 }
@@ -193,11 +203,12 @@ async function noticePartOf(view: MessageView, c: Compiled, depth: number): Prom
 
   const syntax = syntaxOf(cfg);
   const fwdSubject = isForwardSubject(view.subject, cfg.forwardSubjectPrefixes);
-  const inline = sources.map((s) => ({ s, fw: findInlineForward(s.text, syntax, fwdSubject) })).filter((x) => x.fw !== null);
+  const inline = sources.map((s) => ({ s, fw: findInlineForward(s.text, syntax, fwdSubject, s.folded) })).filter((x) => x.fw !== null);
   if (inline.length > 0) {
-    const parts = inline.map(({ s, fw }) => ({
+    const parts = inline.map(({ s, fw }): BodySource => ({
       kind: s.kind,
       text: s.text.slice(fw!.bodyStart),
+      folded: s.folded.slice(fw!.bodyStart),
       links: s.links.filter((l) => l.start >= fw!.bodyStart).map((l) => ({ ...l, start: l.start - fw!.bodyStart, end: l.end - fw!.bodyStart })),
     }));
     const sender = inline.map((x) => x.fw!.from).find((f) => f !== null) ?? null;
@@ -225,23 +236,28 @@ async function noticePartOf(view: MessageView, c: Compiled, depth: number): Prom
 
 function looksLikeNotice(subject: string, sources: BodySource[], ex: Extracted | null, c: Compiled): boolean {
   if (ex && (ex.applicationNo !== null || ex.amount !== null)) return true;
-  const words = c.cfg.noticeKeywords.map((k) => fold(k));
-  const hay = [subject, ...sources.map((s) => s.text)].map((t) => fold(t));
-  return hay.some((h) => words.some((w) => h.includes(w)));
+  const hay = [fold(subject), ...sources.map((s) => s.folded)];
+  return hay.some((h) => c.noticeKeywords.some((w) => h.includes(w)));
 }
 
-function merge(parts: Extracted[], findings: Finding[]): Extracted {
-  const out = {} as Record<keyof Extracted, unknown>;
-  for (const key of EXTRACTED_KEYS) {
-    // the invoicing-list link is best taken from an HTML href; everything else from plain text first
-    const ordered = key === "invoiceListUrl" ? [...parts].reverse() : parts;
-    const values = ordered.map((p) => p[key]).filter((v) => v !== null);
-    out[key] = values[0] ?? null;
-    if (values.length > 1 && JSON.stringify(values[0]) !== JSON.stringify(values[1])) {
-      findings.push({ code: "text-html-differ", detail: key });
+/**
+ * Extracts from the first body (plain text when there is one) and asks the other bodies only for
+ * what is still missing. The invoicing-list link is taken from an HTML href when there is one.
+ */
+function extractAll(sources: BodySource[], c: Compiled): Extracted {
+  const [first, ...rest] = sources;
+  if (!first) return extractFields({ kind: "text", text: "", links: [], folded: "" }, c, new Set());
+  const out = extractFields(first, c);
+  for (const src of rest) {
+    const missing = new Set(EXTRACTED_KEYS.filter((k) => out[k] === null));
+    if (src.kind === "html" && first.kind !== "html") missing.add("invoiceListUrl");
+    if (missing.size === 0) continue;
+    const more = extractFields(src, c, missing);
+    for (const k of missing) {
+      if (more[k] !== null && (out[k] === null || k === "invoiceListUrl")) (out as unknown as Record<string, unknown>)[k] = more[k];
     }
   }
-  return out as unknown as Extracted;
+  return out;
 }
 
 function isAttachmentForNotice(a: Attachment): boolean {
@@ -271,10 +287,7 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
   }
 
   const part = await noticePartOf(view, c, 0);
-  const extracted = merge(
-    part.sources.map((s) => extractFields(s, c)),
-    findings,
-  );
+  const extracted = extractAll(part.sources, c);
   extracted.applicationNo ??= applicationNoFromSubject(view.subject, c);
 
   // ---- trust: sender ----
@@ -360,9 +373,9 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
       content: a.content,
     }));
     const meta: AttachmentMeta[] = stored.map((a) => ({ filename: a.filename, contentType: a.contentType }));
-    const hay = fold([view.subject, ...noticeTexts].join("\n"));
-    const has = (list: string[]) => list.some((k) => hay.includes(fold(k)));
-    const flow = has(cfg.flowKeywords.fh) ? "fh" : has(cfg.flowKeywords.incentive) ? "incentive" : null;
+    const hay = [fold(view.subject), ...part.sources.map((s) => s.folded)];
+    const has = (list: string[]) => list.some((k) => hay.some((h) => h.includes(k)));
+    const flow = has(c.fhKeywords) ? "fh" : has(c.incentiveKeywords) ? "incentive" : null;
     notice = {
       schemaVersion: 1,
       kind,

@@ -59,6 +59,23 @@ export interface LabelValue {
 }
 
 const MAX_HITS_PER_LABEL = 64;
+const MAX_CHAR_OCCURRENCES = 50_000;
+
+const groupsCache = new WeakMap<CompiledLabel[], Map<string, CompiledLabel[]>>();
+function groupByFirstChar(labels: CompiledLabel[]): Map<string, CompiledLabel[]> {
+  let g = groupsCache.get(labels);
+  if (!g) {
+    g = new Map();
+    for (const l of labels) {
+      const ch = l.label[0]!;
+      let list = g.get(ch);
+      if (!list) g.set(ch, (list = []));
+      list.push(l);
+    }
+    groupsCache.set(labels, g);
+  }
+  return g;
+}
 /** A value longer than this is not a value (bounds the work on hostile single-line bodies). */
 const MAX_VALUE_CHARS = 2000;
 const isAsciiWordChar = (c: string | undefined) => c !== undefined && /[a-z0-9]/.test(c);
@@ -69,27 +86,37 @@ export class LabelIndex {
   private readonly starts: number[];
   private readonly hits: LabelHit[];
   private readonly byField = new Map<string, LabelHit[]>();
+  private tabLines: Set<number> | null = null;
 
-  constructor(text: string, labels: CompiledLabel[]) {
+  constructor(text: string, labels: CompiledLabel[], folded?: string) {
     this.text = text;
-    this.folded = fold(text);
+    this.folded = folded ?? fold(text);
     this.starts = lineStarts(text);
+    const f = this.folded;
     const candidates: LabelHit[] = [];
-    for (const l of labels) {
-      let i = this.folded.indexOf(l.label);
-      let n = 0;
-      while (i >= 0 && n < MAX_HITS_PER_LABEL) {
-        const end = i + l.label.length;
-        const okBoundary =
-          !l.ascii || ((!isAsciiWordChar(this.folded[i - 1]) || !isAsciiWordChar(l.label[0])) && (!isAsciiWordChar(this.folded[end]) || !isAsciiWordChar(l.label[l.label.length - 1])));
-        if (okBoundary) {
-          candidates.push({ field: l.field, start: i, end, line: -1 });
-          n++;
+    const counts = new Map<CompiledLabel, number>();
+    // One indexOf pass per distinct first character, then startsWith for the labels of that group.
+    for (const [ch, group] of groupByFirstChar(labels)) {
+      let i = f.indexOf(ch);
+      let seen = 0;
+      while (i >= 0 && seen++ < MAX_CHAR_OCCURRENCES) {
+        for (const l of group) {
+          if (!f.startsWith(l.label, i)) continue;
+          const n = counts.get(l) ?? 0;
+          if (n >= MAX_HITS_PER_LABEL) continue;
+          const end = i + l.label.length;
+          const okBoundary =
+            !l.ascii || ((!isAsciiWordChar(f[i - 1]) || !isAsciiWordChar(l.label[0])) && (!isAsciiWordChar(f[end]) || !isAsciiWordChar(l.label[l.label.length - 1])));
+          if (okBoundary) {
+            candidates.push({ field: l.field, start: i, end, line: -1 });
+            counts.set(l, n + 1);
+          }
         }
-        i = this.folded.indexOf(l.label, i + 1);
+        i = f.indexOf(ch, i + 1);
       }
     }
-    // Longest first (labels are pre-sorted by length): keep a hit only if it overlaps no kept hit.
+    candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
+    // Longest first: keep a hit only if it overlaps no kept hit.
     const kept: LabelHit[] = [];
     const taken = new Uint8Array(this.folded.length + 1);
     for (const h of candidates) {
@@ -153,8 +180,12 @@ export class LabelIndex {
     const lineStart = this.starts[hit.line]!;
     const lineEnd = this.lineEnd(hit.line);
     if (lineEnd - lineStart > 4000) return undefined;
+    if (!this.tabLines) {
+      this.tabLines = new Set();
+      for (let i = this.folded.indexOf("\t"); i >= 0; i = this.folded.indexOf("\t", i + 1)) this.tabLines.add(lineOf(this.starts, i));
+    }
+    if (!this.tabLines.has(hit.line)) return undefined;
     const line = this.folded.slice(lineStart, lineEnd);
-    if (!line.includes("\t")) return undefined;
     const cells = cellsOf(line, lineStart);
     if (cells.length < 2) return undefined;
     let labelled = 0;

@@ -9,8 +9,14 @@
  * UTF-16 unit for one, so an index into the folded string is the same index in the original.
  */
 export function fold(s: string): string {
-  return s.replace(/[A-Z\uFF01-\uFF5E\u3000\u00A0\uFFE5]/g, foldChar);
+  // toLowerCase keeps the length of every character except U+0130 (İ → i̇), so map that one first;
+  // lower-casing non-ASCII letters too is harmless, labels are folded the same way.
+  const lower = (s.indexOf("\u0130") >= 0 ? s.replace(/\u0130/g, "i") : s).toLowerCase();
+  return WIDE.test(lower) ? lower.replace(WIDE_G, foldChar) : lower;
 }
+
+const WIDE = /[\uFF01-\uFF5E\u3000\u00A0\uFFE5]/;
+const WIDE_G = /[\uFF01-\uFF5E\u3000\u00A0\uFFE5]/g;
 
 function foldChar(c: string): string {
   const code = c.charCodeAt(0);
@@ -23,7 +29,7 @@ function foldChar(c: string): string {
 
 /** Like fold() but keeps the case of letters (for values such as application numbers). */
 export function foldWidth(s: string): string {
-  return s.replace(/[\uFF01-\uFF5E\u3000\u00A0\uFFE5]/g, foldChar);
+  return WIDE.test(s) ? s.replace(WIDE_G, foldChar) : s;
 }
 
 const NAMED: Record<string, string> = {
@@ -129,23 +135,19 @@ export function htmlToText(html: string): HtmlText {
       newlines = t.endsWith("\n") ? 1 : 0;
       return;
     }
-    let i = 0;
-    const n = s.length;
-    while (i < n) {
-      let j = i;
-      while (j < n && isCollapsible(s.charCodeAt(j))) j++;
-      if (j > i) {
-        pendingSpace = true;
-        i = j;
-        continue;
-      }
-      while (j < n && !isCollapsible(s.charCodeAt(j))) j++;
-      if (pendingSpace && last !== "" && last !== "\n" && last !== "\t") push(" ");
-      pendingSpace = false;
-      push(s.slice(i, j));
-      newlines = 0;
-      i = j;
+    // collapse whitespace runs to one space; a leading/trailing run only sets pendingSpace
+    const lead = isCollapsible(s.charCodeAt(0));
+    let body = s.replace(WS_RUN, " ");
+    if (body.charCodeAt(0) === 32) body = body.slice(1);
+    if (body.charCodeAt(body.length - 1) === 32) body = body.slice(0, -1);
+    if (!body) {
+      pendingSpace = pendingSpace || lead;
+      return;
     }
+    if ((pendingSpace || lead) && last !== "" && last !== "\n" && last !== "\t") push(" ");
+    push(body);
+    newlines = 0;
+    pendingSpace = isCollapsible(s.charCodeAt(s.length - 1));
   };
   const resolve = (href: string) => {
     const h = href.trim();
@@ -262,6 +264,8 @@ export function htmlToText(html: string): HtmlText {
   closeLink();
   return { text: out.join(""), links };
 }
+
+const WS_RUN = /[ \t\n\r\f]+/g;
 
 function isCollapsible(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 12;

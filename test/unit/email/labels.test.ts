@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { findAmount } from "../../../shared/email/amounts.ts";
 import { DEFAULT_LABELS, resolveEmailConfig } from "../../../shared/email/config.ts";
-import { compile, extractFields } from "../../../shared/email/extract.ts";
+import { bodySource, compile, extractFields } from "../../../shared/email/extract.ts";
 import { compileLabels, LabelIndex } from "../../../shared/email/labels.ts";
 import { htmlToText } from "../../../shared/email/text.ts";
 
@@ -51,7 +51,7 @@ describe("label index", () => {
 
   it("free-text fields need a clear label: not inside a sentence", () => {
     const c = compile(resolveEmailConfig());
-    const ex = (t: string) => extractFields({ kind: "text", text: t, links: [] }, c);
+    const ex = (t: string) => extractFields(bodySource("text", t, []), c);
     expect(ex("贵司财务联系人（开票清单显示）：刘测试\n邮寄地址：北京市示例路1号").mailingAddress?.recipient).toBeNull();
     expect(ex("收件人：刘测试\n邮寄地址：北京市示例路1号").mailingAddress?.recipient).toBe("刘测试");
     expect(ex("发票类型：增值税专用发票（电子专票）；请勿开普票").invoiceTypeLabel).toBe("增值税专用发票（电子专票）");
