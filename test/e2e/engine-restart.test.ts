@@ -116,8 +116,19 @@ describe("engine on a data directory", () => {
     const list = await runCli(["dlq", "list", "work", "--data-dir", dir]);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toMatchObject({ count: 0, sources: ["engine-fixture-test-work"] });
-    const bad = await runCli(["invoke", "nope", "--event", eventFile, "--data-dir", dir, "--service", "test/fixtures/engine-service/serverless.yml"]);
+    const bad = await runCli(["invoke", "nope", "--event", eventFile, "--data-dir", dir, "--service", "test/fixtures/engine-service/serverless.yml", "--stage", "test"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/no function "nope"/);
+
+    // With an engine running on the directory, invoke runs the function inside it.
+    const running = await onDisk(dir);
+    const inside = await runCli(["invoke", "ingest", "--event", eventFile, "--data-dir", dir]);
+    expect(inside.code).toBe(0);
+    expect(inside.stderr).toMatch(/in the engine running on .* \(pid \d+\)/);
+    expect(JSON.parse(JSON.parse(inside.stdout).result.body).id).toBe("x");
+    const listRunning = await runCli(["dlq", "list", "engine-fixture-test-work-dlq", "--data-dir", dir]);
+    expect(listRunning.stderr).toBe("");
+    expect(JSON.parse(listRunning.stdout)).toMatchObject({ count: 0 });
+    await running.close();
   });
 });
