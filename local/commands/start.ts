@@ -7,7 +7,7 @@ import { UsageError } from "../cli.ts";
 import { startEngine, type EngineOptions } from "../engine/engine.ts";
 import { paramOptions, parseOptions, portOption } from "./args.ts";
 
-const usage = `Usage: partner-ops start [--data-dir D] [--in-memory] [--port P] [--smtp-port S]
+const usage = `Usage: partner-ops start [--data-dir D] [--in-memory] [--port P] [--smtp-port S] [--smtp-max-bytes N]
                          [--service serverless.yml] [--stage S] [--param name=value]... [--sandbox auto|on|off]
 
 Runs every function of serverless.yml in this process: SQS/S3 (fauxqs) and DynamoDB (dynalite) emulators,
@@ -18,6 +18,7 @@ sandbox when HWC_AK/HWC_SK are not set. Everything listens on 127.0.0.1.
   --in-memory      keep nothing on disk (tests, demos)
   --port P         webhook/API port (default 3000)
   --smtp-port S    SMTP ingress port (default 2525)
+  --smtp-max-bytes N  largest accepted mail (default 40 MB, SES's limit)
   --service F      the serverless.yml to run (default ./serverless.yml)
   --stage S        stage for \${sls:stage} (default: provider.stage, else "local")
   --param k=v      value for \${param:k}
@@ -31,12 +32,15 @@ export const command: Command = {
   summary: "run every function of serverless.yml on this machine (embedded engine)",
   usage,
   async run(argv, io) {
-    const args = parseOptions(argv, { values: ["data-dir", "port", "smtp-port", "service", "stage", "param", "sandbox", "region"], flags: ["in-memory"] });
+    const args = parseOptions(argv, { values: ["data-dir", "port", "smtp-port", "smtp-max-bytes", "service", "stage", "param", "sandbox", "region"], flags: ["in-memory"] });
     if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
     const sandbox = args.values.get("sandbox") ?? "auto";
     if (sandbox !== "auto" && sandbox !== "on" && sandbox !== "off") throw new UsageError("--sandbox must be auto, on or off");
     const httpPort = portOption(args, "port");
     const smtpPort = portOption(args, "smtp-port");
+    const maxBytesText = args.values.get("smtp-max-bytes");
+    const smtpMaxBytes = maxBytesText === undefined ? undefined : Number(maxBytesText);
+    if (smtpMaxBytes !== undefined && (!Number.isInteger(smtpMaxBytes) || smtpMaxBytes < 1024)) throw new UsageError("--smtp-max-bytes must be an integer ≥ 1024");
     const options: EngineOptions = {
       env: io.env,
       sandbox,
@@ -48,6 +52,7 @@ export const command: Command = {
       ...(args.values.has("region") ? { region: args.values.get("region")! } : {}),
       ...(httpPort !== undefined ? { httpPort } : {}),
       ...(smtpPort !== undefined ? { smtpPort } : {}),
+      ...(smtpMaxBytes !== undefined ? { smtpMaxBytes } : {}),
     };
     const engine = await startEngine(options);
     io.stdout.write(engine.banner());

@@ -593,6 +593,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         }
         return undefined;
       };
+      const portInUse = (what: string, flag: string, port: number) => (err: unknown): never => {
+        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new EngineError(`${what} port ${port} on ${host} is in use; choose another with ${flag}`);
+        throw err;
+      };
       http = await startHttpServer({
         host,
         port: options.httpPort ?? 3000,
@@ -601,7 +605,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         invoke: (fn, event, trigger) => runtime(fn).invoke(event, trigger),
         control,
         onError: (err) => logger.error("HTTP server error", { error: err }),
-      });
+      }).catch(portInUse("webhook", "--port", options.httpPort ?? 3000));
       cleanups.push(() => http!.close());
 
       // SMTP.
@@ -620,7 +624,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
             events.emit("mail", info);
           },
           onError: (err) => logger.error("SMTP ingress error", { error: err }),
-        });
+        }).catch(portInUse("SMTP", "--smtp-port", options.smtpPort ?? 2525));
         cleanups.push(() => smtp!.close());
       }
     }
