@@ -65,7 +65,7 @@ export const EmailIntakeConfigSchema = z.object({
   /** Raw messages larger than this are quarantined without parsing. */
   maxMessageBytes: z.number().int().positive().default(30 * 1024 * 1024),
   /** Text and HTML bodies are cut to this many characters before extraction. */
-  maxBodyChars: z.number().int().positive().default(1_000_000),
+  maxBodyChars: z.number().int().positive().default(500_000),
   /** A parse that takes longer is given up and quarantined. */
   parseTimeoutMs: z.number().int().positive().default(20_000),
   /** How deep forwarded messages (message/rfc822 inside message/rfc822 …) are followed. */
