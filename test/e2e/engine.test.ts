@@ -13,6 +13,7 @@ import { bucketName, listKeys, queueDepth, queueName, readResult, runCli, startF
 let engine: Engine;
 const invocations: InvocationReport[] = [];
 const concurrent = new Map<string, { now: number; max: number }>();
+const batches: { label: string; size: number; kept: number; deleted: number }[] = [];
 
 beforeAll(async () => {
   engine = await startFixture({ smtpMaxBytes: 64 * 1024 });
@@ -22,6 +23,7 @@ beforeAll(async () => {
     c.max = Math.max(c.max, c.now);
     concurrent.set(r.function, c);
   });
+  engine.events.on("batch", (b: (typeof batches)[number]) => batches.push(b));
   engine.events.on("invocation", (r: InvocationReport) => {
     invocations.push(r);
     concurrent.get(r.function)!.now--;
@@ -59,6 +61,10 @@ describe("HTTP → queue → consumer → DLQ → replay", () => {
     expect(await listKeys(engine, "done/poison")).toEqual([]);
     expect(queueDepth(engine, queueName(engine, "WorkQueue"))).toEqual({ ready: 0, inflight: 0, delayed: 0 });
 
+    // At least one batch partly failed: its good records were deleted, only the failed one stayed.
+    const worker = batches.filter((b) => b.label.endsWith("→ worker"));
+    expect(worker.some((b) => b.size > 1 && b.kept > 0 && b.deleted === b.size - b.kept)).toBe(true);
+    expect(worker.every((b) => b.size <= 5)).toBe(true);
     // Batches of the worker ran at most 2 at a time (maximumConcurrency: 2).
     expect(concurrent.get("worker")!.max).toBeLessThanOrEqual(2);
     expect(invocations.filter((r) => r.function === "worker").every((r) => r.outcome === "ok")).toBe(true);
