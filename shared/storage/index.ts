@@ -196,9 +196,18 @@ export function bucket(client: S3Client, name: string, kind: StorageKind = "s3")
       }
     },
     presignPut(key, options = {}) {
-      return getSignedUrl(client, new PutObjectCommand({ Bucket: name, Key: key, ...(options.contentType ? { ContentType: options.contentType } : {}) }), {
-        expiresIn: options.expiresInSeconds ?? 900,
-      });
+      const command = new PutObjectCommand({ Bucket: name, Key: key, ...(options.contentType ? { ContentType: options.contentType } : {}) });
+      // A presigned URL carries UNSIGNED-PAYLOAD in its own query; drop the OBS header so it is not
+      // hoisted into the query a second time.
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          const headers = (args as { request?: { headers?: Record<string, string> } }).request?.headers;
+          if (headers) delete headers["x-amz-content-sha256"];
+          return next(args);
+        },
+        { step: "build", name: "presignDropPayloadHeader", priority: "low" },
+      );
+      return getSignedUrl(client, command, { expiresIn: options.expiresInSeconds ?? 900 });
     },
   };
 }

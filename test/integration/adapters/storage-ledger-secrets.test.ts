@@ -78,6 +78,11 @@ describe("storage adapter", () => {
       expect(put.headers["x-amz-content-sha256"]).toBe("UNSIGNED-PAYLOAD");
       expect(Object.keys(put.headers).some((h) => /checksum/.test(h))).toBe(false);
       expect(put.headers["authorization"]).toMatch(/Credential=AK\/\d{8}\/ap-southeast-1\/s3\/aws4_request/);
+      // Presigned PUT: only host signed, UNSIGNED-PAYLOAD once, no checksum baked in; the put itself still works.
+      const presigned = new URL(await b.presignPut("download/test/c.jpg", { contentType: "image/jpeg" }));
+      expect(presigned.searchParams.get("X-Amz-SignedHeaders")).toBe("host");
+      expect([...presigned.searchParams.keys()].filter((k) => k.toLowerCase() === "x-amz-content-sha256")).toEqual(["X-Amz-Content-Sha256"]);
+      expect([...presigned.searchParams.keys()].some((k) => /checksum/i.test(k))).toBe(false);
       const del = seen.find((s) => s.method === "POST")!;
       expect(Object.keys(del.headers).some((h) => /checksum/.test(h))).toBe(false);
       expect(del.headers["content-md5"]).toBe(createHash("md5").update(del.body).digest("base64"));
