@@ -162,8 +162,17 @@ export function extractFields(src: BodySource, c: Compiled, want?: ReadonlySet<k
   };
   const amountOf = (field: string) => index().find(field, (v) => findAmount(v.raw)?.value ?? null);
 
-  let amountHit: ReturnType<typeof findAmount> | null = null;
-  if (wants("amount") || wants("currency")) amountHit = index().find("amount", (v) => findAmount(v.raw));
+  let amountHit: (NonNullable<ReturnType<typeof findAmount>> & { line: number }) | null = null;
+  if (wants("amount") || wants("currency")) amountHit = index().find("amount", (v) => {
+    const a = findAmount(v.raw);
+    return a ? { ...a, line: v.line } : null;
+  });
+  // currency: its own label, else the amount's sign/unit, else a code on the amount's line ("Invoice Amount (USD): …")
+  const currencyOfAmountLine = () => {
+    if (!amountHit) return null;
+    const idx = index();
+    return currencyOf(idx.lineText(amountHit.line), cfg);
+  };
 
   let invoiceTypeLabel: string | null = null;
   if (wants("invoiceTypeLabel") || wants("invoiceType")) invoiceTypeLabel = text("invoiceType");
@@ -174,7 +183,7 @@ export function extractFields(src: BodySource, c: Compiled, want?: ReadonlySet<k
     amount: wants("amount") ? (amountHit?.value ?? null) : null,
     amountExclTax: wants("amountExclTax") ? amountOf("amountExclTax") : null,
     taxAmount: wants("taxAmount") ? amountOf("taxAmount") : null,
-    currency: wants("currency") ? (index().find("currency", (v) => currencyOf(v.raw, cfg)) ?? amountHit?.currency ?? null) : null,
+    currency: wants("currency") ? (index().find("currency", (v) => currencyOf(v.raw, cfg)) ?? amountHit?.currency ?? currencyOfAmountLine()) : null,
     taxRate: wants("taxRate") ? index().find("taxRate", (v) => parseTaxRate(v.raw)) : null,
     invoiceType: wants("invoiceType") && invoiceTypeLabel ? invoiceTypeOf(invoiceTypeLabel, cfg) : null,
     invoiceTypeLabel: wants("invoiceTypeLabel") ? invoiceTypeLabel : null,

@@ -140,6 +140,12 @@ export class LabelIndex {
     return this.byField.get(field) ?? [];
   }
 
+  /** The text of one line (at most 400 characters of it). */
+  lineText(line: number): string {
+    const s = this.starts[line] ?? 0;
+    return this.text.slice(s, Math.min(this.lineEnd(line), s + 400));
+  }
+
   lineCount(): number {
     return this.starts.length;
   }

@@ -81,6 +81,22 @@ describe("charsets × transfer encodings (text/plain)", () => {
   });
 });
 
+describe("tolerant layouts", () => {
+  it("7bit English notice: currency only in the amount label's qualifier, slash deadline", async () => {
+    const raw = Buffer.from(
+      "From: noreply@mail01.huawei.com\r\nSubject: Billing Notification\r\n\r\nDear ACME Ltd.,\r\nInTouch No.: INT1234567\r\nInvoice Amount (USD): 3,210.50\r\nSettlement Period: 2025-03\r\nDeadline: 18/05/2025\r\n",
+    );
+    const r = await parse(raw);
+    expect(r.notice).toMatchObject({ kind: "invoice-notice", amount: "3210.50", currency: "USD", site: "intl", deadline: "2025-05-18", partnerName: "ACME Ltd.", billingPeriod: { from: "2025-03", to: "2025-03" } });
+  });
+
+  it("application number only in the subject", async () => {
+    const text = G.zhPlain(G.baseFacts).replace(/申付单号：[^\n]+\n/, "");
+    const r = await parse(B.message(huaweiHeaders("utf-8"), B.textPart(text, "plain", "utf-8", "base64")));
+    expect(r.notice.applicationNo).toBe("SF20250701000321");
+  });
+});
+
 describe("MIME structures and HTML layouts", () => {
   for (const layout of ["table", "paragraphs", "columns"] as const) {
     it(`HTML ${layout} in related (inline logo) in alternative in mixed (RFC 2231 PDF)`, async () => {
