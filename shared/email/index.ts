@@ -21,3 +21,9 @@ export { centsToDecimal, decimalToCents, findAmount, parseAmount, parseChineseCa
 export { findDates, findDeadline, parseBillingPeriod, parseDate } from "./dates.ts";
 export { hostAllowed, judgeLink } from "./links.ts";
 export type { LinkVerdict } from "./links.ts";
+export { InvoiceNoticeReceived, InvoiceNoticeRejected, NoticeReceivedDataSchema, NoticeRejectedDataSchema, noticeEventId } from "./events.ts";
+export type { NoticeReceivedData, NoticeRejectedData, StoredAttachmentRef } from "./events.ts";
+export { INTAKE_PREFIXES, intakeKeys, noticeIdOf, planIntake, duplicateOutcome, outcomeBody } from "./plan.ts";
+export type { IntakeInput, IntakePlan, OutcomeRecord, PlannedObject, PlanContext } from "./plan.ts";
+export { processInboundObject, IntakeBusyError } from "./pipeline.ts";
+export type { IntakePorts, IntakeReport, IntakeStatus, IntakeStorage, IntakeLedger, IntakePublisher } from "./pipeline.ts";

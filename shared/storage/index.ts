@@ -18,6 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -119,6 +120,8 @@ export interface Bucket {
   /** All objects under a prefix (pages through the listing). ListObjects v1 for OBS (works on PFS buckets), v2 for S3. */
   list(prefix?: string, options?: { limit?: number }): Promise<ObjectSummary[]>;
   deleteMany(keys: readonly string[]): Promise<void>;
+  /** Server-side copy of an object of this bucket to another key of this bucket (no download; objects up to 5 GB). */
+  copy(sourceKey: string, destinationKey: string, options?: { contentType?: string; metadata?: Record<string, string> }): Promise<{ etag: string | undefined }>;
   /** Presigned PUT URL; the uploader must send the same Content-Type if one is given. */
   presignPut(key: string, options?: { expiresInSeconds?: number; contentType?: string }): Promise<string>;
 }
@@ -194,6 +197,22 @@ export function bucket(client: S3Client, name: string, kind: StorageKind = "s3")
         const res = await client.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
         if (res.Errors && res.Errors.length > 0) throw new StorageError(`${res.Errors.length} object(s) not deleted from ${name}`);
       }
+    },
+    async copy(sourceKey, destinationKey, options = {}) {
+      // CopySource is "<bucket>/<key>" with the key URL-encoded (slashes kept).
+      const source = `${name}/${sourceKey.split("/").map(encodeURIComponent).join("/")}`;
+      const replace = options.contentType !== undefined || options.metadata !== undefined;
+      const res = await client.send(
+        new CopyObjectCommand({
+          Bucket: name,
+          Key: destinationKey,
+          CopySource: source,
+          ...(replace ? { MetadataDirective: "REPLACE" as const } : {}),
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+          ...(options.metadata ? { Metadata: options.metadata } : {}),
+        }),
+      );
+      return { etag: res.CopyObjectResult?.ETag };
     },
     presignPut(key, options = {}) {
       const command = new PutObjectCommand({ Bucket: name, Key: key, ...(options.contentType ? { ContentType: options.contentType } : {}) });
