@@ -20,7 +20,8 @@ Options:
   --throttle-rate r   share of requests answered 429 CBC.0250 (0-1, default 0)
   --timeout-rate r    share of requests never answered (0-1, default 0)
   --ambiguous-rate r  share of write requests applied but answered 500/reset (0-1, default 0)
-  --latency ms        added delay per request: ms or min-max (default none)`;
+  --latency ms        added delay per request: ms or min-max (default none)
+  --rate N            requests per second per (account, operation) (default: the catalogue's, 10)`;
 
 interface Parsed {
   options: SandboxOptions;
@@ -76,6 +77,9 @@ function parseArgs(argv: string[]): Parsed {
         break;
       case "--ambiguous-rate":
         faults.ambiguousRate = rate();
+        break;
+      case "--rate":
+        options.ratePerSecond = int(1, 100_000);
         break;
       case "--latency": {
         const m = /^(\d+)(?:-(\d+))?$/.exec(value);

@@ -1,0 +1,46 @@
+/**
+ * notify (RenewalNotifyQueue): renders one customer's due reminders and delivers them on every channel of
+ * the customer's directory entry (e-mail via SES v2 — or the local outbox —, DingTalk, Feishu, WeCom,
+ * signed webhook), recording each (reminder, channel) in the ledger; stores each reminder for the account
+ * manager's daily digest. Wiring only: the steps are shared/notify/deliver.ts.
+ */
+import { loadConfig } from "../../shared/config/index.ts";
+import { createLogger } from "../../shared/log/index.ts";
+import { sqsConsumer } from "../../shared/queue/index.ts";
+import { bucketDigestStore, fetchPoster, outboxEmailSender, refResolver, sesEmailSender } from "../../shared/notify/adapters.ts";
+import { deliverReminders } from "../../shared/notify/deliver.ts";
+import { ledgerPort } from "../../shared/renewal/io.ts";
+import { RenewalNotify, perInstanceRate } from "../../shared/renewal/messages.ts";
+import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
+import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
+
+const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_TABLE"] });
+const settings = parseRenewalSettings(process.env, perInstanceRate);
+const logger = createLogger({ persistentKeys: { function: "notify" } });
+if (!settings.RENEWAL_CONFIG_BUCKET) throw new Error("RENEWAL_CONFIG_BUCKET: required by this function but not set");
+const configBucket = bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET);
+const ledger = ledgerPort(config.LEDGER_TABLE!);
+const email =
+  settings.RENEWAL_EMAIL_TRANSPORT === "ses"
+    ? sesEmailSender({ from: settings.RENEWAL_EMAIL_FROM, configurationSet: settings.RENEWAL_SES_CONFIGURATION_SET })
+    : outboxEmailSender({ from: settings.RENEWAL_EMAIL_FROM, bucket: configBucket, prefix: settings.RENEWAL_OUTBOX_PREFIX });
+const http = fetchPoster({ timeoutMs: settings.RENEWAL_HTTP_TIMEOUT_MS });
+const resolveRef = refResolver({ env: process.env, port: config.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT });
+const digest = bucketDigestStore(configBucket, settings.RENEWAL_DIGEST_PREFIX);
+const options = {
+  unlisted: settings.RENEWAL_UNLISTED,
+  ccAccountManager: settings.RENEWAL_CC_ACCOUNT_MANAGER,
+  digestFallback: settings.RENEWAL_DIGEST_FALLBACK_EMAIL ? { name: "Renewal desk", email: settings.RENEWAL_DIGEST_FALLBACK_EMAIL } : undefined,
+  // Longer than the function timeout: an older unfinished claim is a crashed attempt.
+  staleAfterSeconds: 120,
+};
+
+export const handler = sqsConsumer(
+  RenewalNotify,
+  async (message) => {
+    const { customer, reminders, runDate } = message.data;
+    const result = await deliverReminders({ runDate, customer, reminders, ledger, email, http, resolveRef, digest, options });
+    logger.info("reminders delivered", { customerId: customer.customerId, reminders: reminders.length, entry: result.entry, digest: result.digest, channels: result.channels });
+  },
+  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },
+);

@@ -1,0 +1,39 @@
+/**
+ * renewal-scan (RenewalScanQueue): pages one customer's yearly/monthly resources, decides the due
+ * reminders, claims each in the ledger and publishes only the new ones to RenewalNotifyQueue.
+ * BSS rate per instance = floor(BSS_RATE_PER_SECOND / RENEWAL_SCAN_CONCURRENCY), so all instances
+ * together stay within the budget. Wiring only: the steps are shared/renewal/pipeline.ts.
+ */
+import { loadConfig, queueUrl } from "../../shared/config/index.ts";
+import { createLogger } from "../../shared/log/index.ts";
+import { createPublisher, createSqsClient, sqsConsumer } from "../../shared/queue/index.ts";
+import { lazyBssClient, ledgerPort } from "../../shared/renewal/io.ts";
+import { RenewalScan, perInstanceRate } from "../../shared/renewal/messages.ts";
+import { scanCustomer } from "../../shared/renewal/pipeline.ts";
+import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
+
+const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_TABLE"], secrets: ["HWC_AK", "HWC_SK"] });
+const settings = parseRenewalSettings(process.env, perInstanceRate);
+const logger = createLogger({ persistentKeys: { function: "renewal-scan" } });
+const publisher = createPublisher({ client: createSqsClient(config.AWS_REGION), queueUrl: queueUrl(config, "RENEWAL_NOTIFY_QUEUE_URL") });
+const ledger = ledgerPort(config.LEDGER_TABLE!);
+const bss = lazyBssClient(config, settings.scanRatePerSecond);
+
+export const handler = sqsConsumer(
+  RenewalScan,
+  async (message) => {
+    const client = await bss();
+    const result = await scanCustomer({
+      message,
+      resources: client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 }),
+      config: settings.decision,
+      now: Date.now(),
+      ledger,
+      publish: async (envelopes) => {
+        await publisher.publish(envelopes);
+      },
+    });
+    logger.info("customer scanned", { customerId: message.data.customer.customerId, runDate: message.data.runDate, ...result });
+  },
+  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },
+);

@@ -1,0 +1,58 @@
+/**
+ * Adapters the renewal handlers share (I/O): the BSS client from the validated config, the contacts
+ * directory from the config bucket, the ledger port. Called from handler modules only.
+ */
+import { createBssClient, type BssClient } from "../bss/index.ts";
+import type { Config } from "../config/index.ts";
+import type { Logger } from "../log/index.ts";
+import { createLedger } from "../ledger/index.ts";
+import { type ContactEntry, formatDirectoryError, indexDirectory, parseContactsDirectory } from "../notify/contacts.ts";
+import type { Bucket } from "../storage/index.ts";
+import type { LedgerPort } from "./pipeline.ts";
+
+/** One BSS client per cold start, created at the first invocation (secrets are read then). */
+export function lazyBssClient(config: Config, ratePerSecond: number): () => Promise<BssClient> {
+  let client: Promise<BssClient> | undefined;
+  return () => {
+    client ??= (async () => {
+      const ak = await config.secrets.get("HWC_AK");
+      const sk = await config.secrets.get("HWC_SK");
+      const token = await config.secrets.getOptional("HWC_SECURITY_TOKEN");
+      return createBssClient({
+        endpoint: config.HWC_ENDPOINT ?? "cn",
+        ...(config.HWC_IAM_ENDPOINT ? { iamEndpoint: config.HWC_IAM_ENDPOINT } : {}),
+        credentials: { ak, sk, ...(token ? { securityToken: token } : {}), ...(config.HWC_DOMAIN_ID ? { domainId: config.HWC_DOMAIN_ID } : {}) },
+        ...(config.HWC_XACCOUNT_TYPE ? { agencyName: config.HWC_XACCOUNT_TYPE } : {}),
+        rate: ratePerSecond,
+      });
+    })();
+    client.catch(() => (client = undefined));
+    return client;
+  };
+}
+
+export function ledgerPort(tableName: string): LedgerPort {
+  return createLedger({ tableName });
+}
+
+/**
+ * The contacts directory (JSON or CSV by the key's extension). A missing object is an empty directory
+ * (warning); invalid rows are logged one by one (row, field, message — never values) and left out.
+ */
+export async function loadDirectory(bucket: Bucket, key: string, logger: Logger): Promise<Map<string, ContactEntry>> {
+  let text: string;
+  try {
+    text = Buffer.from((await bucket.get(key)).body).toString("utf8");
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name === "NoSuchKey" || name === "NotFound" || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+      logger.warn("contacts directory not found; every customer is treated as unlisted", { bucket: bucket.name, key });
+      return new Map();
+    }
+    throw err;
+  }
+  const dir = parseContactsDirectory(text, key);
+  for (const e of dir.errors) logger.warn("contacts directory row ignored", { problem: formatDirectoryError(e) });
+  logger.info("contacts directory loaded", { entries: dir.entries.length, errors: dir.errors.length });
+  return indexDirectory(dir.entries);
+}
