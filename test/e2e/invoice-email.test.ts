@@ -29,8 +29,7 @@ const events: { type: string; id: string; data: Record<string, any> }[] = [];
 beforeAll(async () => {
   engine = await startEngine({
     serviceFile: resolve(import.meta.dirname, "../../serverless.yml"),
-    stage: "test",
-    inMemory: true,
+    inMemory: true, // default stage "local": the bucket name of events/invoice-email.json
     httpPort: 0,
     smtpPort: 0,
     pollWaitSeconds: 0,
@@ -148,6 +147,20 @@ describe("invoice-email on the engine", () => {
     const reason = await getJson(`quarantine/${id}/reason.json`);
     expect(reason).toMatchObject({ reason: "message-too-large", source: { key: sourceKey } });
     expect(reason.detail).toContain(`limit ${MAX_BYTES}`);
+  });
+
+  it("events/invoice-email.json (sample event, fixture 05 at its key) runs through engine.invoke: recognised as already processed", async () => {
+    const sample = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../events/invoice-email.json"), "utf8"));
+    const rec = sample.Records[0].s3;
+    expect(rec.bucket.name).toBe(mailBucket);
+    const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+    await engine.clients.s3.send(new PutObjectCommand({ Bucket: mailBucket, Key: rec.object.key, Body: eml("05-cn-incentive-pdf-attachment") }));
+    const res = await engine.invoke("invoice-email", sample);
+    expect(res.ok, res.ok ? "" : res.error.message).toBe(true);
+    const id = noticeIdOf("mid:<20250612092045.31e8d0@info.huaweicloud.com>");
+    expect(res.ok && res.result).toMatchObject({ processed: [{ key: rec.object.key, status: "duplicate", noticeId: id, kind: "invoice-notice" }] });
+    await collect();
+    expect(events.filter((e) => e.data["noticeId"] === id)).toHaveLength(1);
   });
 
   it("nothing went to a dead-letter queue", async () => {
