@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRET_NAMES } from "../../shared/config/secrets.ts";
+import { parseServiceYaml } from "../../local/engine/yaml.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const cli = join(root, "node_modules/serverless/bin/serverless.js");
@@ -47,20 +48,23 @@ function packageService(serviceDir: string, functions: string[]): Packaged {
   return { template, dir, output, functions };
 }
 
+/** The function names a serverless.yml declares: every one of them is checked below. */
+function declaredFunctions(serviceDir: string): string[] {
+  const doc = parseServiceYaml(readFileSync(join(serviceDir, "serverless.yml"), "utf8")) as { functions?: Record<string, unknown> };
+  return Object.keys(doc.functions ?? {});
+}
+
 beforeAll(() => {
-  out["project"] = packageService(root, ["health"]);
-  out["fixture"] = packageService(join(root, "test/fixtures/engine-service"), ["ingest", "worker", "slow", "tick", "mail"]);
+  out["project"] = packageService(root, declaredFunctions(root));
+  const fixtureDir = join(root, "test/fixtures/engine-service");
+  out["fixture"] = packageService(fixtureDir, declaredFunctions(fixtureDir));
 }, 180_000);
 afterAll(() => {
   for (const d of tmp) rmSync(d, { recursive: true, force: true });
 });
 
-const logicalName = (fn: string) =>
-  fn
-    .split(/[-_]/)
-    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
-    .join("")
-    .replace(/^./, (c) => c.toUpperCase());
+/** osls's normalised logical id: first letter upper-cased, `-` → "Dash", `_` → "Underscore". */
+const logicalName = (fn: string) => (fn.charAt(0).toUpperCase() + fn.slice(1)).replace(/-/g, "Dash").replace(/_/g, "Underscore");
 
 const byType = (p: Packaged, type: string) => Object.entries(p.template.Resources).filter(([, r]) => r.Type === type);
 
