@@ -1,0 +1,13 @@
+/** Real-name adapters (DynamoDB records, partner OBS bucket, signed callback) and the flows that use them. */
+export { WORK_INDEX, VersionConflictError, createRecordStore, documentClient } from "./records.ts";
+export type { RecordStore, RequestMarker } from "./records.ts";
+export { StagedObjectChangedError, partnerBucket } from "./documents.ts";
+export type { PartnerBucket } from "./documents.ts";
+export { postSignedCallback } from "./callback.ts";
+export type { CallbackResult } from "./callback.ts";
+export { realnameEnvSchema, realnameSettings, splitSecrets } from "./config.ts";
+export type { RealnameSettings } from "./config.ts";
+export { createRealnameService } from "./service.ts";
+export type { HttpResult, RealnameDeps, RealnameService } from "./service.ts";
+export { wireRealname } from "./wiring.ts";
+export type { RealnameWiring } from "./wiring.ts";
