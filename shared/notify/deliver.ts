@@ -258,8 +258,9 @@ export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
       const directory = new Map<string, ContactEntry>();
       const names = new Map<string, string>();
       for (const it of byKey.values()) {
-        directory.set(it.customerId, { customer_id: it.customerId, contacts: [], language: input.language, channels: [{ type: "email" }], account_manager: manager });
-        if (it.customerName) names.set(it.customerId, it.customerName);
+        const cid = it.reminder.customerId; // buildDigests groups by the reminder's customer
+        directory.set(cid, { customer_id: cid, contacts: [], language: input.language, channels: [{ type: "email" }], account_manager: manager });
+        if (it.customerName) names.set(cid, it.customerName);
       }
       const { digests } = buildDigests({ reminders: [...byKey.values()].map((it) => it.reminder), directory, customerNames: names });
       for (const d of digests) {
