@@ -22,6 +22,8 @@ export interface RequestMarker {
   applicationId: string;
   bodyHash: string;
   createdAt: string;
+  /** DynamoDB TTL, epoch seconds. */
+  expiresAt?: number;
 }
 
 export interface RecordStore {

@@ -37,10 +37,13 @@ import {
 } from "../realname/index.ts";
 import {
   FINAL_EVENT_MESSAGES,
+  RECORD_TTL_AFTER_PURGE_SECONDS,
+  REQUEST_MARKER_TTL_SECONDS,
   applicationForStorage,
   applicationFromStorage,
   finalEventData,
   isFinalEventState,
+  isSizeError,
   publicView,
   scheduleFor,
   type RealnameRecord,
@@ -155,7 +158,10 @@ export function createRealnameService(deps: RealnameDeps) {
       ...(settings.callbackHosts ? { callbackHosts: settings.callbackHosts } : {}),
       allowLoopbackHttpCallback: settings.allowLoopbackHttpCallback,
     });
-    if (!validation.ok) return json(400, { error: "validation_failed", errors: validation.errors });
+    if (!validation.ok) {
+      if (validation.errors.every(isSizeError)) return json(422, { error: "unprocessable_file", errors: validation.errors });
+      return json(400, { error: "validation_failed", errors: validation.errors });
+    }
     const app = validation.value;
 
     let inline: ReturnType<typeof checkInlineAttachments> | undefined;
@@ -170,7 +176,12 @@ export function createRealnameService(deps: RealnameDeps) {
     let id = newApplicationId({ now: now().getTime() });
     const bodyHash = createHash("sha256").update(rawBody).digest("hex");
     if (requestId !== undefined) {
-      const claim = await records.claimRequest(requestId, { applicationId: id, bodyHash, createdAt: now().toISOString() });
+      const claim = await records.claimRequest(requestId, {
+        applicationId: id,
+        bodyHash,
+        createdAt: now().toISOString(),
+        expiresAt: Math.floor(now().getTime() / 1000) + REQUEST_MARKER_TTL_SECONDS,
+      });
       if (!claim.claimed) {
         if (claim.existing.bodyHash !== bodyHash) {
           return json(409, { error: "request_id_reused", message: "this X-Request-Id was already used with a different body" });
@@ -447,7 +458,8 @@ export function createRealnameService(deps: RealnameDeps) {
         const keys: string[] = [];
         for (const prefix of applicationKeyPrefixes(settings.keyPrefix, rec.id)) keys.push(...(await bucket.list(prefix)));
         await bucket.deleteMany(keys);
-        await records.save(transition(rec, { type: "documents_purged", objects: keys.length }, "realname-status").record);
+        const purged = transition(rec, { type: "documents_purged", objects: keys.length }, "realname-status").record;
+        await records.save({ ...purged, expiresAt: Math.floor(at / 1000) + RECORD_TTL_AFTER_PURGE_SECONDS });
         logger.info("realname: documents purged", { applicationId: rec.id, objects: keys.length });
         return;
       }

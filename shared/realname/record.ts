@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { defineMessage } from "../queue/envelope.ts";
-import type { Application, ApplicationType } from "./application.ts";
+import type { Application, ApplicationType, FieldError } from "./application.ts";
 import type { DocumentRole } from "./documents.ts";
 import type { FileType } from "./files.ts";
 import type { ApplicationState, ApplicationStatus, AuditEntry } from "./state.ts";
@@ -64,7 +64,13 @@ export interface RealnameRecord {
   finalAt?: string;
   notifiedAt?: string;
   notifyAttempts?: number;
+  /** DynamoDB TTL (epoch seconds): set once the documents are purged. */
+  expiresAt?: number;
 }
+
+/** How long a record is kept after its documents were purged, and a request marker after creation. */
+export const RECORD_TTL_AFTER_PURGE_SECONDS = 365 * 86_400;
+export const REQUEST_MARKER_TTL_SECONDS = 7 * 86_400;
 
 /** The application as stored: same fields, attachments reduced to their roles (no bytes). */
 export function applicationForStorage(app: Application): string {
@@ -183,4 +189,17 @@ export const FINAL_EVENT_MESSAGES = {
 
 export function isFinalEventState(state: ApplicationState): state is ApplicationEventData["status"] {
   return state === "approved" || state === "rejected" || state === "failed" || state === "expired";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Size problems found by validateApplication are about the files, not the body's shape: they are
+// answered 422 like the other file problems when nothing else is wrong.
+
+
+/** True for validateApplication's per-file and inline-total size errors. */
+export function isSizeError(e: FieldError): boolean {
+  if (/\.content_base64$/.test(e.field)) return /the limit is \d+ bytes/.test(e.message);
+  if (e.field === "attachments.files") return /^inline attachments total/.test(e.message);
+  if (/^attachments\.files\[\d+\]\.size$/.test(e.field)) return /^must be at most \d+ bytes/.test(e.message);
+  return false;
 }

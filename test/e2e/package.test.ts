@@ -174,7 +174,7 @@ describe.each(["project", "fixture"])("serverless package (%s)", (which) => {
       expect(t.Properties["TimeToLiveSpecification"]?.Enabled, id).toBe(true);
     }
     if (which === "project") {
-      expect(byType(p, "AWS::DynamoDB::Table").map(([id]) => id).sort()).toEqual(["IdempotencyTable", "LedgerTable"]);
+      expect(byType(p, "AWS::DynamoDB::Table").map(([id]) => id).sort()).toEqual(["IdempotencyTable", "LedgerTable", "RealnameApplicationsTable"]);
       const health = p.template.Resources["HealthLambdaFunction"]!;
       expect(health.Properties["Layers"]?.[0]).toMatch(/AWS-Parameters-and-Secrets-Lambda-Extension/);
       expect(health.Properties["Environment"].Variables.HWC_SK_REF).toBe("ssm:/partner-ops/prod/hwc/sk");

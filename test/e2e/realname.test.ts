@@ -1,0 +1,452 @@
+/**
+ * Real-name applications end to end: the engine (in memory) runs serverless.yml's realname-api,
+ * realname-submit and realname-status against the BSS sandbox and the local OBS bucket. A portal
+ * stub receives the signed callbacks. Every line the process writes is captured and scanned for
+ * personal data, secrets and file contents at the end.
+ */
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ReceiveMessageCommand as SqsReceive } from "@aws-sdk/client-sqs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEngine, type Engine } from "../../local/engine/engine.ts";
+import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
+import { residentIdCheckChar, usccCheckChar } from "../../shared/realname/index.ts";
+import { signWebhook, verifyWebhookSignature } from "../../shared/signing/index.ts";
+import { waitFor } from "./helpers/fixture.ts";
+
+const serviceFile = resolve(import.meta.dirname, "../../serverless.yml");
+const SECRET = "whsec_realname_e2e_0123456789abcdef";
+const OLD_SECRET = "whsec_realname_e2e_previous_secret";
+const BUCKET = "partner-realname-attachments";
+
+// --- captured output --------------------------------------------------------------------------
+const captured: string[] = [];
+const originalOut = process.stdout.write.bind(process.stdout);
+const originalErr = process.stderr.write.bind(process.stderr);
+function capture(): void {
+  const wrap = (orig: typeof process.stdout.write) =>
+    ((chunk: unknown, ...rest: unknown[]) => {
+      captured.push(typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("latin1"));
+      return (orig as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+  process.stdout.write = wrap(originalOut);
+  process.stderr.write = wrap(originalErr);
+}
+
+// --- test data ----------------------------------------------------------------------------------
+const uscc = (body17: string) => body17 + usccCheckChar(body17);
+const residentId = (body17: string) => body17 + residentIdCheckChar(body17);
+const CREDIT_CODE = uscc("91350100M000100Y4");
+const LEGAL_ID = residentId("11010519491231002");
+const CORP = "厦门测试科技有限公司";
+const LEGAL_NAME = "王秘密";
+const PERSON_NAME = "Zhang Secretperson";
+const PASSPORT = "E12345678";
+const MARKER = "FILECONTENTMARKER";
+
+function jpeg(size: number, tag: string): Buffer {
+  const b = Buffer.alloc(size, 0x11);
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]).copy(b, 0);
+  Buffer.from(`${MARKER}-${tag}`).copy(b, 64);
+  b[size - 2] = 0xff;
+  b[size - 1] = 0xd9;
+  return b;
+}
+function png(size: number, tag: string): Buffer {
+  const b = Buffer.alloc(size, 0x22);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
+  Buffer.from(`${MARKER}-${tag}`).copy(b, 64);
+  return b;
+}
+function pdf(size: number, tag: string): Buffer {
+  const b = Buffer.alloc(size, 0x20);
+  Buffer.from(`%PDF-1.4\n% ${MARKER}-${tag}\n`).copy(b, 0);
+  return b;
+}
+const html = (tag: string) => Buffer.from(`<!DOCTYPE html><html><body><script>alert("${MARKER}-${tag}")</script></body></html>`.padEnd(3000, " "));
+const zip = (tag: string) => {
+  const b = Buffer.alloc(3000, 0);
+  Buffer.from([0x50, 0x4b, 0x03, 0x04]).copy(b, 0);
+  Buffer.from(`${MARKER}-${tag}`).copy(b, 40);
+  return b;
+};
+
+// --- harness -------------------------------------------------------------------------------------
+let sb: Sandbox;
+let engine: Engine;
+let api: string;
+let portal: Server;
+let portalUrl: string;
+const callbacks: { body: string; signature: string | undefined }[] = [];
+const usedCustomers = new Set<string>();
+
+function freshCustomer(): string {
+  const c = sb.data.customers.find((x) => (x.info.verified_status === "-1" || x.info.verified_status === "1") && !usedCustomers.has(x.info.customer_id));
+  if (!c) throw new Error("sandbox has no unverified customer left");
+  usedCustomers.add(c.info.customer_id);
+  return c.info.customer_id;
+}
+
+async function call(method: string, path: string, body?: unknown, opts: { sign?: "ok" | "none" | "old" | "tampered" | "replayed"; requestId?: string } = {}) {
+  const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  const sign = opts.sign ?? "ok";
+  if (sign === "ok") headers["x-partner-ops-signature"] = signWebhook(text, SECRET);
+  if (sign === "old") headers["x-partner-ops-signature"] = signWebhook(text, OLD_SECRET);
+  if (sign === "tampered") headers["x-partner-ops-signature"] = signWebhook(text.replace(/.$/, " "), SECRET);
+  if (sign === "replayed") headers["x-partner-ops-signature"] = signWebhook(text, SECRET, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+  if (opts.requestId) headers["x-request-id"] = opts.requestId;
+  const res = await fetch(api + path, { method, headers, ...(method === "GET" ? {} : { body: text }) });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function getObject(key: string): Promise<Buffer | undefined> {
+  try {
+    const r = await engine.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return Buffer.from(await r.Body!.transformToByteArray());
+  } catch {
+    return undefined;
+  }
+}
+async function listKeys(prefix: string): Promise<string[]> {
+  const r = await engine.clients.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+  return (r.Contents ?? []).map((o) => o.Key!).sort();
+}
+async function waitState(id: string, states: string[], timeoutMs = 20_000): Promise<Record<string, any>> {
+  return waitFor(`application ${id} in ${states.join("|")}`, async () => {
+    const r = await call("GET", `/realname/applications/${id}`);
+    return states.includes(r.body["status"]) ? r.body : undefined;
+  }, timeoutMs, 100);
+}
+
+function enterpriseBody(customerId: string, files: { role: string; content: Buffer; content_type?: string; file_name?: string }[]) {
+  return {
+    type: "enterprise",
+    customer_id: customerId,
+    certificate_type: 0,
+    corp_name: CORP,
+    verified_number: CREDIT_CODE,
+    reg_country: "CN",
+    enterprise_person: { legel_name: LEGAL_NAME, legel_id_number: LEGAL_ID },
+    callback_url: portalUrl,
+    attachments: { mode: "inline", files: files.map((f) => ({ role: f.role, content_base64: f.content.toString("base64"), ...(f.content_type ? { content_type: f.content_type } : {}), ...(f.file_name ? { file_name: f.file_name } : {}) })) },
+  };
+}
+function passportUploadBody(customerId: string, sizes: [number, number, number]) {
+  return {
+    type: "individual",
+    customer_id: customerId,
+    identify_type: 0,
+    verified_type: 3,
+    name: PERSON_NAME,
+    verified_number: PASSPORT,
+    callback_url: portalUrl,
+    attachments: {
+      mode: "upload",
+      files: [
+        { role: "passport_bio_page", size: sizes[0], content_type: "image/jpeg" },
+        { role: "passport_entry_stamp_page", size: sizes[1] },
+        { role: "passport_handheld_bio_page", size: sizes[2], file_name: "hand.pdf" },
+      ],
+    },
+  };
+}
+
+beforeAll(async () => {
+  capture();
+  portal = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      callbacks.push({ body: Buffer.concat(chunks).toString("utf8"), signature: req.headers["x-partner-ops-signature"] as string | undefined });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => portal.listen(0, "127.0.0.1", r));
+  portalUrl = `http://127.0.0.1:${(portal.address() as AddressInfo).port}/hooks/realname`;
+
+  let s3: Engine["clients"]["s3"] | undefined;
+  sb = await startSandbox({
+    seed: 6,
+    customers: 40,
+    attachmentExists: async (rel) => {
+      try {
+        const h = await s3!.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `download/${rel}` }));
+        return { size: h.ContentLength ?? 0 };
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  engine = await startEngine({
+    serviceFile,
+    stage: "test",
+    inMemory: true,
+    httpPort: 0,
+    smtpPort: 0,
+    pollWaitSeconds: 0,
+    pollIdleMs: 20,
+    rateScale: 0.005, // realname-status every 300 ms
+    sandbox: "off",
+    logLevel: "DEBUG",
+    env: { ...sandboxEnv(sb), WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}` },
+    params: { realnamePollSeconds: "0", realnameRetentionSeconds: "3", realnameRequeueSeconds: "30" },
+  });
+  s3 = engine.clients.s3;
+  api = engine.urls.http!;
+}, 60_000);
+
+afterAll(async () => {
+  await engine?.close();
+  await sb?.close();
+  await new Promise((r) => portal?.close(r));
+  process.stdout.write = originalOut;
+  process.stderr.write = originalErr;
+});
+
+describe("realname: signatures", () => {
+  it("refuses unsigned, tampered, replayed (> 300 s) and unknown-secret requests with 401", async () => {
+    const body = enterpriseBody("CUST-NOT-USED", [{ role: "company_certificate", content: jpeg(3000, "sig") }]);
+    for (const sign of ["none", "tampered", "replayed"] as const) {
+      const r = await call("POST", "/realname/applications", body, { sign });
+      expect(r.status, sign).toBe(401);
+      expect(r.body["error"]).toBe("unauthorized");
+    }
+    expect((await call("GET", "/realname/applications/0190f5c4-0000-7000-8000-000000000000", undefined, { sign: "none" })).status).toBe(401);
+    expect((await call("POST", "/realname/applications/0190f5c4-0000-7000-8000-000000000000/submit", "", { sign: "replayed" })).status).toBe(401);
+    // The previous secret (rotation) is still accepted: the body then fails validation, not the signature.
+    expect((await call("POST", "/realname/applications", { type: "nope" }, { sign: "old" })).status).toBe(400);
+  });
+});
+
+describe("realname: malformed bodies", () => {
+  it("answers 400 naming each bad field", async () => {
+    const bad = {
+      type: "enterprise",
+      customer_id: "bad id!",
+      certificate_type: 0,
+      corp_name: "12345",
+      verified_number: CREDIT_CODE.slice(0, 17) + (CREDIT_CODE.endsWith("0") ? "1" : "0"),
+      legal_name: "x",
+      enterprise_person: { legel_name: LEGAL_NAME, legel_id_number: LEGAL_ID.slice(0, 17) + (LEGAL_ID.endsWith("1") ? "2" : "1") },
+      attachments: { mode: "inline", files: [{ role: "company_certificate", content_base64: "not base64!" }] },
+    };
+    const r = await call("POST", "/realname/applications", bad);
+    expect(r.status).toBe(400);
+    const fields = (r.body["errors"] as { field: string }[]).map((e) => e.field).sort();
+    expect(fields).toEqual(
+      expect.arrayContaining(["customer_id", "corp_name", "verified_number", "legal_name", "enterprise_person.legel_id_number", "attachments.files[0].content_base64"]),
+    );
+    const notJson = await call("POST", "/realname/applications", "{not json");
+    expect(notJson.status).toBe(400);
+    expect(notJson.body["errors"][0].field).toBe("(body)");
+  });
+});
+
+describe("realname: inline application", () => {
+  it("stores the files under download/ in BSS order, submits the relative paths, reaches approved, calls back, publishes, purges", async () => {
+    const customer = freshCustomer();
+    const files = [
+      { role: "legal_person_id_emblem", content: png(5000, "emblem") },
+      { role: "company_certificate", content: pdf(4000, "licence"), content_type: "application/pdf", file_name: "licence.pdf" },
+      { role: "legal_person_id_portrait", content: jpeg(6000, "portrait"), file_name: "id.jpg" },
+    ];
+    const created = await call("POST", "/realname/applications", enterpriseBody(customer, files), { requestId: "portal-req-inline-1" });
+    expect(created.status).toBe(201);
+    const id = created.body["id"] as string;
+    expect(created.body["status"]).toBe("validated");
+
+    // Idempotent creation: same request id + same body → the same application; another body → 409.
+    const again = await call("POST", "/realname/applications", enterpriseBody(customer, files), { requestId: "portal-req-inline-1" });
+    expect(again.status).toBe(200);
+    expect(again.body["id"]).toBe(id);
+    const other = await call("POST", "/realname/applications", enterpriseBody(customer, files.slice().reverse()), { requestId: "portal-req-inline-1" });
+    expect(other.status).toBe(409);
+
+    const expectedPaths = [`partner-ops/${id}/01-company_certificate.pdf`, `partner-ops/${id}/02-legal_person_id_portrait.jpg`, `partner-ops/${id}/03-legal_person_id_emblem.png`];
+    expect(await listKeys(`download/partner-ops/${id}/`)).toEqual(expectedPaths.map((p) => `download/${p}`));
+    expect((await getObject(`download/${expectedPaths[0]}`))?.equals(files[1]!.content)).toBe(true);
+    expect((await getObject(`download/${expectedPaths[1]}`))?.equals(files[2]!.content)).toBe(true);
+    expect((await getObject(`download/${expectedPaths[2]}`))?.equals(files[0]!.content)).toBe(true);
+
+    const final = await waitState(id, ["approved", "rejected", "failed", "failed_config"]);
+    expect(final["status"]).toBe("approved");
+    const bssRequest = sb.data.realname.get(customer)!.request;
+    expect(bssRequest["verified_file_url"]).toEqual(expectedPaths);
+    expect(bssRequest["legel_name"] ?? (bssRequest["enterprise_person"] as Record<string, unknown>)["legel_name"]).toBe(LEGAL_NAME);
+    expect(bssRequest["verified_number"]).toBe(CREDIT_CODE);
+    expect(sb.data.realname.get(customer)!.kind).toBe("enterprise");
+
+    const history = (final["history"] as { event: string; to: string }[]).map((h) => `${h.event}>${h.to}`);
+    expect(history).toEqual(["created>validated", "submit_started>submitting", "bss_accepted>under_review", ...history.slice(3)]);
+    expect(history.at(-1)).toBe("review_result>approved");
+    const historyText = JSON.stringify(final["history"]);
+    for (const s of [CREDIT_CODE, LEGAL_ID, LEGAL_NAME, CORP]) expect(historyText).not.toContain(s);
+
+    // Signed callback + queue event.
+    const cb = await waitFor("approved callback", () => callbacks.find((c) => c.body.includes(id)));
+    expect(verifyWebhookSignature(cb.body, cb.signature, { secrets: [SECRET] }).ok).toBe(true);
+    expect(JSON.parse(cb.body)).toMatchObject({ type: "realname.application.approved", data: { application_id: id, customer_id: customer, status: "approved" } });
+    const queueUrl = engine.queues.find((q) => q.logicalId === "RealnameEventsQueue")!.url;
+    const event = await waitFor("approved event", async () => {
+      const r = await engine.clients.sqs.send(new SqsReceive({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      return (r.Messages ?? []).map((m) => JSON.parse(m.Body!)).find((e) => e.data?.application_id === id);
+    });
+    expect(event.type).toBe("realname.application.approved");
+
+    // Retention (3 s in this test) → documents purged.
+    const purged = await waitFor("documents purged", async () => {
+      const r = await call("GET", `/realname/applications/${id}`);
+      return r.body["documents_purged"] === true ? r.body : undefined;
+    }, 20_000, 200);
+    expect(await listKeys(`download/partner-ops/${id}/`)).toEqual([]);
+    expect((purged["history"] as { event: string }[]).at(-1)!.event).toBe("documents_purged");
+  });
+
+  it("answers 422 for a wrong type, a disguised file (HTML named .jpg) and an oversize inline total", async () => {
+    const customer = freshCustomer();
+    const body = enterpriseBody(customer, [
+      { role: "company_certificate", content: zip("zip") },
+      { role: "legal_person_id_portrait", content: html("html"), content_type: "image/jpeg", file_name: "photo.jpg" },
+      { role: "legal_person_id_emblem", content: jpeg(3000, "ok") },
+    ]);
+    const r = await call("POST", "/realname/applications", body);
+    expect(r.status).toBe(422);
+    expect((r.body["errors"] as { field: string }[]).map((e) => e.field)).toEqual(["attachments.files[0].content_base64", "attachments.files[1].content_base64"]);
+    expect(JSON.stringify(r.body)).toMatch(/HTML/);
+
+    const big = enterpriseBody(customer, [{ role: "company_certificate", content: jpeg(4 * 1024 * 1024 + 10, "big") }]);
+    delete (big as Record<string, unknown>)["enterprise_person"];
+    const r2 = await call("POST", "/realname/applications", big);
+    expect(r2.status).toBe(422);
+    expect(r2.body["errors"][0].field).toBe("attachments.files");
+    expect(sb.data.realname.has(customer)).toBe(false);
+  });
+});
+
+describe("realname: presigned uploads", () => {
+  async function put(url: string, bytes: Buffer): Promise<number> {
+    return (await fetch(url, { method: "PUT", body: bytes })).status;
+  }
+
+  it("uploads through presigned URLs, checks the bytes at submit, moves them to download/ and reaches approved", async () => {
+    const customer = freshCustomer();
+    const files = [jpeg(200_000, "bio"), png(150_000, "stamp"), pdf(120_000, "hand")];
+    const created = await call("POST", "/realname/applications", passportUploadBody(customer, [files[0]!.length, files[1]!.length, files[2]!.length]));
+    expect(created.status).toBe(201);
+    const id = created.body["id"] as string;
+    const uploads = created.body["uploads"] as { role: string; url: string; position: number; expires_at: string }[];
+    expect(uploads.map((u) => u.role)).toEqual(["passport_bio_page", "passport_entry_stamp_page", "passport_handheld_bio_page"]);
+    expect(Date.parse(uploads[0]!.expires_at) - Date.now()).toBeLessThanOrEqual(300_000);
+    expect(new URL(uploads[0]!.url).searchParams.get("X-Amz-Expires")).toBe("300");
+
+    // Submitting before the uploads: 409 naming what is missing.
+    const early = await call("POST", `/realname/applications/${id}/submit`, "");
+    expect(early.status).toBe(409);
+    expect(early.body["errors"]).toHaveLength(3);
+
+    for (const [i, u] of uploads.entries()) expect(await put(u.url, files[i]!)).toBe(200);
+    const submitted = await call("POST", `/realname/applications/${id}/submit`, "");
+    expect(submitted.status).toBe(202);
+
+    const paths = [`partner-ops/${id}/01-passport_bio_page.jpg`, `partner-ops/${id}/02-passport_entry_stamp_page.png`, `partner-ops/${id}/03-passport_handheld_bio_page.pdf`];
+    expect(await listKeys(`download/partner-ops/${id}/`)).toEqual(paths.map((p) => `download/${p}`));
+    for (const [i, p] of paths.entries()) expect((await getObject(`download/${p}`))?.equals(files[i]!)).toBe(true);
+    expect(await listKeys(`incoming/partner-ops/${id}/`)).toEqual([]);
+
+    const final = await waitState(id, ["approved", "rejected", "failed", "failed_config"]);
+    expect(final["status"]).toBe("approved");
+    const req = sb.data.realname.get(customer)!.request;
+    expect(req["verified_file_url"]).toEqual(paths);
+    expect(req["verified_type"]).toBe(3);
+    // Submitting again changes nothing.
+    expect((await call("POST", `/realname/applications/${id}/submit`, "")).status).toBe(200);
+  });
+
+  it("answers 422 for a disguised, a wrong-type and an oversize upload, and offers fresh URLs for them", async () => {
+    const customer = freshCustomer();
+    const oversize = pdf(10_000_500, "huge");
+    const created = await call("POST", "/realname/applications", passportUploadBody(customer, [3000, 3000, 9_999_999]));
+    expect(created.status).toBe(201);
+    const id = created.body["id"] as string;
+    const uploads = created.body["uploads"] as { role: string; url: string }[];
+    expect(await put(uploads[0]!.url, html("upload-html"))).toBe(200);
+    expect(await put(uploads[1]!.url, zip("upload-zip"))).toBe(200);
+    expect(await put(uploads[2]!.url, oversize)).toBe(200);
+    const r = await call("POST", `/realname/applications/${id}/submit`, "");
+    expect(r.status).toBe(422);
+    const errors = r.body["errors"] as { field: string; message: string }[];
+    expect(errors.map((e) => e.field)).toEqual(["uploads.passport_bio_page", "uploads.passport_entry_stamp_page", "uploads.passport_handheld_bio_page"]);
+    expect(errors[0]!.message).toMatch(/HTML/);
+    expect(errors[2]!.message).toMatch(/limit/);
+    expect((r.body["uploads"] as unknown[]).length).toBe(3);
+    expect(await listKeys(`download/partner-ops/${id}/`)).toEqual([]);
+    const view = await call("GET", `/realname/applications/${id}`);
+    expect(view.body["status"]).toBe("awaiting_uploads");
+    expect((view.body["history"] as { event: string }[]).filter((h) => h.event === "upload_rejected")).toHaveLength(3);
+    expect(sb.data.realname.has(customer)).toBe(false);
+  });
+});
+
+describe("realname: rejected review", () => {
+  it("reaches rejected with the reviewer's opinion, in the view, the callback and the event", async () => {
+    const customer = freshCustomer();
+    const opinion = "营业执照照片模糊，请重新上传。";
+    sb.control.setReviewOutcome(customer, { result: "rejected", opinion, afterPolls: 1 });
+    const body = enterpriseBody(customer, [{ role: "company_certificate", content: jpeg(4000, "rej") }]);
+    delete (body as Record<string, unknown>)["enterprise_person"];
+    const created = await call("POST", "/realname/applications", body);
+    expect(created.status).toBe(201);
+    const id = created.body["id"] as string;
+    const final = await waitState(id, ["approved", "rejected", "failed", "failed_config"]);
+    expect(final["status"]).toBe("rejected");
+    expect(final["opinion"]).toBe(opinion);
+    expect(sb.data.realname.get(customer)!.request["verified_file_url"]).toEqual([`partner-ops/${id}/01-company_certificate.jpg`]);
+    const cb = await waitFor("rejected callback", () => callbacks.find((c) => c.body.includes(id)));
+    expect(JSON.parse(cb.body)).toMatchObject({ type: "realname.application.rejected", data: { status: "rejected", opinion } });
+  });
+
+  it("maps CBC.99005030 (bucket not configured) to failed_config with an operator action", async () => {
+    const customer = freshCustomer();
+    sb.control.setRealnameBucketConfigured(false);
+    try {
+      const body = enterpriseBody(customer, [{ role: "company_certificate", content: jpeg(4000, "cfg") }]);
+      delete (body as Record<string, unknown>)["enterprise_person"];
+      const id = (await call("POST", "/realname/applications", body)).body["id"] as string;
+      const final = await waitState(id, ["failed_config", "approved", "failed"]);
+      expect(final["status"]).toBe("failed_config");
+      expect(final["failure"]).toMatchObject({ code: "CBC.99005030", disposition: "failed_config" });
+      expect(final["failure"]["operator_action"]).toMatch(/实名认证附件上传/);
+    } finally {
+      sb.control.setRealnameBucketConfigured(true);
+    }
+  });
+});
+
+describe("realname: logs", () => {
+  it("never contain ID numbers, credit codes, names, secrets, AK/SK or file contents", () => {
+    const text = captured.join("");
+    expect(text.length).toBeGreaterThan(1000); // the functions did log (DEBUG level)
+    expect(text).toMatch(/realname: application created/);
+    const forbidden = [
+      CREDIT_CODE,
+      LEGAL_ID,
+      LEGAL_NAME,
+      CORP,
+      PERSON_NAME,
+      PASSPORT,
+      SECRET,
+      OLD_SECRET,
+      sb.credentials.ak,
+      sb.credentials.sk,
+      MARKER,
+      jpeg(3000, "x").subarray(0, 48).toString("base64").slice(0, 40),
+      "X-Amz-Signature=",
+    ];
+    for (const f of forbidden) expect(text.includes(f), `log output contains ${f.slice(0, 6)}…`).toBe(false);
+    expect(text).not.toMatch(/whsec_/);
+    expect(text).not.toMatch(/"(token|x-auth-token|X-Subject-Token)":"[^"[]/i);
+  });
+});
