@@ -6,6 +6,7 @@
  */
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand as SqsReceive } from "@aws-sdk/client-sqs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -422,6 +423,38 @@ describe("realname: rejected review", () => {
     } finally {
       sb.control.setRealnameBucketConfigured(true);
     }
+  });
+});
+
+describe("realname: sample events", () => {
+  const load = (f: string) => JSON.parse(readFileSync(resolve(import.meta.dirname, "../../events", f), "utf8")) as Record<string, any>;
+  const signed = (event: Record<string, any>, body: string | undefined) => ({
+    ...event,
+    ...(body !== undefined ? { body } : {}),
+    headers: { ...event["headers"], "x-partner-ops-signature": signWebhook(body ?? "", SECRET) },
+  });
+
+  it("invoke as documented: the API samples (re-signed), realname-submit and realname-status", async () => {
+    const create = load("realname-api-create.json");
+    const unsigned = await engine.invoke("realname-api", create);
+    expect(unsigned.ok && (unsigned.result as { statusCode: number }).statusCode).toBe(401); // the sample's signature is a placeholder
+    const body = (create["body"] as string).replace("REPLACE_WITH_CUSTOMER_ID", freshCustomer());
+    const created = await engine.invoke("realname-api", signed({ ...create, headers: { ...create["headers"], "x-request-id": "sample-events-1" } }, body));
+    expect(created.ok).toBe(true);
+    const reply = (created as { result: { statusCode: number; body: string } }).result;
+    expect(reply.statusCode).toBe(201);
+    const id = JSON.parse(reply.body).id as string;
+    const get = load("realname-api-get.json");
+    const got = await engine.invoke("realname-api", signed({ ...get, pathParameters: { id } }, undefined));
+    expect((got as { result: { statusCode: number } }).result.statusCode).toBe(200);
+    const submit = load("realname-api-submit.json");
+    const sub = await engine.invoke("realname-api", signed({ ...submit, pathParameters: { id } }, ""));
+    expect((sub as { result: { statusCode: number } }).result.statusCode).toBe(409); // inline application: nothing to upload
+    const consumer = await engine.invoke("realname-submit", load("realname-submit.json"));
+    expect(consumer).toMatchObject({ ok: true, result: { batchItemFailures: [] } }); // unknown application: dropped with a warning
+    const status = await engine.invoke("realname-status", load("realname-status.json"));
+    expect(status.ok).toBe(true);
+    await waitState(id, ["approved"]);
   });
 });
 
