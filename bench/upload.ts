@@ -111,7 +111,7 @@ interface FlowNumbers {
  * own cost, the named baseline).
  */
 async function flow(mode: "submit" | "emulator"): Promise<FlowNumbers> {
-  const { signWebhook } = await import("../shared/signing/index.ts");
+  const { signWebhook, webhookSignedPayload } = await import("../shared/signing/index.ts");
   const dataDir = mkdtempSync(join(tmpdir(), "po-bench-upload-"));
   const cp = fork(fileURLToPath(import.meta.url), ["--child", dataDir], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   let timer: NodeJS.Timeout | undefined;
@@ -121,7 +121,7 @@ async function flow(mode: "submit" | "emulator"): Promise<FlowNumbers> {
       cp.once("exit", (code) => rej(new Error(`engine child exited (${code})`)));
     });
     const call = async (method: string, path: string, body = "") => {
-      const res = await fetch(ready.api + path, { method, headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(body, SECRET) }, ...(method === "GET" ? {} : { body }) });
+      const res = await fetch(ready.api + path, { method, headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, body), SECRET) }, ...(method === "GET" ? {} : { body }) });
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     };
     const roles = ["passport_bio_page", "passport_entry_stamp_page", "passport_handheld_bio_page"];

@@ -3,8 +3,8 @@
  *   POST /realname/applications               create (inline attachments or upload slots)
  *   POST /realname/applications/{id}/submit   check the uploaded files and queue the submission
  *   GET  /realname/applications/{id}          status and history
- * Every request must carry X-Partner-Ops-Signature over its raw body (an empty body for GET and
- * for submit without a body). Wiring only: the flows are in shared/realname-io/service.ts.
+ * Every request must carry X-Partner-Ops-Signature over its raw body, or over `METHOD path` when it
+ * has no body (GET, submit), so a signature for one application cannot be replayed on another. Wiring only: the flows are in shared/realname-io/service.ts.
  */
 import middy from "@middy/core";
 import type { APIGatewayProxyResultV2 } from "aws-lambda";
@@ -12,13 +12,14 @@ import { z } from "zod";
 import { createLogger } from "../../shared/log/index.ts";
 import { wireRealname } from "../../shared/realname-io/index.ts";
 import type { HttpResult } from "../../shared/realname-io/index.ts";
-import { verifyWebhookSignature } from "../../shared/signing/index.ts";
+import { verifyWebhookSignature, webhookSignedPayload } from "../../shared/signing/index.ts";
 
 const logger = createLogger({ persistentKeys: { function: "realname-api" } });
 const { service, webhookSecrets } = wireRealname(process.env, logger, { bucket: true, webhook: true });
 
 const eventSchema = z.object({
   routeKey: z.string(),
+  rawPath: z.string().default("/"),
   headers: z.record(z.string(), z.string().optional()).default({}),
   pathParameters: z.record(z.string(), z.string().optional()).optional(),
   body: z.string().optional(),
@@ -39,7 +40,9 @@ async function base(rawEvent: unknown): Promise<APIGatewayProxyResultV2> {
   for (const [k, v] of Object.entries(event.headers)) if (v !== undefined) headers[k.toLowerCase()] = v;
   const raw = event.body === undefined ? Buffer.alloc(0) : event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
 
-  const verdict = verifyWebhookSignature(raw, headers["x-partner-ops-signature"], { secrets: await webhookSecrets() });
+  const method = event.routeKey.split(" ")[0] ?? "";
+  const signed = webhookSignedPayload(method, event.rawPath, raw);
+  const verdict = verifyWebhookSignature(signed, headers["x-partner-ops-signature"], { secrets: await webhookSecrets() });
   if (!verdict.ok) {
     logger.warn("realname: request refused (signature)", { route: event.routeKey, reason: verdict.reason });
     return reply({ statusCode: 401, body: { error: "unauthorized", message: verdict.message } });

@@ -31,5 +31,6 @@ export {
   WEBHOOK_SIGNATURE_HEADER,
   signWebhook,
   verifyWebhookSignature,
+  webhookSignedPayload,
 } from "./webhook.ts";
 export type { SignWebhookOptions, VerifyWebhookOptions, WebhookVerifyFailure, WebhookVerifyResult } from "./webhook.ts";

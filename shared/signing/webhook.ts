@@ -35,6 +35,16 @@ export function signWebhook(body: string | Uint8Array, secrets: string | readonl
   return [`t=${t}`, ...list.map((s) => (checkSecret(s), `v1=${hmacHex(s, t, body).toString("hex")}`))].join(",");
 }
 
+/**
+ * What a webhook signature covers. A request with a body is signed over its raw body; a request
+ * without one (GET, a bare POST) over `METHOD SP path` instead, so that a signature made for one
+ * resource cannot be replayed against another within the replay window.
+ */
+export function webhookSignedPayload(method: string, path: string, rawBody: string | Uint8Array | undefined): string | Uint8Array {
+  if (rawBody !== undefined && rawBody.length > 0) return rawBody;
+  return `${method.toUpperCase()} ${path}`;
+}
+
 export type WebhookVerifyFailure = "missing" | "malformed" | "expired" | "mismatch";
 
 export type WebhookVerifyResult =

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
 import { residentIdCheckChar, usccCheckChar } from "../../shared/realname/index.ts";
-import { signWebhook, verifyWebhookSignature } from "../../shared/signing/index.ts";
+import { signWebhook, verifyWebhookSignature, webhookSignedPayload } from "../../shared/signing/index.ts";
 import { waitFor } from "./helpers/fixture.ts";
 
 const serviceFile = resolve(import.meta.dirname, "../../serverless.yml");
@@ -94,10 +94,11 @@ async function call(method: string, path: string, body?: unknown, opts: { sign?:
   const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
   const headers: Record<string, string> = { "content-type": "application/json" };
   const sign = opts.sign ?? "ok";
-  if (sign === "ok") headers["x-partner-ops-signature"] = signWebhook(text, SECRET);
-  if (sign === "old") headers["x-partner-ops-signature"] = signWebhook(text, OLD_SECRET);
-  if (sign === "tampered") headers["x-partner-ops-signature"] = signWebhook(text.replace(/.$/, " "), SECRET);
-  if (sign === "replayed") headers["x-partner-ops-signature"] = signWebhook(text, SECRET, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+  const payload = webhookSignedPayload(method, path, text);
+  if (sign === "ok") headers["x-partner-ops-signature"] = signWebhook(payload, SECRET);
+  if (sign === "old") headers["x-partner-ops-signature"] = signWebhook(payload, OLD_SECRET);
+  if (sign === "tampered") headers["x-partner-ops-signature"] = signWebhook(text ? text.replace(/.$/, " ") : `${method} ${path}x`, SECRET);
+  if (sign === "replayed") headers["x-partner-ops-signature"] = signWebhook(payload, SECRET, { timestamp: Math.floor(Date.now() / 1000) - 301 });
   if (opts.requestId) headers["x-request-id"] = opts.requestId;
   const res = await fetch(api + path, { method, headers, ...(method === "GET" ? {} : { body: text }) });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
@@ -217,6 +218,15 @@ describe("realname: signatures", () => {
     }
     expect((await call("GET", "/realname/applications/0190f5c4-0000-7000-8000-000000000000", undefined, { sign: "none" })).status).toBe(401);
     expect((await call("POST", "/realname/applications/0190f5c4-0000-7000-8000-000000000000/submit", "", { sign: "replayed" })).status).toBe(401);
+    // A body-less request is signed over "METHOD path": a valid signature for one application's GET
+    // is refused on another application's path (and on the same path with another method).
+    const idA = "0190f5c4-0000-7000-8000-00000000000a";
+    const idB = "0190f5c4-0000-7000-8000-00000000000b";
+    const sigForA = signWebhook(webhookSignedPayload("GET", `/realname/applications/${idA}`, undefined), SECRET);
+    const withSig = (method: string, path: string) => fetch(api + path, { method, headers: { "x-partner-ops-signature": sigForA } });
+    expect((await withSig("GET", `/realname/applications/${idA}`)).status).toBe(404); // signature accepted; no such application
+    expect((await withSig("GET", `/realname/applications/${idB}`)).status).toBe(401);
+    expect((await withSig("POST", `/realname/applications/${idA}/submit`)).status).toBe(401);
     // The previous secret (rotation) is still accepted: the body then fails validation, not the signature.
     expect((await call("POST", "/realname/applications", { type: "nope" }, { sign: "old" })).status).toBe(400);
   });
@@ -431,7 +441,10 @@ describe("realname: sample events", () => {
   const signed = (event: Record<string, any>, body: string | undefined) => ({
     ...event,
     ...(body !== undefined ? { body } : {}),
-    headers: { ...event["headers"], "x-partner-ops-signature": signWebhook(body ?? "", SECRET) },
+    headers: {
+      ...event["headers"],
+      "x-partner-ops-signature": signWebhook(webhookSignedPayload(String(event["routeKey"]).split(" ")[0]!, String(event["rawPath"]), body), SECRET),
+    },
   });
 
   it("invoke as documented: the API samples (re-signed), realname-submit and realname-status", async () => {
@@ -445,10 +458,10 @@ describe("realname: sample events", () => {
     expect(reply.statusCode).toBe(201);
     const id = JSON.parse(reply.body).id as string;
     const get = load("realname-api-get.json");
-    const got = await engine.invoke("realname-api", signed({ ...get, pathParameters: { id } }, undefined));
+    const got = await engine.invoke("realname-api", signed({ ...get, rawPath: `/realname/applications/${id}`, pathParameters: { id } }, undefined));
     expect((got as { result: { statusCode: number } }).result.statusCode).toBe(200);
     const submit = load("realname-api-submit.json");
-    const sub = await engine.invoke("realname-api", signed({ ...submit, pathParameters: { id } }, ""));
+    const sub = await engine.invoke("realname-api", signed({ ...submit, rawPath: `/realname/applications/${id}/submit`, pathParameters: { id } }, ""));
     expect((sub as { result: { statusCode: number } }).result.statusCode).toBe(409); // inline application: nothing to upload
     const consumer = await engine.invoke("realname-submit", load("realname-submit.json"));
     expect(consumer).toMatchObject({ ok: true, result: { batchItemFailures: [] } }); // unknown application: dropped with a warning

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { signWebhook, verifyWebhookSignature } from "../../../shared/signing/index.ts";
+import { signWebhook, verifyWebhookSignature, webhookSignedPayload } from "../../../shared/signing/index.ts";
 
 const secretA = "whsec_aaaaaaaaaaaaaaaaaaaaaaaa";
 const secretB = "whsec_bbbbbbbbbbbbbbbbbbbbbbbb";
@@ -62,5 +62,20 @@ describe("webhook signatures", () => {
   it("refuses weak secrets up front", () => {
     expect(() => signWebhook("x", "short")).toThrow(/at least 16/);
     expect(() => verifyWebhookSignature("x", "t=1,v1=00", { secrets: [] })).toThrow(/at least one/);
+  });
+});
+
+describe("webhookSignedPayload", () => {
+  it("is the raw body when there is one, else METHOD SP path", () => {
+    expect(webhookSignedPayload("post", "/a", '{"x":1}')).toBe('{"x":1}');
+    expect(webhookSignedPayload("get", "/realname/applications/1", undefined)).toBe("GET /realname/applications/1");
+    expect(webhookSignedPayload("POST", "/x/submit", "")).toBe("POST /x/submit");
+    const bytes = new Uint8Array([1, 2]);
+    expect(webhookSignedPayload("PUT", "/p", bytes)).toBe(bytes);
+  });
+  it("a body-less signature for one path does not verify for another", () => {
+    const h = signWebhook(webhookSignedPayload("GET", "/r/1", undefined), secretA, { timestamp: now });
+    expect(verifyWebhookSignature(webhookSignedPayload("GET", "/r/1", ""), h, { secrets: [secretA], now })).toMatchObject({ ok: true });
+    expect(verifyWebhookSignature(webhookSignedPayload("GET", "/r/2", ""), h, { secrets: [secretA], now })).toMatchObject({ ok: false, reason: "mismatch" });
   });
 });
