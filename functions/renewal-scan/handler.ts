@@ -11,6 +11,8 @@ import { lazyBssClient, ledgerPort } from "../../shared/renewal/io.ts";
 import { RenewalScan, perInstanceRate } from "../../shared/renewal/messages.ts";
 import { scanCustomer } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
+import { parseAutoRenewSettings } from "../../shared/renewal/autorenew.ts";
+import { enqueueAutoRenew } from "../../shared/renewal/autorenew-pipeline.ts";
 
 const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_TABLE"], secrets: ["HWC_AK", "HWC_SK"] });
 const settings = parseRenewalSettings(process.env, perInstanceRate);
@@ -18,6 +20,10 @@ const logger = createLogger({ persistentKeys: { function: "renewal-scan" } });
 const publisher = createPublisher({ client: createSqsClient(config.AWS_REGION), queueUrl: queueUrl(config, "RENEWAL_NOTIFY_QUEUE_URL") });
 const ledger = ledgerPort(config.LEDGER_TABLE!);
 const bss = lazyBssClient(config, settings.scanRatePerSecond);
+// Optional auto-renew (off by default): eligible due reminders are enqueued on RenewalAutoRenewQueue.
+const autoRenew = parseAutoRenewSettings(process.env);
+const autoRenewPublisher =
+  autoRenew.mode === "off" ? undefined : createPublisher({ client: createSqsClient(config.AWS_REGION), queueUrl: queueUrl(config, "RENEWAL_AUTORENEW_QUEUE_URL") });
 
 export const handler = sqsConsumer(
   RenewalScan,
@@ -31,6 +37,21 @@ export const handler = sqsConsumer(
       ledger,
       publish: async (envelopes) => {
         await publisher.publish(envelopes);
+      },
+      afterPublish: async (due) => {
+        if (!autoRenewPublisher) return;
+        const queued = await enqueueAutoRenew({
+          scanId: message.id,
+          runDate: message.data.runDate,
+          customer: message.data.customer,
+          due,
+          settings: autoRenew,
+          ledger,
+          publish: async (envelopes) => {
+            await autoRenewPublisher.publish(envelopes);
+          },
+        });
+        if (queued.eligible > 0) logger.info("auto-renew requests", { customerId: message.data.customer.customerId, mode: autoRenew.mode, ...queued });
       },
     });
     logger.info("customer scanned", { customerId: message.data.customer.customerId, runDate: message.data.runDate, ...result });

@@ -51,6 +51,11 @@ export interface Ledger {
   complete(key: string, result?: Record<string, unknown>): Promise<void>;
   /** Drops a claim that was not completed, so the work can be retried. Never drops a done record. */
   release(key: string): Promise<void>;
+  /**
+   * Replaces the attrs of a record that is still "claimed" (progress of a multi-step job, e.g.
+   * claimed → ordered). Throws LedgerError when the key is missing or already done.
+   */
+  update(key: string, attrs: Record<string, unknown>): Promise<void>;
   get(key: string): Promise<LedgerRecord | undefined>;
 }
 
@@ -137,6 +142,24 @@ export function createLedger(options: LedgerOptions): Ledger {
         );
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
+      }
+    },
+    async update(key, attrs) {
+      checkKey(key);
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: key },
+            UpdateExpression: "SET attrs = :attrs",
+            ConditionExpression: "attribute_exists(pk) AND #s = :claimed",
+            ExpressionAttributeNames: { "#s": "status" },
+            ExpressionAttributeValues: { ":attrs": attrs, ":claimed": "claimed" },
+          }),
+        );
+      } catch (err) {
+        if (isConditionFailure(err)) throw new LedgerError("cannot update a ledger key that is not claimed (missing or done)");
+        throw err;
       }
     },
     async get(key) {

@@ -167,6 +167,11 @@ export interface ScanInput {
   publish: PublishPort;
   /** Reminders per notify message (default 20). */
   remindersPerMessage?: number;
+  /**
+   * Called with every due reminder (claimed now or earlier) after the new ones were published, e.g. to
+   * enqueue auto-renew requests (autorenew-pipeline.ts). If it throws, the scan fails and is redelivered.
+   */
+  afterPublish?: (due: readonly DueReminder[]) => Promise<void>;
 }
 
 export interface ScanResult {
@@ -213,7 +218,10 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
     if (rec?.status === "claimed" && rec.attrs?.["scanId"] === input.message.id) toPublish.push(reminder); // our own earlier attempt
     else result.alreadyClaimed++;
   }
-  if (toPublish.length === 0) return result;
+  if (toPublish.length === 0) {
+    await input.afterPublish?.(decision.due);
+    return result;
+  }
 
   const groups = chunks(toPublish, input.remindersPerMessage ?? 20);
   const envelopes = groups.map((reminders) =>
@@ -237,6 +245,7 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
     throw new PipelineError(`${released} reminder(s) not published; their claims were released and the scan will be retried (${(err as Error).message})`);
   }
   result.published = toPublish.length;
+  await input.afterPublish?.(decision.due);
   return result;
 }
 

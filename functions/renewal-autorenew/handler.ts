@@ -1,0 +1,67 @@
+/**
+ * renewal-autorenew (RenewalAutoRenewQueue): optional auto-renew of one allow-listed main resource
+ * whose reminder is due. Customer token (assume_role) → renewal price → dry-run: record and report
+ * "would renew X for ¥Y"; on: RenewalResources → PayOrders v3 (safe wrappers), each step recorded in
+ * the ledger (`autorenew#<customer>#<resource>#<expiry>`) so nothing is renewed or paid twice.
+ * Wiring only: the steps are shared/renewal/autorenew-pipeline.ts.
+ */
+import { loadConfig } from "../../shared/config/index.ts";
+import { createLogger } from "../../shared/log/index.ts";
+import { outboxEmailSender, sesEmailSender } from "../../shared/notify/adapters.ts";
+import { sqsConsumer } from "../../shared/queue/index.ts";
+import { RenewalAutoRenew, parseAutoRenewSettings } from "../../shared/renewal/autorenew.ts";
+import { bssAutoRenewPort, bssErrorFacts, emailReporter } from "../../shared/renewal/autorenew-io.ts";
+import { processAutoRenew } from "../../shared/renewal/autorenew-pipeline.ts";
+import { lazyBssClient } from "../../shared/renewal/io.ts";
+import { perInstanceRate } from "../../shared/renewal/messages.ts";
+import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
+import { createLedger } from "../../shared/ledger/index.ts";
+import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
+
+const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_TABLE"], secrets: ["HWC_AK", "HWC_SK"] });
+const settings = parseRenewalSettings(process.env, perInstanceRate);
+const autoRenew = parseAutoRenewSettings(process.env);
+const logger = createLogger({ persistentKeys: { function: "renewal-autorenew" } });
+const ledger = createLedger({ tableName: config.LEDGER_TABLE! });
+// Low volume: one instance at a time (maximumConcurrency 2 in serverless.yml) at a fraction of the budget.
+const bss = lazyBssClient(config, perInstanceRate(settings.BSS_RATE_PER_SECOND, 2));
+const email =
+  settings.RENEWAL_EMAIL_TRANSPORT === "ses"
+    ? sesEmailSender({ from: settings.RENEWAL_EMAIL_FROM, configurationSet: settings.RENEWAL_SES_CONFIGURATION_SET })
+    : outboxEmailSender({
+        from: settings.RENEWAL_EMAIL_FROM,
+        bucket: bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET ?? ""),
+        prefix: settings.RENEWAL_OUTBOX_PREFIX,
+      });
+const report = emailReporter(email);
+
+export const handler = sqsConsumer(
+  RenewalAutoRenew,
+  async (message) => {
+    const port = bssAutoRenewPort(await bss());
+    const out = await processAutoRenew({ message, settings: autoRenew, ledger, bss: port, report, errorFacts: bssErrorFacts, now: Date.now });
+    const { customerId } = message.data.customer;
+    if (out.outcome === "dropped") {
+      logger.info("auto-renew dropped", { customerId, mainResourceId: message.data.mainResourceId, reason: out.reason, configuredMode: autoRenew.mode });
+      return;
+    }
+    const s = out.state;
+    logger.info("auto-renew outcome", {
+      customerId,
+      mainResourceId: message.data.mainResourceId,
+      expireTime: message.data.expireTime,
+      mode: message.data.mode,
+      state: out.outcome,
+      amount: s["amount"],
+      currency: s["currency"],
+      wouldRenew: s["wouldRenew"],
+      orderIds: s["orderIds"],
+      code: s["code"],
+      stage: s["stage"],
+      reason: s["reason"],
+      alreadyDone: out.alreadyDone,
+      reported: out.reported,
+    });
+  },
+  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },
+);
