@@ -50,6 +50,15 @@ describe("client-side rate limit", () => {
     expect(server.seen.map((s) => (s.json as { label: string }).label)).toEqual(Array.from({ length: 40 }, (_, i) => `l${i}`));
   });
 
+  it("400 concurrent calls at 200/s (5.5 ms slots, below timer granularity): never more than 200 in any 1-second window", async () => {
+    const { client, server } = await setup((_s, res) => reply(res, 200, { count: 0, customer_infos: [] }), { rate: 200 });
+    await Promise.all(Array.from({ length: 400 }, (_, i) => client.listSubCustomers({ label: `l${i}` })));
+    const times = server.seen.map((s) => s.at);
+    expect(times.length).toBe(400);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(200);
+    expect(server.seen.map((s) => (s.json as { label: string }).label)).toEqual(Array.from({ length: 400 }, (_, i) => `l${i}`));
+  });
+
   it("per-operation rates and per-customer keys are separate buckets", async () => {
     const limiter = createRateLimiter();
     const { client, server } = await setup(

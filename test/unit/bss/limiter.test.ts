@@ -17,7 +17,7 @@ async function grantTimes(clock: FakeClock, limiter: ReturnType<typeof createRat
   return { times, order };
 }
 
-describe("rate limiter (GCRA token bucket)", () => {
+describe("rate limiter (GCRA pacing + sliding-window rule)", () => {
   it("40 concurrent callers at 10/s: never more than 10 in any closed 1 s window, served FIFO, no idle gaps", async () => {
     const clock = new FakeClock();
     const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep });
@@ -44,6 +44,58 @@ describe("rate limiter (GCRA token bucket)", () => {
     const { times } = await grantTimes(clock, limiter, 20, 10);
     expect(times.filter((t) => t === times[0]).length).toBe(5);
     expect(maxInWindow(times, 1000)).toBeGreaterThan(10); // documented trade-off of capacity > 1
+  });
+
+  it("timers that fire late: the lateness is made up, not lost (200/s, every timer 1 ms late)", async () => {
+    const clock = new FakeClock();
+    const lateSleep = (ms: number, signal?: AbortSignal) => clock.sleep(ms + 1, signal);
+    const limiter = createRateLimiter({ now: clock.now, sleep: lateSleep });
+    const { times } = await grantTimes(clock, limiter, 1000, 200);
+    const interval = 1100 / 200;
+    // Losing every late tick (the old behaviour) would take 999 * 6.5 ms; making it up costs only
+    // the lateness once per window of 200 grants.
+    expect(times[999]! - times[0]!).toBeLessThanOrEqual(999 * interval + 5 * 1 + interval);
+    expect(maxInWindow(times, 1099)).toBeLessThanOrEqual(200);
+  });
+
+  it("idle time is no burst credit: after a pause the next two are an interval apart", async () => {
+    const clock = new FakeClock();
+    const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep });
+    await grantTimes(clock, limiter, 3, 10);
+    await clock.runUntil(clock.now() + 10_000);
+    const { times } = await grantTimes(clock, limiter, 2, 10);
+    expect(times[1]! - times[0]!).toBeCloseTo(110, 6);
+  });
+
+  it("a non-integer rate never lets floor(rate) + 1 requests into 1 s", async () => {
+    const clock = new FakeClock();
+    const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep });
+    const { times } = await grantTimes(clock, limiter, 60, 10.5);
+    expect(maxInWindow(times, 1099)).toBe(10);
+  });
+
+  it("property: timers late by any amount, any rate: floor(rate) + 1 consecutive grants always span >= 1000 + margin", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.integer({ min: 1, max: 400 }), fc.double({ min: 0.2, max: 60, noNaN: true })),
+        fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 20, max: 300 }),
+        fc.constantFrom(0, 20, 100),
+        async (rate, lateness, n, marginMs) => {
+          const clock = new FakeClock();
+          let i = 0;
+          // each timer fires late by the next lateness in the (cycled) list; sometimes a long stall
+          const lateSleep = (ms: number, signal?: AbortSignal) => clock.sleep(ms + lateness[i++ % lateness.length]! * (i % 17 === 0 ? 10 : 0.1), signal);
+          const limiter = createRateLimiter({ now: clock.now, sleep: lateSleep, marginMs });
+          const { times, order } = await grantTimes(clock, limiter, n, rate);
+          expect(order).toEqual([...Array(n).keys()]);
+          const k = Math.max(1, Math.floor(rate));
+          const span = Math.max(1000 + marginMs, (k * (1000 + marginMs)) / rate);
+          for (let j = k; j < times.length; j++) expect(times[j]! - times[j - k]!).toBeGreaterThanOrEqual(span - 1e-3); // float ulp at epoch-sized times
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it("keys are independent", async () => {
