@@ -1,0 +1,183 @@
+/**
+ * Optional auto-renew end to end on the embedded engine (in memory) + the BSS sandbox: scheduler →
+ * scan → RenewalAutoRenewQueue → renewal-autorenew. Targets are allow-listed by main resource id
+ * (due within 30 days, in use, sold yearly, customer with an agency). dry-run: no RenewalResources /
+ * PayOrders request at all, a "would renew" report per target. on: exactly one order and one payment
+ * per target, the expiry moves a year, a second run and a re-sent request renew nothing.
+ */
+import { resolve } from "node:path";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { simpleParser } from "mailparser";
+import { afterEach, describe, expect, it } from "vitest";
+import { startEngine, type Engine } from "../../local/engine/engine.ts";
+import { kinds } from "../../local/sandbox/catalog.ts";
+import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
+import { RenewalAutoRenew } from "../../shared/renewal/autorenew.ts";
+import { bucketName, queueDepth, queueName, waitFor } from "./helpers/fixture.ts";
+
+const serviceFile = resolve(import.meta.dirname, "../../serverless.yml");
+const RATE = 100;
+const DAY = 86_400_000;
+const chinaDay = (ms: number) => Math.floor((ms + 8 * 3_600_000) / DAY);
+
+interface Target {
+  customerId: string;
+  resourceId: string;
+  expireTime: string;
+}
+
+function targets(sb: Sandbox, n: number): Target[] {
+  const out: Target[] = [];
+  const now = Date.now();
+  for (const c of sb.data.customers) {
+    if (c.info.association_type !== "2" || !c.agency) continue;
+    for (const r of sb.data.resources(c.info.customer_id)) {
+      if (r.is_main_resource !== 1 || r.status !== 2 || r.expire_policy === 3 || !kinds[r.kind].periods.includes(3)) continue;
+      const left = chinaDay(Date.parse(r.expire_time)) - chinaDay(now);
+      if (left < 1 || left > 30) continue;
+      out.push({ customerId: c.info.customer_id, resourceId: r.resource_id, expireTime: r.expire_time });
+      if (out.length >= n) return out;
+    }
+  }
+  return out;
+}
+
+interface Run {
+  sandbox: Sandbox;
+  engine: Engine;
+  targets: Target[];
+  running: () => number;
+}
+
+let current: Run | undefined;
+afterEach(async () => {
+  await current?.engine.close();
+  await current?.sandbox.close();
+  current = undefined;
+}, 60_000);
+
+async function setUp(mode: "dry-run" | "on"): Promise<Run> {
+  const sandbox = await startSandbox({ seed: 9090, customers: 40, resourcesPerCustomer: 6, ratePerSecond: RATE });
+  const t = targets(sandbox, 3);
+  expect(t.length).toBe(3);
+  const engine = await startEngine({
+    serviceFile,
+    inMemory: true,
+    httpPort: 0,
+    smtpPort: 0,
+    pollWaitSeconds: 0,
+    pollIdleMs: 20,
+    logLevel: "SILENT",
+    stage: "local",
+    env: { ...sandboxEnv(sandbox) },
+    params: {
+      renewalSchedule: "rate(1 day)",
+      renewalDigestSchedule: "rate(1 day)",
+      renewalEmailTransport: "outbox",
+      bssRatePerSecond: String(RATE),
+      renewalAutoRenewMode: mode,
+      renewalAutoRenewAllow: t.map((x) => `resource:${x.resourceId}`).join(","),
+      renewalAutoRenewPeriodType: "3",
+      renewalAutoRenewPeriodNum: "1",
+      renewalAutoRenewMaxAmount: "1000000",
+      renewalAutoRenewReportEmail: "desk@partner.example",
+    },
+  });
+  let running = 0;
+  engine.events.on("invocation-start", () => running++);
+  engine.events.on("invocation", () => running--);
+  current = { sandbox, engine, targets: t, running: () => running };
+  return current;
+}
+
+async function runScheduler(run: Run): Promise<void> {
+  const res = await run.engine.invoke("renewal-scheduler", { time: new Date().toISOString() });
+  if (!res.ok) throw res.error;
+  const names = ["RenewalScanQueue", "RenewalNotifyQueue", "RenewalAutoRenewQueue"].map((q) => queueName(run.engine, q));
+  let quiet = 0;
+  await waitFor(
+    "renewal queues to drain",
+    () => {
+      const busy = run.running() > 0 || names.some((n) => {
+        const d = queueDepth(run.engine, n);
+        return d.ready + d.inflight + d.delayed > 0;
+      });
+      quiet = busy ? 0 : quiet + 1;
+      return quiet >= 4;
+    },
+    45_000,
+    150,
+  );
+}
+
+async function autoRenewReports(engine: Engine): Promise<{ tag: string; to: string[]; text: string }[]> {
+  const Bucket = bucketName(engine, "RenewalConfigBucket");
+  const res = await engine.clients.s3.send(new ListObjectsV2Command({ Bucket, Prefix: "outbox/" }));
+  const out: { tag: string; to: string[]; text: string }[] = [];
+  for (const o of res.Contents ?? []) {
+    const obj = await engine.clients.s3.send(new GetObjectCommand({ Bucket, Key: o.Key! }));
+    const mail = await simpleParser(Buffer.from(await obj.Body!.transformToByteArray()));
+    const tag = mail.headers.get("x-partner-ops-autorenew");
+    if (typeof tag !== "string") continue;
+    const to = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ""));
+    out.push({ tag, to, text: mail.text ?? "" });
+  }
+  return out;
+}
+
+const calls = (sb: Sandbox) => ({
+  renew: sb.stats.requests["RenewalResources"] ?? 0,
+  pay: sb.stats.requests["PayOrders"] ?? 0,
+  created: sb.stats.effects.ordersCreated,
+  paid: sb.stats.effects.ordersPaid,
+});
+
+describe("auto-renew on the engine + sandbox", () => {
+  it("dry-run: reports 'would renew' for each allow-listed resource and makes no renew or pay call", async () => {
+    const run = await setUp("dry-run");
+    await runScheduler(run);
+    expect(calls(run.sandbox)).toEqual({ renew: 0, pay: 0, created: 0, paid: 0 });
+    expect(run.sandbox.stats.requests["ListRenewRateOnPeriod"]).toBe(3);
+    for (const t of run.targets) expect(run.sandbox.data.resources(t.customerId).find((r) => r.resource_id === t.resourceId)!.expire_time).toBe(t.expireTime);
+    const reports = await autoRenewReports(run.engine);
+    expect(reports.map((r) => r.tag).sort()).toEqual(run.targets.map((t) => `dry-run ${t.resourceId}`).sort());
+    for (const r of reports) {
+      expect(r.to).toEqual(["desk@partner.example"]);
+      expect(r.text).toMatch(/DRY RUN: would renew .* for 1 year for ¥\d+\.\d{2}\./);
+    }
+    // a second run the same day neither quotes nor reports again
+    await runScheduler(run);
+    expect(run.sandbox.stats.requests["ListRenewRateOnPeriod"]).toBe(3);
+    expect((await autoRenewReports(run.engine)).length).toBe(3);
+  }, 90_000);
+
+  it("on: renews and pays each allow-listed resource exactly once, the expiry moves a year, re-runs renew nothing", async () => {
+    const run = await setUp("on");
+    await runScheduler(run);
+    expect(calls(run.sandbox)).toMatchObject({ renew: 3, pay: 3, created: 3, paid: 3 });
+    for (const t of run.targets) {
+      const orders = run.sandbox.data.orders.filter((o) => o.mainResourceId === t.resourceId);
+      expect(orders).toHaveLength(1);
+      expect(orders[0]!.status).toBe(5);
+      const now = run.sandbox.data.resources(t.customerId).find((r) => r.resource_id === t.resourceId)!.expire_time;
+      expect(Date.parse(now) - Date.parse(t.expireTime)).toBeGreaterThanOrEqual(365 * DAY);
+    }
+    const reports = await autoRenewReports(run.engine);
+    expect(reports.map((r) => r.tag).sort()).toEqual(run.targets.map((t) => `paid ${t.resourceId}`).sort());
+
+    // Second run: the renewed resources are no longer due; nothing is renewed or paid.
+    await runScheduler(run);
+    expect(calls(run.sandbox)).toMatchObject({ renew: 3, pay: 3, created: 3, paid: 3 });
+
+    // The same request sent again under a new envelope id (bypassing the idempotency table) hits the
+    // ledger record "paid" and does nothing.
+    const t = run.targets[0]!;
+    const env = RenewalAutoRenew.create(
+      { mode: "on", runDate: "2026-07-01", customer: { customerId: t.customerId }, mainResourceId: t.resourceId, expireTime: t.expireTime, window: "7d" },
+      { id: `manual-resend-${Date.now()}` },
+    );
+    const res = await run.engine.invoke("renewal-autorenew", { Records: [{ messageId: "m-1", receiptHandle: "local", body: JSON.stringify(env), attributes: { ApproximateReceiveCount: "1" }, messageAttributes: {}, eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:q", awsRegion: "us-east-1" }] });
+    expect(res.ok && res.result).toEqual({ batchItemFailures: [] });
+    expect(calls(run.sandbox)).toMatchObject({ renew: 3, pay: 3, created: 3, paid: 3 });
+  }, 90_000);
+});
