@@ -3,87 +3,118 @@
  * shared/storage (createStorageClient kind "obs"). No server-side-encryption headers are ever
  * sent: Huawei cannot read objects encrypted with the partner's keys (signing-and-obs.md C.5/C.7).
  *
- * Staged uploads are read as a stream through the content inspector (nothing but a 2 KiB prefix
- * is kept in memory), then copied server-side to their final key; the copy's ETag must equal the
- * ETag of the bytes inspected, so a file replaced in between is never published.
+ * A staged upload is never downloaded: `peek` takes its size and ETag from HeadObject and its
+ * first SNIFF_BYTES from one ranged GET (`Range: bytes=0-2047`, `If-Match` the ETag of the HEAD),
+ * which is all the content checks need; `publish` then copies it server-side to its final key,
+ * only while the source still has that ETag, so a file replaced in between is never published.
  */
-import { CopyObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { Readable } from "node:stream";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { bucket as bucketOf, type Bucket } from "../storage/index.ts";
-import { inspectStream, type InspectionResult, type InspectorOptions } from "../realname/files.ts";
+import { SNIFF_BYTES } from "../realname/files.ts";
 
 export class StagedObjectChangedError extends Error {
   override name = "StagedObjectChangedError";
+  constructor() {
+    super("the uploaded file changed while it was being checked; submit again");
+  }
+}
+
+/** What the content checks need of a staged object, read without downloading it. */
+export interface StagedObject {
+  /** ContentLength from HeadObject. */
+  size: number;
+  /** The first min(size, SNIFF_BYTES) bytes; empty when the size alone decides (empty or over the limit). */
+  prefix: Uint8Array;
+  /** ETag (quotes removed, lower case) the prefix was read under. */
+  etag: string | undefined;
 }
 
 export interface PartnerBucket {
   readonly name: string;
-  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  put(key: string, body: Uint8Array, contentType: string): Promise<{ etag: string | undefined }>;
   presignPut(key: string, expiresInSeconds: number): Promise<string>;
-  /** undefined when nothing was uploaded under the key. */
-  inspect(key: string, options: InspectorOptions): Promise<{ inspection: InspectionResult; etag: string | undefined } | undefined>;
-  /** Server-side copy; throws StagedObjectChangedError when the source is no longer the inspected object. */
-  publish(sourceKey: string, destinationKey: string, contentType: string, expectedEtag: string | undefined): Promise<void>;
+  /**
+   * Size (HEAD) and first bytes (one ranged GET) of an object; undefined when nothing was uploaded
+   * under the key. No GET is made when the size alone decides: 0 bytes, or more than `maxBytes`.
+   * Throws StagedObjectChangedError when the object is replaced between the HEAD and the GET.
+   */
+  peek(key: string, options?: { maxBytes?: number }): Promise<StagedObject | undefined>;
+  /** Server-side copy; throws StagedObjectChangedError when the source no longer has `expectedEtag`. */
+  publish(sourceKey: string, destinationKey: string, contentType: string, expectedEtag: string | undefined): Promise<{ etag: string | undefined }>;
   list(prefix: string): Promise<string[]>;
   deleteMany(keys: readonly string[]): Promise<void>;
 }
 
-function isNotFound(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === "NoSuchKey" || e.name === "NotFound" || e.$metadata?.httpStatusCode === 404;
-}
+const statusOf = (err: unknown): number | undefined => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const isPreconditionFailed = (err: unknown): boolean => statusOf(err) === 412 || (err as { name?: string }).name === "PreconditionFailed";
 
-const normaliseEtag = (e: string | undefined): string | undefined => e?.replace(/"/g, "").toLowerCase();
+export const normaliseEtag = (e: string | undefined): string | undefined => e?.replace(/"/g, "").toLowerCase();
+
+/** Reads at most `limit` bytes of a response body, then stops the download. */
+async function readAtMost(body: AsyncIterable<Uint8Array> & { destroy?: () => void }, limit: number): Promise<Uint8Array> {
+  const out = new Uint8Array(limit);
+  let n = 0;
+  try {
+    for await (const chunk of body) {
+      const take = Math.min(limit - n, chunk.length);
+      out.set(chunk.subarray(0, take), n);
+      n += take;
+      // A server that ignored the Range header would send the whole object: stop reading here.
+      if (n >= limit) break;
+    }
+  } finally {
+    body.destroy?.();
+  }
+  return out.subarray(0, n);
+}
 
 export function partnerBucket(client: S3Client, name: string): PartnerBucket {
   const b: Bucket = bucketOf(client, name, "obs");
   return {
     name,
     async put(key, body, contentType) {
-      await b.put(key, body, { contentType });
+      const r = await b.put(key, body, { contentType });
+      return { etag: normaliseEtag(r.etag) };
     },
     presignPut(key, expiresInSeconds) {
       return b.presignPut(key, { expiresInSeconds });
     },
-    async inspect(key, options) {
+    async peek(key, peekOptions = {}) {
+      const head = await b.head(key);
+      if (!head) return undefined;
+      const size = head.contentLength;
+      const etag = normaliseEtag(head.etag);
+      if (size === 0 || size > (peekOptions.maxBytes ?? Number.POSITIVE_INFINITY)) return { size, prefix: new Uint8Array(0), etag };
+      const want = Math.min(size, SNIFF_BYTES);
       let res;
       try {
-        res = await client.send(new GetObjectCommand({ Bucket: name, Key: key }));
+        res = await client.send(
+          new GetObjectCommand({ Bucket: name, Key: key, Range: `bytes=0-${want - 1}`, ...(head.etag ? { IfMatch: head.etag } : {}) }),
+        );
       } catch (err) {
-        if (isNotFound(err)) return undefined;
+        // Replaced (412) or removed (404) since the HEAD.
+        if (isPreconditionFailed(err) || statusOf(err) === 404) throw new StagedObjectChangedError();
         throw err;
       }
-      const body = res.Body as Readable | undefined;
-      if (!body) return undefined;
-      try {
-        const inspection = await inspectStream(body, options);
-        return { inspection, etag: normaliseEtag(res.ETag) };
-      } finally {
-        // Stop the download when the inspector gave up early.
-        if (!body.destroyed) body.destroy();
-      }
+      if (!res.Body) return { size, prefix: new Uint8Array(0), etag };
+      const prefix = await readAtMost(res.Body as AsyncIterable<Uint8Array> & { destroy?: () => void }, want);
+      return { size, prefix, etag };
     },
     async publish(sourceKey, destinationKey, contentType, expectedEtag) {
-      const source = `${name}/${sourceKey.split("/").map(encodeURIComponent).join("/")}`;
-      const res = await client.send(
-        new CopyObjectCommand({
-          Bucket: name,
-          Key: destinationKey,
-          CopySource: source,
-          ...(expectedEtag ? { CopySourceIfMatch: `"${expectedEtag}"` } : {}),
-          MetadataDirective: "REPLACE",
-          ContentType: contentType,
-        }),
-      ).catch((err: unknown) => {
-        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 412) throw new StagedObjectChangedError("the uploaded file changed while it was being checked");
+      let res;
+      try {
+        res = await b.copy(sourceKey, destinationKey, { contentType, ...(expectedEtag ? { sourceIfMatch: `"${expectedEtag}"` } : {}) });
+      } catch (err) {
+        if (isPreconditionFailed(err) || statusOf(err) === 404) throw new StagedObjectChangedError();
         throw err;
-      });
-      const got = normaliseEtag(res.CopyObjectResult?.ETag);
-      if (expectedEtag && got && got !== expectedEtag) {
-        await b.deleteMany([destinationKey]);
-        throw new StagedObjectChangedError("the uploaded file changed while it was being checked");
       }
+      const got = normaliseEtag(res.etag);
+      if (expectedEtag && got && got !== expectedEtag) {
+        // A single-part object keeps its ETag (the MD5 of its bytes) through a copy; anything else is another object.
+        await b.deleteMany([destinationKey]);
+        throw new StagedObjectChangedError();
+      }
+      return { etag: got };
     },
     async list(prefix) {
       return (await b.list(prefix)).map((o) => o.key);

@@ -2,7 +2,7 @@
 export { WORK_INDEX, VersionConflictError, createRecordStore, documentClient } from "./records.ts";
 export type { RecordStore, RequestMarker } from "./records.ts";
 export { StagedObjectChangedError, partnerBucket } from "./documents.ts";
-export type { PartnerBucket } from "./documents.ts";
+export type { PartnerBucket, StagedObject } from "./documents.ts";
 export { postSignedCallback } from "./callback.ts";
 export type { CallbackResult } from "./callback.ts";
 export { realnameEnvSchema, realnameSettings, splitSecrets } from "./config.ts";

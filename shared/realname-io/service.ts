@@ -17,9 +17,9 @@ import {
   applyEvent,
   buildSubmission,
   checkInlineAttachments,
-  checkUploadedFile,
+  MAX_FILE_BYTES,
+  checkStagedUpload,
   createStatus,
-  inspectorOptionsForSlot,
   interpretReviewResult,
   isApplicationId,
   newApplicationId,
@@ -219,8 +219,8 @@ export function createRealnameService(deps: RealnameDeps) {
       for (const p of plan) {
         const file = inline.files.find((f) => f.role === p.role);
         if (!file) throw new Error(`internal: no checked file for ${p.role}`);
-        await bucket.put(p.key, file.content, p.contentType);
-        documents.push({ ...p, size: file.size, sha256: createHash("sha256").update(file.content).digest("hex") });
+        const { etag } = await bucket.put(p.key, file.content, p.contentType);
+        documents.push({ ...p, size: file.size, ...(etag ? { etag } : {}) });
       }
       record = withSchedule({ ...base, documents }, at.getTime());
     } else {
@@ -260,23 +260,30 @@ export function createRealnameService(deps: RealnameDeps) {
       return json(409, { error: "expired", message: "the upload window of this application has closed", application: publicView(saved) });
     }
 
+    // Nothing is downloaded: the size comes from HEAD, the type from the first 2 KiB (one ranged GET).
     const bucket = await deps.bucket();
     const missing: FieldError[] = [];
     const rejected: { slot: StoredSlot; error: FieldError }[] = [];
-    const accepted: { slot: StoredSlot; type: FileType; size: number; sha256: string; etag: string | undefined }[] = [];
+    const accepted: { slot: StoredSlot; type: FileType; size: number; etag: string | undefined }[] = [];
     for (const slot of rec.slots ?? []) {
       const field = `uploads.${slot.role}`;
-      const r = await bucket.inspect(slot.key, { ...inspectorOptionsForSlot(slot), algorithms: ["sha256"] });
-      if (!r) {
+      let staged;
+      try {
+        staged = await bucket.peek(slot.key, { maxBytes: MAX_FILE_BYTES });
+      } catch (err) {
+        if (err instanceof StagedObjectChangedError) return json(409, { error: "upload_changed", errors: [{ field, message: err.message }] });
+        throw err;
+      }
+      if (!staged) {
         missing.push({ field, message: "no file was uploaded for this document" });
         continue;
       }
-      const check = checkUploadedFile(slot, r.inspection);
+      const check = checkStagedUpload(slot, staged);
       if (!check.ok) {
         rejected.push({ slot, error: { field, message: check.message } });
         continue;
       }
-      accepted.push({ slot, type: check.type, size: r.inspection.size, sha256: r.inspection.digests.sha256?.hex ?? "", etag: r.etag });
+      accepted.push({ slot, type: check.type, size: staged.size, etag: staged.etag });
     }
 
     if (rejected.length > 0) {
@@ -306,15 +313,17 @@ export function createRealnameService(deps: RealnameDeps) {
     for (const p of plan) {
       const a = accepted.find((x) => x.slot.role === p.role);
       if (!a) throw new Error(`internal: no accepted upload for ${p.role}`);
+      let copied;
       try {
-        await bucket.publish(a.slot.key, p.key, p.contentType, a.etag);
+        copied = await bucket.publish(a.slot.key, p.key, p.contentType, a.etag);
       } catch (err) {
         if (err instanceof StagedObjectChangedError) {
           return json(409, { error: "upload_changed", errors: [{ field: `uploads.${p.role}`, message: err.message }] });
         }
         throw err;
       }
-      documents.push({ ...p, size: a.size, sha256: a.sha256 });
+      const etag = copied.etag ?? a.etag;
+      documents.push({ ...p, size: a.size, ...(etag ? { etag } : {}) });
     }
     const t = transition({ ...rec, documents }, { type: "uploads_verified" }, "portal");
     let saved: RealnameRecord;

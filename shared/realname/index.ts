@@ -60,7 +60,7 @@ export type {
   InspectorOptions,
   SniffResult,
 } from "./files.ts";
-export { checkInlineAttachments, checkUploadedFile, inspectorOptionsForSlot } from "./intake.ts";
+export { checkInlineAttachments, checkStagedUpload, checkUploadedFile, inspectorOptionsForSlot } from "./intake.ts";
 export type { CheckedFile, InlineCheckResult } from "./intake.ts";
 export {
   DOWNLOAD_FOLDER,

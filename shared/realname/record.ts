@@ -31,7 +31,8 @@ export interface StoredDocument {
   bssPath: string;
   contentType: string;
   size: number;
-  sha256: string;
+  /** The stored object's ETag as the bucket reported it (quotes removed), when it reported one. */
+  etag?: string;
 }
 
 /** What the status sweep has to do next for a record (sparse index `work` + `dueAt`). */

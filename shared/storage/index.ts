@@ -120,8 +120,15 @@ export interface Bucket {
   /** All objects under a prefix (pages through the listing). ListObjects v1 for OBS (works on PFS buckets), v2 for S3. */
   list(prefix?: string, options?: { limit?: number }): Promise<ObjectSummary[]>;
   deleteMany(keys: readonly string[]): Promise<void>;
-  /** Server-side copy of an object of this bucket to another key of this bucket (no download; objects up to 5 GB). */
-  copy(sourceKey: string, destinationKey: string, options?: { contentType?: string; metadata?: Record<string, string> }): Promise<{ etag: string | undefined }>;
+  /**
+   * Server-side copy of an object of this bucket to another key of this bucket (no download; objects up to 5 GB).
+   * `sourceIfMatch` (an ETag): copy only if the source still has it, else the request fails with HTTP 412.
+   */
+  copy(
+    sourceKey: string,
+    destinationKey: string,
+    options?: { contentType?: string; metadata?: Record<string, string>; sourceIfMatch?: string },
+  ): Promise<{ etag: string | undefined }>;
   /** Presigned PUT URL; the uploader must send the same Content-Type if one is given. */
   presignPut(key: string, options?: { expiresInSeconds?: number; contentType?: string }): Promise<string>;
 }
@@ -210,6 +217,7 @@ export function bucket(client: S3Client, name: string, kind: StorageKind = "s3")
           ...(replace ? { MetadataDirective: "REPLACE" as const } : {}),
           ...(options.contentType ? { ContentType: options.contentType } : {}),
           ...(options.metadata ? { Metadata: options.metadata } : {}),
+          ...(options.sourceIfMatch ? { CopySourceIfMatch: options.sourceIfMatch } : {}),
         }),
       );
       return { etag: res.CopyObjectResult?.ETag };
