@@ -97,7 +97,9 @@ function ascii(s: string): number[] {
   return [...s].map((c) => c.charCodeAt(0));
 }
 function latin1(b: Uint8Array, from: number, to: number): string {
-  return Buffer.from(b.buffer, b.byteOffset + from, Math.max(0, Math.min(to, b.length) - from)).toString("latin1");
+  // Clamp both ends to the prefix: past its end lie other bytes of the ArrayBuffer (or nothing).
+  const start = Math.min(from, b.length);
+  return Buffer.from(b.buffer, b.byteOffset + start, Math.max(0, Math.min(to, b.length) - start)).toString("latin1");
 }
 function u32le(b: Uint8Array, at: number): number {
   return ((b[at] ?? 0) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16) | ((b[at + 3] ?? 0) << 24)) >>> 0;
