@@ -58,6 +58,16 @@ describe("rate limiter (GCRA pacing + sliding-window rule)", () => {
     expect(maxInWindow(times, 1099)).toBeLessThanOrEqual(200);
   });
 
+  it("a 15 ms stall (GC pause, busy event loop) at 200/s is made up: 400 grants still take 399 intervals", async () => {
+    const clock = new FakeClock();
+    let sleeps = 0;
+    const stallOnce = (ms: number, signal?: AbortSignal) => clock.sleep(ms + (++sleeps === 50 ? 15 : 0), signal);
+    const limiter = createRateLimiter({ now: clock.now, sleep: stallOnce });
+    const { times } = await grantTimes(clock, limiter, 400, 200);
+    expect(times[399]! - times[0]!).toBeLessThanOrEqual(399 * 5.5 + 1e-3);
+    expect(maxInWindow(times, 1099)).toBeLessThanOrEqual(200);
+  });
+
   it("idle time is no burst credit: after a pause the next two are an interval apart", async () => {
     const clock = new FakeClock();
     const limiter = createRateLimiter({ now: clock.now, sleep: clock.sleep });
