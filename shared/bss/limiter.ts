@@ -29,8 +29,8 @@
  * On a loaded 2-core test machine 20 ms was not enough and 50 ms failed under artificial CPU
  * load (an 11th request in one server-side second at 10/s).
  *
- * A capacity > 1 (burst) is plain GCRA with tolerance (capacity - 1) * interval and no window
- * rule: it admits capacity + rate * T requests in T seconds (documented trade-off, not used by
+ * A capacity > 1 (burst) is plain GCRA with tolerance (capacity - 1) * interval, no window rule
+ * and no make-up: it admits capacity + rate * T requests in T seconds (documented trade-off, not used by
  * the client).
  */
 
@@ -171,13 +171,15 @@ export function createRateLimiter(options: LimiterOptions = {}): RateLimiter {
           await sleep(start - t);
           continue; // re-read the clock and the head (it may have been cancelled meanwhile)
         }
-        // Made late by timers or a busy event loop: count the next slot from this one, making up
-        // to max(interval, MAKE_UP_MS) of the lateness (the window rule keeps that safe).
-        const slot = Math.max(bucket.tat, head.since);
-        bucket.tat = Math.max(slot, t - Math.max(interval, MAKE_UP_MS)) + interval;
         if (k > 0) {
+          // Made late by timers or a busy event loop: count the next slot from this one, making up
+          // to max(interval, MAKE_UP_MS) of the lateness (the window rule keeps that safe).
+          const slot = Math.max(bucket.tat, head.since);
+          bucket.tat = Math.max(slot, t - Math.max(interval, MAKE_UP_MS)) + interval;
           recordGrant(bucket, t, k);
           bucket.quietAt = t + span;
+        } else {
+          bucket.tat = Math.max(bucket.tat, t) + interval; // plain GCRA: no window rule, so no make-up
         }
         bucket.queue.shift();
         head.done = true;
