@@ -11,7 +11,7 @@ const dir = fileURLToPath(new URL(".", import.meta.url));
 const skip = new Set(["lib.ts", "run.ts"]);
 const only = process.argv.slice(2);
 const files = readdirSync(dir)
-  .filter((f) => f.endsWith(".ts") && !skip.has(f) && !f.startsWith("fuzz"))
+  .filter((f) => f.endsWith(".ts") && !skip.has(f) && !f.startsWith("fuzz") && !f.includes("-child"))
   .filter((f) => only.length === 0 || only.includes(f.replace(/\.ts$/, "")))
   .sort();
 
