@@ -28,7 +28,7 @@
  */
 import { z } from "zod";
 import type { OrderInstance } from "../bss/schemas.ts";
-import { expirePolicy, resourceStatus, utcTime } from "../bss/schemas.ts";
+import { orderInstance, utcTime } from "../bss/schemas.ts";
 import { DAY_MS, calendarDaysBetween, formatUtcTime, localDateString, parseUtcTime } from "./calendar.ts";
 import { type RenewalDecisionConfig, phaseDaysFor } from "./config.ts";
 import { type ResourceGroup, type SyntheticReason, groupResources } from "./grouping.ts";
@@ -103,18 +103,19 @@ function sentPredicate(lookup: SentLookup): (key: LedgerKey) => boolean {
 // ---------------------------------------------------------------------------------------------
 // Output shapes (JSON-serialisable; the zod schema below parses them back from a queue message)
 
-export const resourceSummarySchema = z.looseObject({
-  resource_id: z.string(),
-  resource_name: z.string().optional(),
-  region_code: z.string().optional(),
-  service_type_code: z.string().optional(),
-  service_type_name: z.string().optional(),
-  resource_type_code: z.string().optional(),
-  resource_type_name: z.string().optional(),
-  product_spec_desc: z.string().optional(),
-  status: resourceStatus,
-  expire_time: utcTime,
-  expire_policy: expirePolicy.optional(),
+/** The fields of a BSS resource a reminder carries (the catalogue's schema, narrowed). */
+export const resourceSummarySchema = orderInstance.pick({
+  resource_id: true,
+  resource_name: true,
+  region_code: true,
+  service_type_code: true,
+  service_type_name: true,
+  resource_type_code: true,
+  resource_type_name: true,
+  product_spec_desc: true,
+  status: true,
+  expire_time: true,
+  expire_policy: true,
 });
 export type ResourceSummary = z.infer<typeof resourceSummarySchema>;
 
