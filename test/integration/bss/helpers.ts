@@ -1,5 +1,8 @@
 /** Scriptable loopback HTTP servers for the BSS client's integration tests. */
 import http from "node:http";
+import { afterEach } from "vitest";
+import { BssError, createBssClient } from "../../../shared/bss/index.ts";
+import type { BssClientOptions, BssEvent } from "../../../shared/bss/index.ts";
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifyRequestSignature } from "../../../shared/signing/index.ts";
@@ -99,3 +102,42 @@ export function maxInWindow(times: readonly number[], windowMs: number): number 
 }
 
 export const fastRetry = { baseMs: 5, capMs: 20 };
+
+/**
+ * Registers cleanup and returns `setup(handler, options)`: a scripted loopback server and a BSS
+ * client pointed at it (fast retries, a high rate unless a test sets its own), with its events.
+ */
+export function clientHarness() {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return async (handler: Handler, extra: Partial<BssClientOptions> = {}) => {
+    server = await startServer(handler);
+    const events: BssEvent[] = [];
+    const client = createBssClient({
+      endpoint: server.url,
+      iamEndpoint: server.url,
+      credentials: { ak: AK, sk: SK },
+      agencyName: "op_svc_partner",
+      retry: fastRetry,
+      timeoutMs: 2000,
+      rate: 1000, // tests of the limiter itself set their own rate
+      onEvent: (e) => events.push(e),
+      ...extra,
+    });
+    return { client, server, events };
+  };
+}
+
+/** The BssError a promise rejects with (fails the test when it resolves or throws something else). */
+export async function caught(p: Promise<unknown>): Promise<BssError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof BssError) return err;
+    throw err;
+  }
+  throw new Error("expected a BssError");
+}

@@ -1,41 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { BssError, createBssClient } from "../../../shared/bss/index.ts";
-import type { BssClientOptions, BssEvent } from "../../../shared/bss/index.ts";
-import { AK, SK, closedPort, fastRetry, reply, startServer } from "./helpers.ts";
-import type { Handler, TestServer } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { AK, SK, closedPort, clientHarness, caught, reply } from "./helpers.ts";
+import type { Handler } from "./helpers.ts";
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function setup(handler: Handler, extra: Partial<BssClientOptions> = {}) {
-  server = await startServer(handler);
-  const events: BssEvent[] = [];
-  const client = createBssClient({
-    endpoint: server.url,
-    iamEndpoint: server.url,
-    credentials: { ak: AK, sk: SK },
-    agencyName: "op_svc_partner",
-    retry: fastRetry,
-    timeoutMs: 2000,
-    rate: 1000, // tests of the limiter itself set their own rate
-    onEvent: (e) => events.push(e),
-    ...extra,
-  });
-  return { client, server, events };
-}
-
-async function caught(p: Promise<unknown>): Promise<BssError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof BssError) return err;
-    throw err;
-  }
-  throw new Error("expected a BssError");
-}
+const setup = clientHarness();
 
 const customers = { count: 1, customer_infos: [{ customer_id: "c1", account_name: "acme" }] };
 const renewReq = { resource_ids: ["r1"], period_type: 2 as const, period_num: 1 };
