@@ -26,6 +26,8 @@ const commands: Record<string, string> = {
   invoke: "./commands/invoke.ts",
   dlq: "./commands/dlq.ts",
   "parse-email": "./commands/parse-email.ts",
+  chaos: "./commands/chaos.ts",
+  demo: "./commands/demo.ts",
 };
 
 /** Raised by commands for a usage mistake: printed as one line plus the usage, exit code 2. */
