@@ -66,6 +66,21 @@ afterAll(() => {
 /** osls's normalised logical id: first letter upper-cased, `-` → "Dash", `_` → "Underscore". */
 const logicalName = (fn: string) => (fn.charAt(0).toUpperCase() + fn.slice(1)).replace(/-/g, "Dash").replace(/_/g, "Underscore");
 
+/**
+ * Secret names a function's code loads: the `secrets: [...]` of its handler's loadConfig call, or
+ * those of the real-name wiring (which loads HWC, OBS and webhook secrets as its functions need).
+ */
+function secretsLoadedBy(fn: string): string[] {
+  const src = readFileSync(join(root, "functions", fn, "handler.ts"), "utf8");
+  const names = new Set<string>();
+  for (const m of src.matchAll(/secrets:\s*\[([^\]]*)\]/g)) for (const s of m[1]!.matchAll(/"([A-Z_]+)"/g)) names.add(s[1]!);
+  if (/wireRealname\(/.test(src)) {
+    const wiring = readFileSync(join(root, "shared/realname-io/wiring.ts"), "utf8");
+    for (const s of wiring.matchAll(/\["([A-Z_]+)", "([A-Z_]+)"\]|\["(WEBHOOK_SECRET)"\]/g)) for (const n of s.slice(1)) if (n) names.add(n);
+  }
+  return [...names].filter((n) => SECRET_NAMES.includes(n as (typeof SECRET_NAMES)[number]));
+}
+
 const byType = (p: Packaged, type: string) => Object.entries(p.template.Resources).filter(([, r]) => r.Type === type);
 
 function refId(v: any): string | undefined {
@@ -126,6 +141,33 @@ describe.each(["project", "fixture"])("serverless package (%s)", (which) => {
         }
       }
     }
+  });
+
+  it.runIf(which === "project")("every function may read (ssm:GetParameter) each secret its code loads, under its *_REF path", () => {
+    const p = out[which]!;
+    let checked = 0;
+    for (const name of p.functions) {
+      const needed = secretsLoadedBy(name);
+      if (needed.length === 0) continue;
+      const fn = p.template.Resources[`${logicalName(name)}LambdaFunction`]!;
+      const vars = (fn.Properties["Environment"]?.Variables ?? {}) as Record<string, unknown>;
+      const role = p.template.Resources[`${logicalName(name)}IamRoleLambdaExecution`]!;
+      const allowed = (role.Properties["Policies"] as { PolicyDocument: { Statement: any[] } }[])
+        .flatMap((pol) => pol.PolicyDocument.Statement)
+        .filter((st) => st.Effect === "Allow" && [st.Action].flat().includes("ssm:GetParameter"))
+        .flatMap((st) => [st.Resource].flat())
+        .map((r) => (typeof r === "string" ? r : String(r?.["Fn::Sub"] ?? "")))
+        .map((arn) => arn.replace(/^.*:parameter/, ""));
+      for (const secret of needed) {
+        const ref = String(vars[`${secret}_REF`] ?? "");
+        expect(ref, `${name} loads ${secret} but has no ${secret}_REF`).toMatch(/^ssm:\//);
+        const path = ref.slice("ssm:".length);
+        const covered = allowed.some((pattern) => (pattern.endsWith("*") ? path.startsWith(pattern.slice(0, -1)) : path === pattern));
+        expect(covered, `${name} loads ${secret} (${path}) but its role may not read it`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
   });
 
   it("every queue has a DLQ with a redrive policy (or is one), with a visibility timeout at least the consumer's timeout", () => {
