@@ -220,6 +220,10 @@ describe.each(["project", "fixture"])("serverless package (%s)", (which) => {
       const health = p.template.Resources["HealthLambdaFunction"]!;
       expect(health.Properties["Layers"]?.[0]).toMatch(/AWS-Parameters-and-Secrets-Lambda-Extension/);
       expect(health.Properties["Environment"].Variables.HWC_SK_REF).toBe("ssm:/partner-ops/prod/hwc/sk");
+      // The operator's next steps after a deploy need these names (README "Deploy to AWS").
+      const outputs = (p.template as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+      for (const [name, resource] of [["InvoiceEventsQueueUrl", "InvoiceEventsQueue"], ["RealnameEventsQueueUrl", "RealnameEventsQueue"], ["RenewalConfigBucketName", "RenewalConfigBucket"], ["InboundMailBucketName", "InboundMailBucket"]] as const)
+        expect(outputs[name]?.Value, name).toEqual({ Ref: resource });
     } else {
       const schedules = byType(p, "AWS::Events::Rule").map(([, r]) => r.Properties["ScheduleExpression"]).sort();
       expect(schedules).toEqual(["cron(0 8 ? * MON-FRI *)", "rate(1 minute)"]);
