@@ -72,6 +72,12 @@ export interface EngineOptions {
   asyncRetryDelayMs?: number;
   /** false: only provision resources and load functions (no pollers, schedules, HTTP or SMTP) — for `invoke`. */
   triggers?: boolean;
+  /**
+   * Overrides the queues' VisibilityTimeout (seconds): one number for every queue (including the
+   * engine's S3-notification queue), or per queue by logical id or queue name. Default: as declared.
+   * Chaos runs use short values so messages are redelivered while a first delivery still runs.
+   */
+  visibilityTimeoutSeconds?: number | Record<string, number>;
   /** How long close() waits for work in flight before giving up on it (it comes back later). Default 120 s. */
   shutdownTimeoutMs?: number;
   logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT";
@@ -101,6 +107,13 @@ export interface Engine {
   /** Environment a function runs with. */
   functionEnv(fn: string): Readonly<Record<string, string>>;
   invoke(fn: string, event: unknown): Promise<InvokeResult>;
+  /**
+   * Simulates an SQS consumer of `fn` dying in the middle of its batches: the batches in flight are
+   * abandoned (neither deleted nor reported; their messages come back after the visibility timeout)
+   * and the function's pollers go on polling. Returns the number of messages abandoned. The handlers
+   * of the abandoned batches keep running in this process (their side effects may happen).
+   */
+  abandonInFlight(fn: string): number;
   /** Next planned runs of every schedule. */
   schedules(): { fn: string; expression: string; next: Date | undefined }[];
   banner(): string;
@@ -139,7 +152,27 @@ function maskedKey(key: string): boolean {
   return CONFIG_KEYS.has(key) || /^(AWS_|HWC_|OBS_|POWERTOOLS_)/.test(key) || key.endsWith("_REF") || key.endsWith("_QUEUE_URL") || key === "LOG_LEVEL" || key === "_HANDLER";
 }
 
-const HWC_PASSTHROUGH = ["HWC_AK", "HWC_SK", "HWC_SECURITY_TOKEN", "HWC_ENDPOINT", "HWC_IAM_ENDPOINT", "HWC_REGION", "HWC_PROJECT_ID", "HWC_DOMAIN_ID", "HWC_XACCOUNT_TYPE"];
+const HWC_PASSTHROUGH = ["HWC_AK", "HWC_SK", "HWC_SECURITY_TOKEN", "HWC_ENDPOINT", "HWC_IAM_ENDPOINT", "HWC_REGION", "HWC_PROJECT_ID", "HWC_DOMAIN_ID", "HWC_XACCOUNT_TYPE", "HWC_TIMEOUT_MS"];
+
+/** Applies EngineOptions.visibilityTimeoutSeconds to the planned queues (in place). */
+export function overrideVisibilityTimeouts(queues: readonly LocalQueue[], option: EngineOptions["visibilityTimeoutSeconds"]): void {
+  if (option === undefined) return;
+  const check = (v: number, what: string) => {
+    if (!Number.isInteger(v) || v < 0 || v > 43_200) throw new EngineError(`visibilityTimeoutSeconds${what} must be an integer from 0 to 43200, got ${v}`);
+    return String(v);
+  };
+  if (typeof option === "number") {
+    const v = check(option, "");
+    for (const q of queues) q.attributes["VisibilityTimeout"] = v;
+    return;
+  }
+  for (const [key, value] of Object.entries(option)) {
+    const matches = queues.filter((q) => q.logicalId === key || q.name === key);
+    if (matches.length === 0) throw new EngineError(`visibilityTimeoutSeconds names no queue of this service: ${key} (queues: ${queues.map((q) => q.logicalId).join(", ")})`);
+    const v = check(value, `.${key}`);
+    for (const q of matches) q.attributes["VisibilityTimeout"] = v;
+  }
+}
 
 function loadLocalSecrets(dataDir: string | undefined): Record<string, string> {
   const fresh = { WEBHOOK_SECRET: `whsec_local_${randomBytes(18).toString("base64url")}` };
@@ -282,6 +315,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       for (const b of obsBuckets) if (!plan.buckets.some((x) => x.name === b)) plan.buckets.push({ logicalId: "(local OBS)", name: b, arn: `arn:aws:s3:::${b}` });
     }
 
+    overrideVisibilityTimeouts([...internalQueues, ...plan.queues], options.visibilityTimeoutSeconds);
     await provisionResources({ ...plan, queues: [...internalQueues, ...plan.queues] }, fauxqs, sqs, dynamodb);
 
     let sandbox: SandboxHandle | undefined;
@@ -414,6 +448,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     // --- triggers --------------------------------------------------------------------------------
     const allQueues = [...plan.queues, ...internalQueues];
     const pollers: QueuePoller[] = [];
+    const pollersOf = new Map<string, QueuePoller[]>();
     const cronJobs: { fn: string; expression: string; schedule: Schedule; job?: Cron; timer?: NodeJS.Timeout; startedAt: number; everyMs?: number }[] = [];
     let http: LocalHttpServer | undefined;
     let smtp: SmtpIngress | undefined;
@@ -463,8 +498,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
           const queue = allQueues.find((q) => q.arn === arn || (typeof arn === "string" && arn.endsWith(`:${q.name}`)));
           if (!queue) throw new EngineError(`functions.${fn.name}.events[${i}].sqs: ${String(arn)} is not a queue of this service`);
           const ev: SqsEvent = e;
-          pollers.push(
-            new QueuePoller({
+          const poller = new QueuePoller({
               ...pollCommon,
               label: `${queue.name} → ${fn.name}`,
               queue,
@@ -474,8 +508,13 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
               process: functionBatchProcessor(rt, ev, `sqs ${queue.name}`),
               onBatch,
               onError: onPollError,
-            }),
-          );
+              onAbandoned: (info) => {
+                logger.warn(`batch from ${info.queue} abandoned (consumer stopped abruptly); its messages come back after the visibility timeout`, { queue: info.queue, size: info.size });
+                events.emit("abandoned", { fn: fn.name, ...info });
+              },
+          });
+          pollers.push(poller);
+          pollersOf.set(fn.name, [...(pollersOf.get(fn.name) ?? []), poller]);
         });
       }
       if (s3Subscriptions.length > 0) {
@@ -699,6 +738,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       bss,
       functionEnv: (name) => runtime(name).env,
       invoke: (name, event) => runtime(name).invoke(event, "invoke"),
+      abandonInFlight: (name) => {
+        runtime(name); // unknown function → EngineError
+        return (pollersOf.get(name) ?? []).reduce((n, p) => n + p.abandon(), 0);
+      },
       schedules,
       banner: () => formatBanner(bannerInfo()),
       close() {

@@ -37,6 +37,8 @@ export interface PollerOptions {
   process: BatchProcessor;
   onBatch?: (info: { label: string; queue: string; size: number; kept: number; deleted: number; failedIds: string[]; reason?: string }) => void;
   onError?: (err: Error) => void;
+  /** A batch left behind by abandon(): its messages were neither deleted nor reported. */
+  onAbandoned?: (info: { label: string; queue: string; size: number; messageIds: string[] }) => void;
 }
 
 export function toSqsRecord(m: Message, queue: QueueRef, region: string): SQSRecord {
@@ -109,6 +111,8 @@ export class QueuePoller {
   private readonly o: PollerOptions;
   private stopping = false;
   private workers: Promise<void>[] = [];
+  /** Batches in flight, each with the way to abandon it. */
+  private readonly inFlight = new Set<{ size: number; abandon: () => void }>();
 
   constructor(options: PollerOptions) {
     this.o = options;
@@ -124,6 +128,23 @@ export class QueuePoller {
     this.stopping = true;
     await Promise.allSettled(this.workers);
     this.workers = [];
+  }
+
+  /**
+   * Simulates a consumer that dies in the middle of its batches (a crashed Lambda instance whose
+   * answer never arrives): every batch in flight is abandoned — nothing of it is deleted or reported,
+   * so its messages come back after the queue's visibility timeout — and the workers go straight
+   * back to polling. The abandoned handlers cannot be stopped (they share the process): their side
+   * effects may still happen, as a crash after a side effect would leave them. Returns the number of
+   * messages abandoned.
+   */
+  abandon(): number {
+    let n = 0;
+    for (const b of [...this.inFlight]) {
+      n += b.size;
+      b.abandon();
+    }
+    return n;
   }
 
   private async receive(max: number, waitSeconds: number): Promise<Message[]> {
@@ -170,11 +191,28 @@ export class QueuePoller {
         if (this.o.pollWaitSeconds === 0) await sleep(this.o.idleMs);
         continue;
       }
-      await this.handle(messages);
+      let abandoned = false;
+      let abandon!: () => void;
+      const abandonedSignal = new Promise<void>((r) => (abandon = r));
+      const entry = {
+        size: messages.length,
+        abandon: () => {
+          abandoned = true;
+          abandon();
+        },
+      };
+      this.inFlight.add(entry);
+      const handled = this.handle(messages, () => abandoned);
+      await Promise.race([handled, abandonedSignal]);
+      this.inFlight.delete(entry);
+      if (abandoned) {
+        handled.catch(() => undefined);
+        this.o.onAbandoned?.({ label: this.o.label, queue: this.o.queue.name, size: messages.length, messageIds: messages.map((m) => m.MessageId ?? "") });
+      }
     }
   }
 
-  private async handle(messages: Message[]): Promise<void> {
+  private async handle(messages: Message[], abandoned: () => boolean = () => false): Promise<void> {
     const records = messages.map((m) => toSqsRecord(m, this.o.queue, this.o.region));
     let outcome: BatchOutcome;
     try {
@@ -182,6 +220,7 @@ export class QueuePoller {
     } catch (err) {
       outcome = { keep: "all", reason: (err as Error).message };
     }
+    if (abandoned()) return; // the consumer "died": its answer is lost, nothing is deleted
     const keep = new Set(outcome.keep === "all" ? records.map((r) => r.messageId) : outcome.keep);
     const done = messages.filter((m) => !keep.has(m.MessageId ?? ""));
     let deleted = 0;
