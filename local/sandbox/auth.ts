@@ -22,11 +22,14 @@ export interface TokenRecord {
 
 export class TokenStore {
   private readonly tokens = new Map<string, TokenRecord>();
+  /** Every token ever issued, in order (expired ones too): tests check that none reaches a log. */
+  readonly issued: string[] = [];
 
   issue(record: TokenRecord): string {
     // Opaque and unguessable, shaped like IAM's PKI tokens (they start with "MII").
     const token = `MIIsandbox${randomBytes(48).toString("base64url")}`;
     this.tokens.set(token, record);
+    this.issued.push(token);
     return token;
   }
 

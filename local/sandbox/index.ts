@@ -53,6 +53,8 @@ export interface SandboxData {
   readonly orders: readonly Order[];
   /** Real-name applications by customer id (latest per customer). */
   readonly realname: ReadonlyMap<string, RealnameApplication>;
+  /** Every customer token the IAM endpoint issued (X-Subject-Token), in order, expired ones included. */
+  readonly issuedTokens: readonly string[];
 }
 
 export interface SandboxStats {
@@ -473,6 +475,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     allResources: () => state.allResources(),
     orders: state.orders,
     realname: state.realname,
+    issuedTokens: tokens.issued,
   };
 
   return {
