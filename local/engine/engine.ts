@@ -499,19 +499,19 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
           if (!queue) throw new EngineError(`functions.${fn.name}.events[${i}].sqs: ${String(arn)} is not a queue of this service`);
           const ev: SqsEvent = e;
           const poller = new QueuePoller({
-              ...pollCommon,
-              label: `${queue.name} → ${fn.name}`,
-              queue,
-              batchSize: ev.batchSize,
-              batchingWindowSeconds: ev.maximumBatchingWindow,
-              concurrency: ev.maximumConcurrency ?? 2,
-              process: functionBatchProcessor(rt, ev, `sqs ${queue.name}`),
-              onBatch,
-              onError: onPollError,
-              onAbandoned: (info) => {
-                logger.warn(`batch from ${info.queue} abandoned (consumer stopped abruptly); its messages come back after the visibility timeout`, { queue: info.queue, size: info.size });
-                events.emit("abandoned", { fn: fn.name, ...info });
-              },
+            ...pollCommon,
+            label: `${queue.name} → ${fn.name}`,
+            queue,
+            batchSize: ev.batchSize,
+            batchingWindowSeconds: ev.maximumBatchingWindow,
+            concurrency: ev.maximumConcurrency ?? 2,
+            process: functionBatchProcessor(rt, ev, `sqs ${queue.name}`),
+            onBatch,
+            onError: onPollError,
+            onAbandoned: (info) => {
+              logger.warn(`batch from ${info.queue} abandoned (consumer stopped abruptly); its messages come back after the visibility timeout`, { queue: info.queue, size: info.size });
+              events.emit("abandoned", { fn: fn.name, ...info });
+            },
           });
           pollers.push(poller);
           pollersOf.set(fn.name, [...(pollersOf.get(fn.name) ?? []), poller]);

@@ -198,17 +198,16 @@ export class QueuePoller {
         size: messages.length,
         abandon: () => {
           abandoned = true;
+          this.inFlight.delete(entry);
           abandon();
+          this.o.onAbandoned?.({ label: this.o.label, queue: this.o.queue.name, size: messages.length, messageIds: messages.map((m) => m.MessageId ?? "") });
         },
       };
       this.inFlight.add(entry);
       const handled = this.handle(messages, () => abandoned);
+      handled.catch(() => undefined);
       await Promise.race([handled, abandonedSignal]);
       this.inFlight.delete(entry);
-      if (abandoned) {
-        handled.catch(() => undefined);
-        this.o.onAbandoned?.({ label: this.o.label, queue: this.o.queue.name, size: messages.length, messageIds: messages.map((m) => m.MessageId ?? "") });
-      }
     }
   }
 

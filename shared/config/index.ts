@@ -50,6 +50,8 @@ export const configSchema = z.object({
   /** Sent as X-Project-Id / X-Domain-Id when set. */
   HWC_PROJECT_ID: z.string().min(1).optional(),
   HWC_DOMAIN_ID: z.string().min(1).optional(),
+  /** Per-attempt timeout of BSS/IAM requests, ms (default 10 000; the local chaos run uses a short one). */
+  HWC_TIMEOUT_MS: positiveInt.max(120_000).optional(),
   /** Partner platform id (xaccount_type) assigned by Huawei; required by the real-name APIs. */
   HWC_XACCOUNT_TYPE: z.string().min(1).max(64).optional(),
   /** OBS (S3-compatible) endpoint without the bucket, e.g. https://obs.ap-southeast-1.myhuaweicloud.com. */

@@ -62,6 +62,7 @@ export function wireRealname(env: NodeJS.ProcessEnv, logger: Logger, needs: { bs
       ...(config.HWC_IAM_ENDPOINT ? { iamEndpoint: config.HWC_IAM_ENDPOINT } : {}),
       credentials: { ak, sk, ...(token ? { securityToken: token } : {}), ...(config.HWC_DOMAIN_ID ? { domainId: config.HWC_DOMAIN_ID } : {}) },
       ...(config.HWC_XACCOUNT_TYPE ? { agencyName: config.HWC_XACCOUNT_TYPE } : {}),
+      ...(config.HWC_TIMEOUT_MS ? { timeoutMs: config.HWC_TIMEOUT_MS } : {}),
     });
   });
 

@@ -24,6 +24,7 @@ export function lazyBssClient(config: Config, ratePerSecond: number): () => Prom
         credentials: { ak, sk, ...(token ? { securityToken: token } : {}), ...(config.HWC_DOMAIN_ID ? { domainId: config.HWC_DOMAIN_ID } : {}) },
         ...(config.HWC_XACCOUNT_TYPE ? { agencyName: config.HWC_XACCOUNT_TYPE } : {}),
         rate: ratePerSecond,
+        ...(config.HWC_TIMEOUT_MS ? { timeoutMs: config.HWC_TIMEOUT_MS } : {}),
         // Reads only (the scan never writes): more attempts make a whole-scan failure (and its
         // visibility-timeout wait) rare under transient BSS errors.
         maxAttempts: 6,
