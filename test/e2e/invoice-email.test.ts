@@ -10,8 +10,8 @@ import { resolve } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { simpleParser } from "mailparser";
-import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendRawMail } from "../../local/commands/smtp-send.ts";
 import { startEngine, type Engine } from "../../local/engine/engine.ts";
 import { InvoiceNoticeReceived, InvoiceNoticeRejected, noticeIdOf } from "../../shared/email/index.ts";
 import { bucketName, waitFor } from "./helpers/fixture.ts";
@@ -46,18 +46,7 @@ afterAll(async () => {
   await engine?.close();
 });
 
-async function send(raw: Buffer): Promise<string> {
-  const smtp = engine.urls.smtp!;
-  const transport = nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: false, ignoreTLS: true });
-  try {
-    const info = await transport.sendMail({ envelope: { from: "system@info.huaweicloud.com", to: ["finance@invoices.example.com"] }, raw });
-    const id = /queued as ([a-z0-9]{40})/.exec(info.response)?.[1];
-    if (!id) throw new Error(`unexpected SMTP reply: ${info.response}`);
-    return `inbound/${id}`;
-  } finally {
-    transport.close();
-  }
-}
+const send = (raw: Buffer): Promise<string> => sendRawMail(engine.urls.smtp!, raw, { from: "system@info.huaweicloud.com", to: ["finance@invoices.example.com"] });
 
 /** Moves every message of the events queue into `events` (received and deleted). */
 async function collect(): Promise<void> {

@@ -10,42 +10,19 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEngine, type Engine } from "../../local/engine/engine.ts";
-import { kinds } from "../../local/sandbox/catalog.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
 import { RenewalAutoRenew } from "../../shared/renewal/autorenew.ts";
-import { bucketName, queueDepth, queueName, waitFor } from "./helpers/fixture.ts";
+import { bucketName } from "./helpers/fixture.ts";
+import { autoRenewTargets, drained, invocationsInFlight, type AutoRenewTarget } from "./helpers/renewal.ts";
 
 const serviceFile = resolve(import.meta.dirname, "../../serverless.yml");
 const RATE = 100;
 const DAY = 86_400_000;
-const chinaDay = (ms: number) => Math.floor((ms + 8 * 3_600_000) / DAY);
-
-interface Target {
-  customerId: string;
-  resourceId: string;
-  expireTime: string;
-}
-
-function targets(sb: Sandbox, n: number): Target[] {
-  const out: Target[] = [];
-  const now = Date.now();
-  for (const c of sb.data.customers) {
-    if (c.info.association_type !== "2" || !c.agency) continue;
-    for (const r of sb.data.resources(c.info.customer_id)) {
-      if (r.is_main_resource !== 1 || r.status !== 2 || r.expire_policy === 3 || !kinds[r.kind].periods.includes(3)) continue;
-      const left = chinaDay(Date.parse(r.expire_time)) - chinaDay(now);
-      if (left < 1 || left > 30) continue;
-      out.push({ customerId: c.info.customer_id, resourceId: r.resource_id, expireTime: r.expire_time });
-      if (out.length >= n) return out;
-    }
-  }
-  return out;
-}
 
 interface Run {
   sandbox: Sandbox;
   engine: Engine;
-  targets: Target[];
+  targets: AutoRenewTarget[];
   running: () => number;
 }
 
@@ -58,7 +35,7 @@ afterEach(async () => {
 
 async function setUp(mode: "dry-run" | "on"): Promise<Run> {
   const sandbox = await startSandbox({ seed: 9090, customers: 40, resourcesPerCustomer: 6, ratePerSecond: RATE });
-  const t = targets(sandbox, 3);
+  const t = autoRenewTargets(sandbox, 3);
   expect(t.length).toBe(3);
   const engine = await startEngine({
     serviceFile,
@@ -83,31 +60,14 @@ async function setUp(mode: "dry-run" | "on"): Promise<Run> {
       renewalAutoRenewReportEmail: "desk@partner.example",
     },
   });
-  let running = 0;
-  engine.events.on("invocation-start", () => running++);
-  engine.events.on("invocation", () => running--);
-  current = { sandbox, engine, targets: t, running: () => running };
+  current = { sandbox, engine, targets: t, running: invocationsInFlight(engine) };
   return current;
 }
 
 async function runScheduler(run: Run): Promise<void> {
   const res = await run.engine.invoke("renewal-scheduler", { time: new Date().toISOString() });
   if (!res.ok) throw res.error;
-  const names = ["RenewalScanQueue", "RenewalNotifyQueue", "RenewalAutoRenewQueue"].map((q) => queueName(run.engine, q));
-  let quiet = 0;
-  await waitFor(
-    "renewal queues to drain",
-    () => {
-      const busy = run.running() > 0 || names.some((n) => {
-        const d = queueDepth(run.engine, n);
-        return d.ready + d.inflight + d.delayed > 0;
-      });
-      quiet = busy ? 0 : quiet + 1;
-      return quiet >= 4;
-    },
-    45_000,
-    150,
-  );
+  await drained(run.engine, run.running, ["RenewalScanQueue", "RenewalNotifyQueue", "RenewalAutoRenewQueue"]);
 }
 
 async function autoRenewReports(engine: Engine): Promise<{ tag: string; to: string[]; text: string }[]> {
