@@ -130,6 +130,10 @@ export interface EngineRuntimeInfo {
   fauxqs: string;
   dynamodb: string;
   http: string | undefined;
+  /** SMTP ingress (absent when there is no SES receipt rule; engines before this field have none). */
+  smtp?: { host: string; port: number };
+  /** URL of the BSS sandbox the engine started (absent in real-BSS mode). */
+  sandbox?: string;
 }
 
 export const RUNTIME_FILE = "engine.json";
@@ -508,6 +512,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
             process: functionBatchProcessor(rt, ev, `sqs ${queue.name}`),
             onBatch,
             onError: onPollError,
+            onReceive: (info) => events.emit("receive", { fn: fn.name, ...info }),
             onAbandoned: (info) => {
               logger.warn(`batch from ${info.queue} abandoned (consumer stopped abruptly); its messages come back after the visibility timeout`, { queue: info.queue, size: info.size });
               events.emit("abandoned", { fn: fn.name, ...info });
@@ -587,7 +592,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
               const job = new Cron(schedule.pattern, { ...cronerOptions(schedule), catch: true }, fire);
               cronJobs.push({ fn: fn.name, expression, schedule, job, startedAt: Date.now() });
             } else {
-              const everyMs = Math.max(10, Math.round(schedule.everyMs * rateScale));
+              // setInterval treats delays above 2^31 - 1 ms (~24.8 days) as 1 ms: cap them.
+              const everyMs = Math.min(2_147_483_647, Math.max(10, Math.round(schedule.everyMs * rateScale)));
               const timer = setInterval(fire, everyMs);
               cronJobs.push({ fn: fn.name, expression, schedule, timer, startedAt: Date.now(), everyMs });
             }
@@ -686,6 +692,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         fauxqs: awsEndpoint,
         dynamodb: dynamo.endpoint,
         http: http?.url,
+        ...(smtp ? { smtp: { host: smtp.host, port: smtp.port } } : {}),
+        ...(sandbox ? { sandbox: sandbox.url } : {}),
       };
       writeFileSync(join(dataDir, RUNTIME_FILE), JSON.stringify(info, null, 2));
     }

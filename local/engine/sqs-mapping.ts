@@ -35,7 +35,9 @@ export interface PollerOptions {
   /** Pause after an empty short poll (pollWaitSeconds = 0). */
   idleMs: number;
   process: BatchProcessor;
-  onBatch?: (info: { label: string; queue: string; size: number; kept: number; deleted: number; failedIds: string[]; reason?: string }) => void;
+  onBatch?: (info: { label: string; queue: string; size: number; kept: number; deleted: number; failedIds: string[]; messageIds: string[]; reason?: string }) => void;
+  /** A batch was received and is about to be processed (receive counts > 1 are redeliveries). */
+  onReceive?: (info: { label: string; queue: string; messages: { messageId: string; receiveCount: number }[] }) => void;
   onError?: (err: Error) => void;
   /** A batch left behind by abandon(): its messages were neither deleted nor reported. */
   onAbandoned?: (info: { label: string; queue: string; size: number; messageIds: string[] }) => void;
@@ -213,6 +215,7 @@ export class QueuePoller {
 
   private async handle(messages: Message[], abandoned: () => boolean = () => false): Promise<void> {
     const records = messages.map((m) => toSqsRecord(m, this.o.queue, this.o.region));
+    this.o.onReceive?.({ label: this.o.label, queue: this.o.queue.name, messages: records.map((r) => ({ messageId: r.messageId, receiveCount: Number(r.attributes.ApproximateReceiveCount) || 1 })) });
     let outcome: BatchOutcome;
     try {
       outcome = await this.o.process(records);
@@ -242,6 +245,7 @@ export class QueuePoller {
       kept: keep.size,
       deleted,
       failedIds: [...keep],
+      messageIds: records.map((r) => r.messageId),
       ...(outcome.keep === "all" ? { reason: outcome.reason } : {}),
     });
   }
