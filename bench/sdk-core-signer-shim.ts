@@ -32,7 +32,8 @@ function headerName(headers: Record<string, string>, lower: string): string | un
 export function signRequest(request: SignableRequest, credentials: Credentials, options: SignOptions = {}): SignedRequest {
   if (options.derived) throw new Error("sdk-core shim: derived signing is not supported");
   const url = new URL(request.url);
-  const queryParams: SdkQuery = {};
+  // No prototype: a parameter may be called "valueOf" or "__proto__".
+  const queryParams: SdkQuery = Object.create(null) as SdkQuery;
   if (request.query) {
     for (const [k, v] of Object.entries(request.query)) queryParams[k] = Array.isArray(v) ? v.map(String) : String(v);
   } else {
