@@ -76,7 +76,7 @@ export interface InvoiceReport {
     fields: Record<string, unknown>;
     noticeKey?: string;
     attachments: { key: string; size?: number }[];
-    event?: { id: string; type: string; queue: string; seen: "peeked" | "not read (left for its consumer)" };
+    event?: { id: string; type: string; queue: string; seen: "peeked" | "left on the queue for its consumer" };
   };
   missing?: string;
 }

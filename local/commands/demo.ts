@@ -232,7 +232,7 @@ async function invoiceDemo(t: Target, deadline: number): Promise<InvoiceReport> 
   let event: NonNullable<InvoiceReport["outcome"]>["event"];
   if (outcome.event && t.eventsQueue) {
     const peeked = t.peek ? t.peek(t.eventsQueue.name).some((b) => b.includes(outcome.event!.id)) : false;
-    event = { ...outcome.event, queue: t.eventsQueue.name, seen: peeked ? "peeked" : "not read (left for its consumer)" };
+    event = { ...outcome.event, queue: t.eventsQueue.name, seen: peeked ? "peeked" : "left on the queue for its consumer" };
   }
   report.outcome = {
     kind: outcome.kind,

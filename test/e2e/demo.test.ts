@@ -65,7 +65,7 @@ describe("demo against the engine npm start runs on a data directory", () => {
     expect(r.stdout).toMatch(/result +invoice-notice \(notice [0-9a-f]{32}\)/);
     expect(r.stdout).toMatch(/applicationNo +SF20250612000901/);
     expect(r.stdout).toMatch(/attachment +\S+\/notices\/[0-9a-f]{32}\/attachments\/01-.*\.pdf \(\d+ bytes\)/);
-    expect(r.stdout).toMatch(/event +invoice\.notice\.received invoice\.notice\.received:[0-9a-f]{32} on \S*InvoiceEventsQueue\S* \(not read/);
+    expect(r.stdout).toMatch(/event +invoice\.notice\.received invoice\.notice\.received:[0-9a-f]{32} on \S*InvoiceEventsQueue\S* \(left on the queue for its consumer\)/);
     expect(r.stdout).toMatch(/state +under_review/);
     expect(r.stdout).toMatch(/final +approved/);
     expect(r.stdout.match(/object +partner-realname-attachments\/download\/partner-ops\/[0-9a-f-]{36}\/0\d-/g)).toHaveLength(3);
@@ -86,6 +86,13 @@ describe("demo against the engine npm start runs on a data directory", () => {
     expect(report.realname.states.map((s) => s.status)).toEqual(expect.arrayContaining(["awaiting_uploads", "validated", "under_review", "approved"]));
     expect(report.realname.objectKeys).toHaveLength(3);
     expectNothingPersonal(r.stdout);
+  }, 60_000);
+
+  it("names what did not arrive when the timeout is too short, exit code 1", async () => {
+    const r = await runDemo(["--data-dir", dataDir, "--timeout", "0.3"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/demo: no (outcome for inbound\/\S+ within the timeout|review result within the timeout \(still \w+\))/);
+    expect(r.stdout).toMatch(/✗ no /);
   }, 60_000);
 });
 
