@@ -14,7 +14,8 @@ import { verifyWebhookSignature } from "../../shared/signing/index.ts";
 
 const DAY = 86_400_000;
 const WINDOWS = [30, 15, 7, 3, 1];
-const chinaDay = (ms: number) => Math.floor((ms + 8 * 3_600_000) / DAY);
+/** Calendar day number in China time (UTC+8, no DST). */
+export const chinaDay = (ms: number): number => Math.floor((ms + 8 * 3_600_000) / DAY);
 
 /**
  * Expected reminder keys (`customer#resource#expiry#window`), from the reference rules (bss-api §5.1,

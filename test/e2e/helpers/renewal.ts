@@ -2,81 +2,23 @@
  * Shared pieces of the renewal e2e tests: a signed-webhook receiver, the contacts directory built
  * from the sandbox, auto-renew targets, and waiting for the renewal queues to drain.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Engine } from "../../../local/engine/engine.ts";
 import { kinds } from "../../../local/sandbox/catalog.ts";
 import type { Sandbox } from "../../../local/sandbox/index.ts";
-import { verifyWebhookSignature } from "../../../shared/signing/index.ts";
-import { queueDepth, queueName, waitFor } from "./fixture.ts";
+import { chinaDay, contactsDirectory, startWebhookReceiver, waitDrained, type WebhookReceiver } from "../../../local/chaos/renewal-oracle.ts";
+import { queueName } from "./fixture.ts";
 
-const DAY = 86_400_000;
-/** Calendar day number in China time (UTC+8, no DST). */
-export const chinaDay = (ms: number): number => Math.floor((ms + 8 * 3_600_000) / DAY);
-
-export interface Received {
-  keys: string[];
-  customerId: string;
-}
-
-export interface WebhookReceiver {
-  server: Server;
-  url: string;
-  received: Received[];
-  readonly rejected: number;
-  close(): Promise<void>;
-}
+// The receiver, the directory and the drain wait live in local/chaos/renewal-oracle.ts (shared with the chaos run).
+export { chinaDay, managerEmail, type WebhookDelivery as Received, type WebhookReceiver } from "../../../local/chaos/renewal-oracle.ts";
 
 /** Receives reminder webhooks on 127.0.0.1; answers 401 (and counts) when the signature does not verify with `secret`. */
-export async function webhookReceiver(secret: string): Promise<WebhookReceiver> {
-  const state = { received: [] as Received[], rejected: 0 };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks);
-      const v = verifyWebhookSignature(raw, req.headers["x-partner-ops-signature"] as string | undefined, { secrets: [secret] });
-      if (!v.ok) {
-        state.rejected++;
-        res.writeHead(401).end();
-        return;
-      }
-      const body = JSON.parse(raw.toString("utf8")) as { customer_id: string; reminders: { keyString: string }[] };
-      state.received.push({ customerId: body.customer_id, keys: body.reminders.map((r) => r.keyString) });
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    server,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/renewal`,
-    received: state.received,
-    get rejected() {
-      return state.rejected;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+export function webhookReceiver(secret: string): Promise<WebhookReceiver> {
+  return startWebhookReceiver({ secret });
 }
-
-export const managerEmail = (name: string): string => `${name}@partner.example`;
 
 /** Directory: every reseller customer but every 7th (those fall back to their BSS e-mail); e-mail + signed webhook channels. */
 export function directory(sb: Sandbox, hookUrl: string): { json: string; listed: Set<string> } {
-  const listed = new Set<string>();
-  const entries = sb.data.customers
-    .filter((c, i) => c.info.association_type === "2" && i % 7 !== 0)
-    .map((c, i) => {
-      listed.add(c.info.customer_id);
-      const am = c.info.account_managers?.[0]?.account_name;
-      return {
-        customer_id: c.info.customer_id,
-        contacts: [{ name: `Ops ${i}`, email: `ops-${i}@customer.example` }],
-        ...(am ? { account_manager: { name: am, email: managerEmail(am) } } : {}),
-        language: i % 2 ? "en" : "zh",
-        channels: [{ type: "email" }, { type: "webhook", url: hookUrl, secret_ref: "env:WEBHOOK_SECRET" }],
-      };
-    });
-  return { json: JSON.stringify({ customers: entries }), listed };
+  return contactsDirectory(sb.data, hookUrl);
 }
 
 export interface AutoRenewTarget {
@@ -111,20 +53,6 @@ export function invocationsInFlight(engine: Engine): () => number {
 }
 
 /** Waits until the queues (logical ids) are empty and no invocation runs, four probes in a row. */
-export async function drained(engine: Engine, inFlight: () => number, logicalIds: readonly string[]): Promise<void> {
-  const names = logicalIds.map((id) => queueName(engine, id));
-  let quiet = 0;
-  await waitFor(
-    "renewal queues to drain",
-    () => {
-      const busy = inFlight() > 0 || names.some((n) => {
-        const d = queueDepth(engine, n);
-        return d.ready + d.inflight + d.delayed > 0;
-      });
-      quiet = busy ? 0 : quiet + 1;
-      return quiet >= 4;
-    },
-    45_000,
-    150,
-  );
+export function drained(engine: Engine, inFlight: () => number, logicalIds: readonly string[]): Promise<void> {
+  return waitDrained(engine, logicalIds.map((id) => queueName(engine, id)), () => inFlight() > 0, { timeoutMs: 45_000, what: "renewal queues to drain" });
 }
