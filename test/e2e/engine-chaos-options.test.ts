@@ -105,3 +105,14 @@ describe("abandonInFlight", () => {
     expect(queueDepth(engine, queueName(engine, "SlowDLQ")).ready).toBe(0);
   });
 });
+
+describe("long rate() schedules", () => {
+  it("an interval over 2^31 - 1 ms (after rateScale) does not fire every millisecond", async () => {
+    engine = await startFixture({ params: { tickRate: "rate(100000 days)" }, rateScale: 0.005 }); // 43.2e9 ms
+    let fired = 0;
+    engine.events.on("schedule", () => fired++);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fired).toBe(0);
+    expect(engine.schedules().find((s) => s.expression === "rate(100000 days)")).toBeDefined();
+  });
+});
