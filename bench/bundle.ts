@@ -21,7 +21,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import type { BuildOptions, Metafile, Plugin } from "esbuild";
@@ -65,7 +65,15 @@ export function esbuildOptionsOf(model: ServiceModel): BuildOptions {
   const file = raw as Record<string, unknown>;
   if (file["config"] !== undefined) throw new Error("custom.esbuild.config (a JS config file) is not supported by this bench");
   const options: Record<string, unknown> = { bundle: true, platform: "node" }; // serverless-esbuild defaults
-  for (const [k, v] of Object.entries(file)) if (!PLUGIN_ONLY_KEYS.has(k)) options[k] = v;
+  for (const [k, v] of Object.entries(file)) if (!PLUGIN_ONLY_KEYS.has(k) && k !== "plugins") options[k] = v;
+  // `plugins` is a file (relative to the service) whose default export is the plugin list, loaded
+  // with require() as serverless-esbuild does.
+  if (typeof file["plugins"] === "string") {
+    const mod = createRequire(import.meta.url)(resolve(dirname(model.file), file["plugins"])) as { default?: unknown };
+    const plugins = mod.default ?? mod;
+    if (!Array.isArray(plugins)) throw new Error(`custom.esbuild.plugins (${file["plugins"]}) must export a list of esbuild plugins`);
+    options["plugins"] = plugins;
+  } else if (file["plugins"] !== undefined) throw new Error("custom.esbuild.plugins must be a file path");
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
   const exclude = file["exclude"] === undefined ? ["aws-sdk"] : list(file["exclude"]); // plugin default: ["aws-sdk"]
   options["external"] = [...list(file["external"]), ...(exclude.includes("*") ? [] : exclude)];
