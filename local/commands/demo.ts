@@ -16,7 +16,6 @@ import { readRuntimeInfo, startEngine, type EngineRuntimeInfo } from "../engine/
 import { planResources, type ResourcePlan } from "../engine/resources.ts";
 import { loadService, type ServiceModel } from "../engine/service.ts";
 import { defaultCredentials } from "../sandbox/generate.ts";
-import { sandboxEnv, startSandbox } from "../sandbox/index.ts";
 import { signRequest, signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
 import { parseOptions } from "./args.ts";
 import { formatReport, maskedApplicant, NOTICE_FIELDS, sampleApplication, sampleFiles, type DemoReport, type InvoiceReport, type RealnameReport } from "./demo-samples.ts";
@@ -99,11 +98,12 @@ async function runningTarget(info: EngineRuntimeInfo, dataDir: string, io: Comma
   const webhookSecret = firstSecret(io.env["WEBHOOK_SECRET"]) ?? firstSecret(local["WEBHOOK_SECRET"]);
   if (!webhookSecret) throw new DemoError(`no webhook secret: set WEBHOOK_SECRET to the engine's (it is not in ${join(dataDir, "local-secrets.json")})`);
   const http = info.http;
+  const s3 = s3For(info.fauxqs, info.region);
   return {
     info: { kind: "running", http, smtp: `${info.smtp.host}:${info.smtp.port}`, dataDir, pid: info.pid },
     http,
     smtp: info.smtp,
-    s3: s3For(info.fauxqs, info.region),
+    s3,
     ...resourcesOf(model, plan),
     webhookSecret,
     // The engine's own sandbox: default seed, so default credentials.
@@ -111,7 +111,9 @@ async function runningTarget(info: EngineRuntimeInfo, dataDir: string, io: Comma
     async sweep() {
       await fetch(`${http}/_engine/invoke/realname-status`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     },
-    async close() {},
+    async close() {
+      s3.destroy();
+    },
   };
 }
 
@@ -123,58 +125,37 @@ function serviceFile(): string {
 
 async function temporaryTarget(io: CommandIO, why: string): Promise<Target> {
   io.stderr.write(`demo: ${why}: starting a temporary in-memory engine with the BSS sandbox (stopped at the end)\n`);
-  let s3: S3Client | undefined;
-  let obsBucket: string | undefined;
-  const sb = await startSandbox({
-    seed: 1,
-    customers: 20,
-    attachmentExists: async (rel) => {
-      try {
-        const h = await s3!.send(new HeadObjectCommand({ Bucket: obsBucket, Key: `download/${rel}` }));
-        return { size: h.ContentLength ?? 0 };
-      } catch {
-        return undefined;
-      }
-    },
+  const debug = Boolean(io.env["PARTNER_OPS_DEBUG"]);
+  const engine = await startEngine({
+    serviceFile: serviceFile(),
+    // No Huawei credentials: the engine starts its own sandbox (default seed), whatever the shell has.
+    env: debug ? { POWERTOOLS_LOG_LEVEL: "DEBUG" } : {},
+    sandbox: "on",
+    inMemory: true,
+    httpPort: 0,
+    smtpPort: 0,
+    pollWaitSeconds: 0,
+    pollIdleMs: 50,
+    logLevel: debug ? "DEBUG" : "SILENT",
+    // Reviews are read at every sweep; the daily renewal jobs stay out of the way.
+    params: { realnamePollSeconds: "0", renewalSchedule: "rate(1 day)", renewalDigestSchedule: "rate(1 day)" },
   });
-  try {
-    const engine = await startEngine({
-      serviceFile: serviceFile(),
-      env: { ...sandboxEnv(sb), ...(io.env["PARTNER_OPS_DEBUG"] ? { POWERTOOLS_LOG_LEVEL: "DEBUG" } : {}) },
-      sandbox: "off",
-      inMemory: true,
-      httpPort: 0,
-      smtpPort: 0,
-      pollWaitSeconds: 0,
-      pollIdleMs: 50,
-      logLevel: io.env["PARTNER_OPS_DEBUG"] ? "DEBUG" : "SILENT",
-      // Reviews are read at every sweep; the daily renewal jobs stay out of the way.
-      params: { realnamePollSeconds: "0", renewalSchedule: "rate(1 day)", renewalDigestSchedule: "rate(1 day)" },
-    });
-    s3 = engine.clients.s3;
-    const res = resourcesOf(engine.model, engine.plan);
-    obsBucket = res.realnameBucket;
-    return {
-      info: { kind: "temporary", http: engine.urls.http!, smtp: `${engine.urls.smtp!.host}:${engine.urls.smtp!.port}` },
-      http: engine.urls.http!,
-      smtp: engine.urls.smtp!,
-      s3: engine.clients.s3,
-      ...res,
-      webhookSecret: engine.localSecrets["WEBHOOK_SECRET"]!,
-      sandbox: { url: sb.url, credentials: sb.credentials },
-      peek: (name) => (engine.fauxqs.inspectQueue(name)?.messages.ready ?? []).map((m) => m.body),
-      async sweep() {
-        await engine.invoke("realname-status", {});
-      },
-      async close() {
-        await engine.close();
-        await sb.close();
-      },
-    };
-  } catch (err) {
-    await sb.close();
-    throw err;
-  }
+  const http = engine.urls.http!;
+  const smtp = engine.urls.smtp!;
+  return {
+    info: { kind: "temporary", http, smtp: `${smtp.host}:${smtp.port}` },
+    http,
+    smtp,
+    s3: engine.clients.s3,
+    ...resourcesOf(engine.model, engine.plan),
+    webhookSecret: engine.localSecrets["WEBHOOK_SECRET"]!,
+    sandbox: engine.urls.sandbox ? { url: engine.urls.sandbox, credentials: defaultCredentials(1) } : undefined,
+    peek: (name) => (engine.fauxqs.inspectQueue(name)?.messages.ready ?? []).map((m) => m.body),
+    async sweep() {
+      await engine.invoke("realname-status", {});
+    },
+    close: () => engine.close(),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -350,7 +331,6 @@ export const command: Command = {
       for (const m of missing) io.stderr.write(`demo: ${m}\n`);
       return missing.length ? 1 : 0;
     } finally {
-      target.s3.destroy();
       await target.close();
     }
   },

@@ -15,9 +15,8 @@
  * passport number, credit code, person's or company name, bank/mobile data, file contents (raw or
  * base64) or presigned-URL signature. Failures name the kind of leak, never the value.
  */
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { readFileSync, writeSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +27,7 @@ import { createLogger } from "../../shared/log/index.ts";
 import { signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
 import { captureOutput, type OutputCapture } from "./helpers/capture.ts";
 import { bucketName, waitFor } from "./helpers/fixture.ts";
-import { html, jpeg, pdf, png, residentId, uscc, zip } from "./helpers/realname-files.ts";
+import { callbackPortal, customerPicker, html, jpeg, obsAttachmentProbe, pdf, png, residentId, uscc, zip, type CallbackPortal } from "./helpers/realname-files.ts";
 import { autoRenewTargets, directory, drained, invocationsInFlight, webhookReceiver, type WebhookReceiver } from "./helpers/renewal.ts";
 
 const serviceFile = resolve(import.meta.dirname, "../../serverless.yml");
@@ -59,13 +58,12 @@ let sb: Sandbox;
 let engine: Engine;
 let api: string;
 let hook: WebhookReceiver;
-let portal: Server;
+let portal: CallbackPortal;
 let portalUrl: string;
 let obsProxy: net.Server;
 let inFlight: () => number;
-const callbacks: string[] = [];
 const presignedSignatures: string[] = [];
-const usedCustomers = new Set<string>();
+let freshCustomer: () => string;
 
 /** OBS endpoint of the functions: a TCP relay to the engine's fauxqs, so OBS_AK/SK can be distinctive values. */
 async function startObsRelay(): Promise<{ server: net.Server; url: string; target(port: number): void }> {
@@ -121,13 +119,6 @@ function base64Forms(marker: string): string[] {
   return [0, 1, 2].map((k) => b.subarray(k, k + 3 * Math.floor((b.length - k) / 3)).toString("base64"));
 }
 
-function freshCustomer(): string {
-  const c = sb.data.customers.find((x) => (x.info.verified_status === "-1" || x.info.verified_status === "1") && !usedCustomers.has(x.info.customer_id));
-  if (!c) throw new Error("sandbox has no unverified customer left");
-  usedCustomers.add(c.info.customer_id);
-  return c.info.customer_id;
-}
-
 async function call(method: string, path: string, body?: unknown, sign: "current" | "old" | "none" | "replayed" = "current") {
   const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
   const payload = webhookSignedPayload(method, path, text);
@@ -153,16 +144,8 @@ function rememberUploads(uploads: { url: string }[]): void {
 beforeAll(async () => {
   capture = captureOutput();
   hook = await webhookReceiver(WEBHOOK_SECRET); // the directory's secret_ref is env:WEBHOOK_SECRET (the whole list)
-  portal = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      callbacks.push(Buffer.concat(chunks).toString("utf8"));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => portal.listen(0, "127.0.0.1", r));
-  portalUrl = `http://127.0.0.1:${(portal.address() as AddressInfo).port}/hooks/realname`;
+  portal = await callbackPortal();
+  portalUrl = portal.url;
   const relay = await startObsRelay();
   obsProxy = relay.server;
 
@@ -173,14 +156,7 @@ beforeAll(async () => {
     resourcesPerCustomer: 6,
     ratePerSecond: 100,
     log: (line) => process.stdout.write(`sandbox: ${line}\n`),
-    attachmentExists: async (rel) => {
-      try {
-        const h = await s3!.send(new HeadObjectCommand({ Bucket: OBS_BUCKET, Key: `download/${rel}` }));
-        return { size: h.ContentLength ?? 0 };
-      } catch {
-        return undefined;
-      }
-    },
+    attachmentExists: obsAttachmentProbe(() => s3, OBS_BUCKET),
   });
   const targets = autoRenewTargets(sb, 2);
   expect(targets).toHaveLength(2);
@@ -215,6 +191,7 @@ beforeAll(async () => {
     },
   });
   s3 = engine.clients.s3;
+  freshCustomer = customerPicker(sb);
   relay.target(Number(new URL(engine.urls.fauxqs).port));
   await s3.send(new CreateBucketCommand({ Bucket: OBS_BUCKET })); // real-OBS mode: the engine does not create the partner's bucket
   api = engine.urls.http!;
@@ -225,7 +202,7 @@ afterAll(async () => {
   await engine?.close();
   await sb?.close();
   await hook?.close();
-  await new Promise((r) => portal?.close(r));
+  await portal?.close();
   await new Promise((r) => obsProxy?.close(r));
   capture?.restore();
 }, 60_000);
@@ -378,7 +355,7 @@ describe("log scan: every flow with DEBUG logs captured", () => {
     expect(await engine.invoke("realname-submit", sample)).toMatchObject({ ok: true, result: { batchItemFailures: [] } });
     // Retention of 2 s: the approved application's documents are purged.
     await waitFor("documents purged", async () => (await call("GET", `/realname/applications/${ent.body["id"]}`)).body["documents_purged"] === true, 20_000, 200);
-    expect(callbacks.length).toBeGreaterThanOrEqual(3);
+    expect(portal.callbacks.length).toBeGreaterThanOrEqual(3);
 
     const seen = capture.since(m);
     for (const msg of ["realname: request refused (signature)", "realname: inline attachment rejected", "realname: application created", "realname: uploaded file rejected", "realname: uploads verified", "realname: submitted", "realname: review result", "realname: final state reported", "realname: documents purged", "realname: submission for an unknown application dropped"]) {

@@ -4,18 +4,16 @@
  * stub receives the signed callbacks. The log scan (personal data, secrets, file contents) is in
  * log-scan.test.ts, which runs these flows together with the other end-to-end flows.
  */
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand as SqsReceive } from "@aws-sdk/client-sqs";
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
 import { signWebhook, verifyWebhookSignature, webhookSignedPayload } from "../../shared/signing/index.ts";
 import { waitFor } from "./helpers/fixture.ts";
-import { html, jpeg, pdf, png, residentId, uscc, zip } from "./helpers/realname-files.ts";
+import { callbackPortal, customerPicker, html, jpeg, obsAttachmentProbe, pdf, png, residentId, uscc, zip, type CallbackPortal } from "./helpers/realname-files.ts";
 
 const serviceFile = resolve(import.meta.dirname, "../../serverless.yml");
 const SECRET = "whsec_realname_e2e_0123456789abcdef";
@@ -34,17 +32,10 @@ const PASSPORT = "E12345678";
 let sb: Sandbox;
 let engine: Engine;
 let api: string;
-let portal: Server;
+let portal: CallbackPortal;
 let portalUrl: string;
-const callbacks: { body: string; signature: string | undefined }[] = [];
-const usedCustomers = new Set<string>();
-
-function freshCustomer(): string {
-  const c = sb.data.customers.find((x) => (x.info.verified_status === "-1" || x.info.verified_status === "1") && !usedCustomers.has(x.info.customer_id));
-  if (!c) throw new Error("sandbox has no unverified customer left");
-  usedCustomers.add(c.info.customer_id);
-  return c.info.customer_id;
-}
+let callbacks: CallbackPortal["callbacks"];
+let freshCustomer: () => string;
 
 async function call(method: string, path: string, body?: unknown, opts: { sign?: "ok" | "none" | "old" | "tampered" | "replayed"; requestId?: string } = {}) {
   const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
@@ -113,29 +104,15 @@ function passportUploadBody(customerId: string, sizes: [number, number, number])
 }
 
 beforeAll(async () => {
-  portal = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      callbacks.push({ body: Buffer.concat(chunks).toString("utf8"), signature: req.headers["x-partner-ops-signature"] as string | undefined });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => portal.listen(0, "127.0.0.1", r));
-  portalUrl = `http://127.0.0.1:${(portal.address() as AddressInfo).port}/hooks/realname`;
+  portal = await callbackPortal();
+  portalUrl = portal.url;
+  callbacks = portal.callbacks;
 
   let s3: Engine["clients"]["s3"] | undefined;
   sb = await startSandbox({
     seed: 6,
     customers: 40,
-    attachmentExists: async (rel) => {
-      try {
-        const h = await s3!.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `download/${rel}` }));
-        return { size: h.ContentLength ?? 0 };
-      } catch {
-        return undefined;
-      }
-    },
+    attachmentExists: obsAttachmentProbe(() => s3, BUCKET),
   });
   engine = await startEngine({
     serviceFile,
@@ -153,12 +130,13 @@ beforeAll(async () => {
   });
   s3 = engine.clients.s3;
   api = engine.urls.http!;
+  freshCustomer = customerPicker(sb);
 }, 60_000);
 
 afterAll(async () => {
   await engine?.close();
   await sb?.close();
-  await new Promise((r) => portal?.close(r));
+  await portal?.close();
 });
 
 describe("realname: signatures", () => {
