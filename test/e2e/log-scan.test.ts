@@ -28,7 +28,7 @@ import { signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts
 import { captureOutput, type OutputCapture } from "./helpers/capture.ts";
 import { bucketName, waitFor } from "./helpers/fixture.ts";
 import { callbackPortal, customerPicker, html, jpeg, obsAttachmentProbe, pdf, png, residentId, uscc, zip, type CallbackPortal } from "./helpers/realname-files.ts";
-import { autoRenewTargets, directory, drained, invocationsInFlight, webhookReceiver, type WebhookReceiver } from "./helpers/renewal.ts";
+import { autoRenewParams, autoRenewTargets, directory, drained, invocationsInFlight, webhookReceiver, type WebhookReceiver } from "./helpers/renewal.ts";
 
 const serviceFile = resolve(import.meta.dirname, "../../serverless.yml");
 const OBS_BUCKET = "partner-realname-attachments";
@@ -178,12 +178,7 @@ beforeAll(async () => {
       renewalEmailTransport: "outbox",
       bssRatePerSecond: "100",
       renewalDigestFallbackEmail: "desk@partner.example",
-      renewalAutoRenewMode: "on",
-      renewalAutoRenewAllow: targets.map((t) => `resource:${t.resourceId}`).join(","),
-      renewalAutoRenewPeriodType: "3",
-      renewalAutoRenewPeriodNum: "1",
-      renewalAutoRenewMaxAmount: "1000000",
-      renewalAutoRenewReportEmail: "desk@partner.example",
+      ...autoRenewParams("on", targets),
       invoiceInternalDomains: "shilicloud.example,xugou-digital.example,yangli-net.example",
       realnamePollSeconds: "0",
       realnameRetentionSeconds: "2",

@@ -13,7 +13,7 @@ import { startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
 import { RenewalAutoRenew } from "../../shared/renewal/autorenew.ts";
 import { bucketName } from "./helpers/fixture.ts";
-import { autoRenewTargets, drained, invocationsInFlight, type AutoRenewTarget } from "./helpers/renewal.ts";
+import { autoRenewParams, autoRenewTargets, drained, invocationsInFlight, type AutoRenewTarget } from "./helpers/renewal.ts";
 
 const serviceFile = resolve(import.meta.dirname, "../../serverless.yml");
 const RATE = 100;
@@ -52,12 +52,7 @@ async function setUp(mode: "dry-run" | "on"): Promise<Run> {
       renewalDigestSchedule: "rate(1 day)",
       renewalEmailTransport: "outbox",
       bssRatePerSecond: String(RATE),
-      renewalAutoRenewMode: mode,
-      renewalAutoRenewAllow: t.map((x) => `resource:${x.resourceId}`).join(","),
-      renewalAutoRenewPeriodType: "3",
-      renewalAutoRenewPeriodNum: "1",
-      renewalAutoRenewMaxAmount: "1000000",
-      renewalAutoRenewReportEmail: "desk@partner.example",
+      ...autoRenewParams(mode, t),
     },
   });
   current = { sandbox, engine, targets: t, running: invocationsInFlight(engine) };

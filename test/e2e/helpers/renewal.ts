@@ -56,3 +56,15 @@ export function invocationsInFlight(engine: Engine): () => number {
 export function drained(engine: Engine, inFlight: () => number, logicalIds: readonly string[]): Promise<void> {
   return waitDrained(engine, logicalIds.map((id) => queueName(engine, id)), () => inFlight() > 0, { timeoutMs: 45_000, what: "renewal queues to drain" });
 }
+
+/** Engine params of the auto-renew tests: the given mode for the targets, 1 year, generous cap, desk report. */
+export function autoRenewParams(mode: "dry-run" | "on", targets: readonly AutoRenewTarget[]): Record<string, string> {
+  return {
+    renewalAutoRenewMode: mode,
+    renewalAutoRenewAllow: targets.map((x) => `resource:${x.resourceId}`).join(","),
+    renewalAutoRenewPeriodType: "3",
+    renewalAutoRenewPeriodNum: "1",
+    renewalAutoRenewMaxAmount: "1000000",
+    renewalAutoRenewReportEmail: "desk@partner.example",
+  };
+}
