@@ -145,33 +145,6 @@ describe.each(["project", "fixture"])("serverless package (%s)", (which) => {
     }
   });
 
-  it.runIf(which === "project")("every function may read (ssm:GetParameter) each secret its code loads, under its *_REF path", () => {
-    const p = out[which]!;
-    let checked = 0;
-    for (const name of p.functions) {
-      const needed = secretsLoadedBy(name);
-      if (needed.length === 0) continue;
-      const fn = p.template.Resources[`${logicalName(name)}LambdaFunction`]!;
-      const vars = (fn.Properties["Environment"]?.Variables ?? {}) as Record<string, unknown>;
-      const role = p.template.Resources[`${logicalName(name)}IamRoleLambdaExecution`]!;
-      const allowed = (role.Properties["Policies"] as { PolicyDocument: { Statement: any[] } }[])
-        .flatMap((pol) => pol.PolicyDocument.Statement)
-        .filter((st) => st.Effect === "Allow" && [st.Action].flat().includes("ssm:GetParameter"))
-        .flatMap((st) => [st.Resource].flat())
-        .map((r) => (typeof r === "string" ? r : String(r?.["Fn::Sub"] ?? "")))
-        .map((arn) => arn.replace(/^.*:parameter/, ""));
-      for (const secret of needed) {
-        const ref = String(vars[`${secret}_REF`] ?? "");
-        expect(ref, `${name} loads ${secret} but has no ${secret}_REF`).toMatch(/^ssm:\//);
-        const path = ref.slice("ssm:".length);
-        const covered = allowed.some((pattern) => (pattern.endsWith("*") ? path.startsWith(pattern.slice(0, -1)) : path === pattern));
-        expect(covered, `${name} loads ${secret} (${path}) but its role may not read it`).toBe(true);
-        checked++;
-      }
-    }
-    expect(checked).toBeGreaterThanOrEqual(10);
-  });
-
   it("every queue has a DLQ with a redrive policy (or is one), with a visibility timeout at least the consumer's timeout", () => {
     const p = out[which]!;
     const queues = byType(p, "AWS::SQS::Queue");
@@ -230,5 +203,34 @@ describe.each(["project", "fixture"])("serverless package (%s)", (which) => {
       const schedules = byType(p, "AWS::Events::Rule").map(([, r]) => r.Properties["ScheduleExpression"]).sort();
       expect(schedules).toEqual(["cron(0 8 ? * MON-FRI *)", "rate(1 minute)"]);
     }
+  });
+});
+
+describe("serverless package (project): secrets", () => {
+  it("every function may read (ssm:GetParameter) each secret its code loads, under its *_REF path", () => {
+    const p = out["project"]!;
+    let checked = 0;
+    for (const name of p.functions) {
+      const needed = secretsLoadedBy(name);
+      if (needed.length === 0) continue;
+      const fn = p.template.Resources[`${logicalName(name)}LambdaFunction`]!;
+      const vars = (fn.Properties["Environment"]?.Variables ?? {}) as Record<string, unknown>;
+      const role = p.template.Resources[`${logicalName(name)}IamRoleLambdaExecution`]!;
+      const allowed = (role.Properties["Policies"] as { PolicyDocument: { Statement: any[] } }[])
+        .flatMap((pol) => pol.PolicyDocument.Statement)
+        .filter((st) => st.Effect === "Allow" && [st.Action].flat().includes("ssm:GetParameter"))
+        .flatMap((st) => [st.Resource].flat())
+        .map((r) => (typeof r === "string" ? r : String(r?.["Fn::Sub"] ?? "")))
+        .map((arn) => arn.replace(/^.*:parameter/, ""));
+      for (const secret of needed) {
+        const ref = String(vars[`${secret}_REF`] ?? "");
+        expect(ref, `${name} loads ${secret} but has no ${secret}_REF`).toMatch(/^ssm:\//);
+        const path = ref.slice("ssm:".length);
+        const covered = allowed.some((pattern) => (pattern.endsWith("*") ? path.startsWith(pattern.slice(0, -1)) : path === pattern));
+        expect(covered, `${name} loads ${secret} (${path}) but its role may not read it`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
   });
 });
