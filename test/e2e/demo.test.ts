@@ -4,24 +4,16 @@
  * none runs. The printed report must show the invoice notice and the application's final state.
  */
 import { rmSync } from "node:fs";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CommandIO } from "../../local/cli.ts";
 import { command } from "../../local/commands/demo.ts";
 import { SAMPLE_COMPANY, SAMPLE_CREDIT_CODE, SAMPLE_LEGAL_ID, SAMPLE_LEGAL_PERSON, type DemoReport } from "../../local/commands/demo-samples.ts";
 import { readRuntimeInfo, startEngine, type Engine } from "../../local/engine/engine.ts";
-import { queueName, tmpDataDir } from "./helpers/fixture.ts";
+import { capturedIO, queueName, tmpDataDir } from "./helpers/fixture.ts";
 
 async function runDemo(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c: Buffer) => (out += c.toString()));
-  stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const io: CommandIO = { stdin: new PassThrough(), stdout, stderr, env };
-  const code = await command.run(argv, io);
-  return { code, stdout: out, stderr: err };
+  const c = await capturedIO(env);
+  const code = await command.run(argv, c.io);
+  return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
 function expectNothingPersonal(text: string): void {

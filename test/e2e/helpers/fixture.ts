@@ -1,6 +1,7 @@
 /** Helpers for the engine e2e tests: start the fixture service, read what its functions recorded. */
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { join, resolve } from "node:path";
+import type { CommandIO } from "../../../local/cli.ts";
 import { startEngine, type Engine, type EngineOptions } from "../../../local/engine/engine.ts";
 
 export const fixtureFile = resolve(import.meta.dirname, "../../fixtures/engine-service/serverless.yml");
@@ -74,9 +75,8 @@ export function tmpDataDir(name: string): string {
   return join(process.env["TMPDIR"] ?? "/tmp", `po-e2e-${name}-${process.pid}-${Date.now()}`);
 }
 
-/** Captured CLI run. */
-export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import("../../../local/cli.ts");
+/** Command IO whose stdout and stderr are collected as text. */
+export async function capturedIO(env: NodeJS.ProcessEnv = {}): Promise<{ io: CommandIO; stdout(): string; stderr(): string }> {
   const { PassThrough } = await import("node:stream");
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -84,6 +84,13 @@ export async function runCli(argv: string[]): Promise<{ code: number; stdout: st
   let err = "";
   stdout.on("data", (c: Buffer) => (out += c.toString()));
   stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdin: new PassThrough(), stdout, stderr, env: {} });
-  return { code, stdout: out, stderr: err };
+  return { io: { stdin: new PassThrough(), stdout, stderr, env }, stdout: () => out, stderr: () => err };
+}
+
+/** Captured CLI run. */
+export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import("../../../local/cli.ts");
+  const c = await capturedIO();
+  const code = await main(argv, c.io);
+  return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
