@@ -21,7 +21,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
-import { startEngine, type Engine } from "../engine/engine.ts";
+import { THROWAWAY_ENGINE, startEngine, type Engine } from "../engine/engine.ts";
 import { S3_EVENTS_DLQ, S3_EVENTS_QUEUE } from "../engine/s3-notify.ts";
 import { sandboxEnv, startSandbox, type FaultConfig, type Sandbox, type SandboxStats } from "../sandbox/index.ts";
 import { noticeIdOf } from "../../shared/email/index.ts";
@@ -172,13 +172,9 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
 
   try {
     engine = await startEngine({
+      ...THROWAWAY_ENGINE,
       serviceFile,
       stage: "local",
-      inMemory: true,
-      httpPort: 0,
-      smtpPort: 0,
-      pollWaitSeconds: 0,
-      pollIdleMs: 20,
       rateScale: 0.005, // realname-status every 300 ms
       sandbox: "off",
       logLevel: "SILENT",

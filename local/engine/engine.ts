@@ -84,6 +84,12 @@ export interface EngineOptions {
   logger?: Logger;
 }
 
+/**
+ * Options for a throwaway engine (tests, the chaos run): nothing on disk, any free ports, and
+ * queues polled without waiting, so a run takes seconds. Spread first, then override.
+ */
+export const THROWAWAY_ENGINE = { inMemory: true, httpPort: 0, smtpPort: 0, pollWaitSeconds: 0, pollIdleMs: 20 } as const satisfies EngineOptions;
+
 export interface EngineUrls {
   http: string | undefined;
   smtp: { host: string; port: number } | undefined;

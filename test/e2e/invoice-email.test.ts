@@ -12,7 +12,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendRawMail } from "../../local/commands/smtp-send.ts";
-import { startEngine, type Engine } from "../../local/engine/engine.ts";
+import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { InvoiceNoticeReceived, InvoiceNoticeRejected, noticeIdOf } from "../../shared/email/index.ts";
 import { bucketName, waitFor } from "./helpers/fixture.ts";
 
@@ -28,12 +28,8 @@ const events: { type: string; id: string; data: Record<string, any> }[] = [];
 
 beforeAll(async () => {
   engine = await startEngine({
+    ...THROWAWAY_ENGINE,
     serviceFile: resolve(import.meta.dirname, "../../serverless.yml"),
-    inMemory: true, // default stage "local": the bucket name of events/invoice-email.json
-    httpPort: 0,
-    smtpPort: 0,
-    pollWaitSeconds: 0,
-    pollIdleMs: 20,
     sandbox: "off",
     logLevel: "SILENT",
     env: {},

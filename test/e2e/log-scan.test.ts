@@ -21,7 +21,7 @@ import net, { type AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendRawMail } from "../../local/commands/smtp-send.ts";
-import { startEngine, type Engine } from "../../local/engine/engine.ts";
+import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
@@ -161,13 +161,9 @@ beforeAll(async () => {
   const targets = autoRenewTargets(sb, 2);
   expect(targets).toHaveLength(2);
   engine = await startEngine({
+    ...THROWAWAY_ENGINE,
     serviceFile,
     stage: "local",
-    inMemory: true,
-    httpPort: 0,
-    smtpPort: 0,
-    pollWaitSeconds: 0,
-    pollIdleMs: 20,
     rateScale: 0.005, // realname-status (rate 1 minute) every 300 ms; the daily renewal schedules never fire
     sandbox: "off",
     logLevel: "DEBUG",

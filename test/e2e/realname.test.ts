@@ -9,7 +9,7 @@ import { ReceiveMessageCommand as SqsReceive } from "@aws-sdk/client-sqs";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEngine, type Engine } from "../../local/engine/engine.ts";
+import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
 import { signWebhook, verifyWebhookSignature, webhookSignedPayload } from "../../shared/signing/index.ts";
 import { waitFor } from "./helpers/fixture.ts";
@@ -115,13 +115,9 @@ beforeAll(async () => {
     attachmentExists: obsAttachmentProbe(() => s3, BUCKET),
   });
   engine = await startEngine({
+    ...THROWAWAY_ENGINE,
     serviceFile,
     stage: "test",
-    inMemory: true,
-    httpPort: 0,
-    smtpPort: 0,
-    pollWaitSeconds: 0,
-    pollIdleMs: 20,
     rateScale: 0.005, // realname-status every 300 ms
     sandbox: "off",
     logLevel: "DEBUG",

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
-import { startEngine, type Engine } from "../../local/engine/engine.ts";
+import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
 import { RenewalAutoRenew } from "../../shared/renewal/autorenew.ts";
 import { bucketName } from "./helpers/fixture.ts";
@@ -38,12 +38,8 @@ async function setUp(mode: "dry-run" | "on"): Promise<Run> {
   const t = autoRenewTargets(sandbox, 3);
   expect(t.length).toBe(3);
   const engine = await startEngine({
+    ...THROWAWAY_ENGINE,
     serviceFile,
-    inMemory: true,
-    httpPort: 0,
-    smtpPort: 0,
-    pollWaitSeconds: 0,
-    pollIdleMs: 20,
     logLevel: "SILENT",
     stage: "local",
     env: { ...sandboxEnv(sandbox) },

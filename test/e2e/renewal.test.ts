@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectedReminderKeys, readOutbox, type OutboxMail as Mail } from "../../local/chaos/renewal-oracle.ts";
-import { startEngine, type Engine } from "../../local/engine/engine.ts";
+import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
 import { bucketName } from "./helpers/fixture.ts";
 import { chinaDay, directory, drained, invocationsInFlight, managerEmail, webhookReceiver, type WebhookReceiver } from "./helpers/renewal.ts";
@@ -30,12 +30,8 @@ async function setUp(errorRate: number): Promise<Run> {
   const sandbox = await startSandbox({ seed: 4242, customers: 240, resourcesPerCustomer: 6, ratePerSecond: RATE, ...(errorRate ? { faults: { errorRate } } : {}) });
   const hook = await webhookReceiver(SECRET);
   const engine = await startEngine({
+    ...THROWAWAY_ENGINE,
     serviceFile,
-    inMemory: true,
-    httpPort: 0,
-    smtpPort: 0,
-    pollWaitSeconds: 0,
-    pollIdleMs: 20,
     logLevel: "SILENT",
     stage: "local",
     env: { ...sandboxEnv(sandbox), WEBHOOK_SECRET: SECRET },

@@ -2,19 +2,15 @@
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { join, resolve } from "node:path";
 import type { CommandIO } from "../../../local/cli.ts";
-import { startEngine, type Engine, type EngineOptions } from "../../../local/engine/engine.ts";
+import { THROWAWAY_ENGINE, startEngine, type Engine, type EngineOptions } from "../../../local/engine/engine.ts";
 
 export const fixtureFile = resolve(import.meta.dirname, "../../fixtures/engine-service/serverless.yml");
 
 export function startFixture(options: EngineOptions = {}): Promise<Engine> {
   return startEngine({
+    ...THROWAWAY_ENGINE,
     serviceFile: fixtureFile,
     stage: "test",
-    inMemory: true,
-    httpPort: 0,
-    smtpPort: 0,
-    pollWaitSeconds: 0,
-    pollIdleMs: 20,
     rateScale: 0.005, // rate(1 minute) → every 300 ms
     sandbox: "off",
     logLevel: "SILENT",
