@@ -3,7 +3,8 @@
  * start from a handler module (never at import time of a shared module); secrets (HWC_AK/SK,
  * OBS_AK/SK, WEBHOOK_SECRET) are read at the first invocation that needs them.
  */
-import { createBssClient, type BssClient } from "../bss/index.ts";
+import type { BssClient } from "../bss/index.ts";
+import { bssClientFromConfig } from "../bss/from-config.ts";
 import { loadConfig, queueUrl, type Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
 import { createPublisher, createSqsClient } from "../queue/index.ts";
@@ -53,18 +54,7 @@ export function wireRealname(env: NodeJS.ProcessEnv, logger: Logger, needs: { bs
     return partnerBucket(obsClientFromConfig(config, { accessKeyId, secretAccessKey }), config.OBS_BUCKET!);
   });
 
-  const bss = memo<BssClient>(async () => {
-    const ak = await config.secrets.get("HWC_AK");
-    const sk = await config.secrets.get("HWC_SK");
-    const token = await config.secrets.getOptional("HWC_SECURITY_TOKEN");
-    return createBssClient({
-      endpoint: config.HWC_ENDPOINT ?? "cn",
-      ...(config.HWC_IAM_ENDPOINT ? { iamEndpoint: config.HWC_IAM_ENDPOINT } : {}),
-      credentials: { ak, sk, ...(token ? { securityToken: token } : {}), ...(config.HWC_DOMAIN_ID ? { domainId: config.HWC_DOMAIN_ID } : {}) },
-      ...(config.HWC_XACCOUNT_TYPE ? { agencyName: config.HWC_XACCOUNT_TYPE } : {}),
-      ...(config.HWC_TIMEOUT_MS ? { timeoutMs: config.HWC_TIMEOUT_MS } : {}),
-    });
-  });
+  const bss = memo<BssClient>(() => bssClientFromConfig(config));
 
   const deps: RealnameDeps = {
     settings,

@@ -2,7 +2,8 @@
  * Adapters the renewal handlers share (I/O): the BSS client from the validated config, the contacts
  * directory from the config bucket, the ledger port. Called from handler modules only.
  */
-import { createBssClient, type BssClient } from "../bss/index.ts";
+import type { BssClient } from "../bss/index.ts";
+import { bssClientFromConfig } from "../bss/from-config.ts";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
 import { createLedger } from "../ledger/index.ts";
@@ -14,22 +15,13 @@ import type { LedgerPort } from "./pipeline.ts";
 export function lazyBssClient(config: Config, ratePerSecond: number): () => Promise<BssClient> {
   let client: Promise<BssClient> | undefined;
   return () => {
-    client ??= (async () => {
-      const ak = await config.secrets.get("HWC_AK");
-      const sk = await config.secrets.get("HWC_SK");
-      const token = await config.secrets.getOptional("HWC_SECURITY_TOKEN");
-      return createBssClient({
-        endpoint: config.HWC_ENDPOINT ?? "cn",
-        ...(config.HWC_IAM_ENDPOINT ? { iamEndpoint: config.HWC_IAM_ENDPOINT } : {}),
-        credentials: { ak, sk, ...(token ? { securityToken: token } : {}), ...(config.HWC_DOMAIN_ID ? { domainId: config.HWC_DOMAIN_ID } : {}) },
-        ...(config.HWC_XACCOUNT_TYPE ? { agencyName: config.HWC_XACCOUNT_TYPE } : {}),
-        rate: ratePerSecond,
-        ...(config.HWC_TIMEOUT_MS ? { timeoutMs: config.HWC_TIMEOUT_MS } : {}),
-        // Reads only (the scan never writes): more attempts make a whole-scan failure (and its
-        // visibility-timeout wait) rare under transient BSS errors.
-        maxAttempts: 6,
-      });
-    })();
+    client ??= bssClientFromConfig(config, {
+      rate: ratePerSecond,
+      // More attempts for reads make a whole-scan failure (and its visibility-timeout wait) rare
+      // under transient BSS errors; writes are never resent after an ambiguous failure whatever
+      // this number (the auto-renew safe wrappers look the order up instead).
+      maxAttempts: 6,
+    });
     client.catch(() => (client = undefined));
     return client;
   };
