@@ -74,21 +74,9 @@ async function emulatorsChild(): Promise<void> {
   fauxqs.createQueue(SUBMIT_QUEUE);
   const dynamo = await startLocalDynamo();
   const ddb = new DynamoDBClient({ region: "us-east-1", endpoint: dynamo.endpoint, credentials: localCredentials() });
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "id", AttributeType: "S" },
-        { AttributeName: "work", AttributeType: "S" },
-        { AttributeName: "dueAt", AttributeType: "N" },
-      ],
-      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        { IndexName: "work-due", KeySchema: [{ AttributeName: "work", KeyType: "HASH" }, { AttributeName: "dueAt", KeyType: "RANGE" }], Projection: { ProjectionType: "ALL" } },
-      ],
-    }),
-  );
+  const { declaredTable } = await import("../local/engine/resources.ts");
+  const { loadService } = await import("../local/engine/service.ts");
+  await ddb.send(new CreateTableCommand(declaredTable(loadService(fileURLToPath(new URL("../serverless.yml", import.meta.url)), { stage: "bench" }), "RealnameApplicationsTable", TABLE)));
   ddb.destroy();
   process.on("message", async (m: ToChild) => {
     if (m.cmd !== "stop") return;

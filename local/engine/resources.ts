@@ -200,6 +200,16 @@ export function planResources(model: ServiceModel, queueUrl: (name: string) => s
 }
 
 /** Queues ordered so that every DLQ is created before the queues that redrive to it. */
+/**
+ * The CreateTable input serverless.yml declares for one table, under another name: for tests and
+ * benches that need just that table (keys and indexes then follow the deployment, not a copy).
+ */
+export function declaredTable(model: ServiceModel, logicalId: string, tableName: string): CreateTableCommandInput {
+  const table = planResources(model, (name) => name).tables.find((t) => t.logicalId === logicalId);
+  if (!table) throw new Error(`${model.file}: no DynamoDB table ${logicalId}`);
+  return { ...table.input, TableName: tableName };
+}
+
 export function creationOrder(queues: readonly LocalQueue[]): LocalQueue[] {
   const byArn = new Map(queues.map((q) => [q.arn, q]));
   const out: LocalQueue[] = [];

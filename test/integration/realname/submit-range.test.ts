@@ -7,6 +7,9 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { resolve } from "node:path";
+import { declaredTable } from "../../../local/engine/resources.ts";
+import { loadService } from "../../../local/engine/service.ts";
 import { fauxqsEndpoint, localCredentials, startLocalDynamo, startLocalFauxqs, type FauxqsServer, type LocalDynamo } from "../../../local/engine/emulators.ts";
 import { createLogger } from "../../../shared/log/index.ts";
 import { createRecordStore, documentClient, type RecordStore } from "../../../shared/realname-io/records.ts";
@@ -18,6 +21,7 @@ import { bucket, createStorageClient, type Bucket } from "../../../shared/storag
 
 const BUCKET = "realname-range-test";
 const TABLE = "realname-range-test";
+const serviceFile = resolve(import.meta.dirname, "../../../serverless.yml");
 
 interface Exchange {
   method: string;
@@ -65,21 +69,7 @@ beforeAll(async () => {
   fauxqs.createBucket(BUCKET);
   dynamo = await startLocalDynamo();
   const ddb = new DynamoDBClient({ region: "us-east-1", endpoint: dynamo.endpoint, credentials: localCredentials() });
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "id", AttributeType: "S" },
-        { AttributeName: "work", AttributeType: "S" },
-        { AttributeName: "dueAt", AttributeType: "N" },
-      ],
-      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        { IndexName: "work-due", KeySchema: [{ AttributeName: "work", KeyType: "HASH" }, { AttributeName: "dueAt", KeyType: "RANGE" }], Projection: { ProjectionType: "ALL" } },
-      ],
-    }),
-  );
+  await ddb.send(new CreateTableCommand(declaredTable(loadService(serviceFile, { stage: "test" }), "RealnameApplicationsTable", TABLE)));
   records = createRecordStore({ tableName: TABLE, client: documentClient(ddb) });
   proxy = await startCountingProxy(fauxqsEndpoint(fauxqs));
   proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
