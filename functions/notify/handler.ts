@@ -7,9 +7,10 @@
 import { loadConfig } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { sqsConsumer } from "../../shared/queue/index.ts";
-import { bucketDigestStore, fetchPoster, outboxEmailSender, refResolver, sesEmailSender } from "../../shared/notify/adapters.ts";
+import { bucketDigestStore, fetchPoster, refResolver } from "../../shared/notify/adapters.ts";
 import { deliverReminders } from "../../shared/notify/deliver.ts";
 import { ledgerPort } from "../../shared/renewal/io.ts";
+import { renewalEmailSender } from "../../shared/renewal/email.ts";
 import { RenewalNotify, perInstanceRate } from "../../shared/renewal/messages.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
 import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
@@ -20,10 +21,7 @@ const logger = createLogger({ persistentKeys: { function: "notify" } });
 if (!settings.RENEWAL_CONFIG_BUCKET) throw new Error("RENEWAL_CONFIG_BUCKET: required by this function but not set");
 const configBucket = bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET);
 const ledger = ledgerPort(config.LEDGER_TABLE!);
-const email =
-  settings.RENEWAL_EMAIL_TRANSPORT === "ses"
-    ? sesEmailSender({ from: settings.RENEWAL_EMAIL_FROM, configurationSet: settings.RENEWAL_SES_CONFIGURATION_SET })
-    : outboxEmailSender({ from: settings.RENEWAL_EMAIL_FROM, bucket: configBucket, prefix: settings.RENEWAL_OUTBOX_PREFIX });
+const email = renewalEmailSender(settings, () => configBucket);
 const http = fetchPoster({ timeoutMs: settings.RENEWAL_HTTP_TIMEOUT_MS });
 const resolveRef = refResolver({ env: process.env, port: config.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT });
 const digest = bucketDigestStore(configBucket, settings.RENEWAL_DIGEST_PREFIX);

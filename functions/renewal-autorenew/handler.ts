@@ -7,12 +7,12 @@
  */
 import { loadConfig } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
-import { outboxEmailSender, sesEmailSender } from "../../shared/notify/adapters.ts";
 import { sqsConsumer } from "../../shared/queue/index.ts";
 import { RenewalAutoRenew, parseAutoRenewSettings } from "../../shared/renewal/autorenew.ts";
 import { bssAutoRenewPort, bssErrorFacts, emailReporter } from "../../shared/renewal/autorenew-io.ts";
 import { processAutoRenew } from "../../shared/renewal/autorenew-pipeline.ts";
 import { lazyBssClient } from "../../shared/renewal/io.ts";
+import { renewalEmailSender } from "../../shared/renewal/email.ts";
 import { perInstanceRate } from "../../shared/renewal/messages.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
 import { createLedger } from "../../shared/ledger/index.ts";
@@ -25,14 +25,7 @@ const logger = createLogger({ persistentKeys: { function: "renewal-autorenew" } 
 const ledger = createLedger({ tableName: config.LEDGER_TABLE! });
 // Low volume: one instance at a time (maximumConcurrency 2 in serverless.yml) at a fraction of the budget.
 const bss = lazyBssClient(config, perInstanceRate(settings.BSS_RATE_PER_SECOND, 2));
-const email =
-  settings.RENEWAL_EMAIL_TRANSPORT === "ses"
-    ? sesEmailSender({ from: settings.RENEWAL_EMAIL_FROM, configurationSet: settings.RENEWAL_SES_CONFIGURATION_SET })
-    : outboxEmailSender({
-        from: settings.RENEWAL_EMAIL_FROM,
-        bucket: bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET ?? ""),
-        prefix: settings.RENEWAL_OUTBOX_PREFIX,
-      });
+const email = renewalEmailSender(settings, () => bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET ?? ""));
 const report = emailReporter(email);
 
 export const handler = sqsConsumer(

@@ -7,9 +7,10 @@ import middy from "@middy/core";
 import { z } from "zod";
 import { loadConfig } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
-import { bucketDigestStore, outboxEmailSender, sesEmailSender } from "../../shared/notify/adapters.ts";
+import { bucketDigestStore } from "../../shared/notify/adapters.ts";
 import { runDigest } from "../../shared/notify/deliver.ts";
 import { ledgerPort } from "../../shared/renewal/io.ts";
+import { renewalEmailSender } from "../../shared/renewal/email.ts";
 import { perInstanceRate } from "../../shared/renewal/messages.ts";
 import { runDateOf } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
@@ -21,10 +22,7 @@ const logger = createLogger({ persistentKeys: { function: "renewal-digest" } });
 if (!settings.RENEWAL_CONFIG_BUCKET) throw new Error("RENEWAL_CONFIG_BUCKET: required by this function but not set");
 const configBucket = bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET);
 const ledger = ledgerPort(config.LEDGER_TABLE!);
-const email =
-  settings.RENEWAL_EMAIL_TRANSPORT === "ses"
-    ? sesEmailSender({ from: settings.RENEWAL_EMAIL_FROM, configurationSet: settings.RENEWAL_SES_CONFIGURATION_SET })
-    : outboxEmailSender({ from: settings.RENEWAL_EMAIL_FROM, bucket: configBucket, prefix: settings.RENEWAL_OUTBOX_PREFIX });
+const email = renewalEmailSender(settings, () => configBucket);
 const store = bucketDigestStore(configBucket, settings.RENEWAL_DIGEST_PREFIX);
 const scheduledEvent = z.looseObject({ time: z.iso.datetime({ offset: true }).optional() });
 
