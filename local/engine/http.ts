@@ -13,6 +13,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
 import type { HttpEvent } from "./service.ts";
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
+/** A body over this size counts as large: only `maxLargeBodies` of them are read and handled at once. */
+export const LARGE_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_LARGE_BODIES = 2;
 
 export interface Route {
   fn: string;
@@ -232,6 +235,14 @@ export interface HttpServerOptions {
   /** /_engine/* handlers; return undefined for 404. */
   control?(method: string, path: string, body: Buffer): Promise<HttpReply | undefined>;
   onError?(err: Error): void;
+  /** Largest accepted body (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
+  /**
+   * How many requests with a body over LARGE_BODY_BYTES are read and handled at the same time
+   * (default 2); the others wait, unread (TCP back-pressure), so memory stays bounded however many
+   * arrive together. Infinity turns the cap off (the bench's baseline).
+   */
+  maxLargeBodies?: number;
 }
 
 export interface LocalHttpServer {
@@ -241,19 +252,57 @@ export interface LocalHttpServer {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else chunks.push(c);
-    });
-    req.on("end", () => resolve(over ? "too-large" : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
+/** A counting semaphore: at most `max` holders; the others wait in arrival order. */
+export class Slots {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  get inUse(): number {
+    return this.used;
+  }
+  acquire(): Promise<void> {
+    if (this.used < this.max) {
+      this.used++;
+      return Promise.resolve();
+    }
+    return new Promise((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(); // the slot passes straight to the next waiter
+    else this.used--;
+  }
+}
+
+export type BodyRead = { ok: true; raw: Buffer } | { ok: false; status: 413; reason: string };
+
+/**
+ * Reads a request body, refusing it without reading when Content-Length is over the limit and
+ * releasing what was read the moment a body without (or with a false) length passes it. Once the
+ * body turns out large, waits for a large-body slot before reading on (the request stays paused).
+ */
+export async function readBody(req: IncomingMessage, limit: number, large: { slots: Slots; held: boolean }): Promise<BodyRead> {
+  const declared = req.headers["content-length"] === undefined ? undefined : Number(req.headers["content-length"]);
+  if (declared !== undefined && declared > limit) return { ok: false, status: 413, reason: `Content-Length ${declared} is over the ${limit}-byte limit` };
+  if (declared !== undefined && declared > LARGE_BODY_BYTES && !large.held) {
+    await large.slots.acquire();
+    large.held = true;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > limit) return { ok: false, status: 413, reason: `body is over the ${limit}-byte limit` };
+    chunks.push(c);
+    if (size > LARGE_BODY_BYTES && !large.held) {
+      await large.slots.acquire(); // the loop does not read while it waits: the socket is paused
+      large.held = true;
+    }
+  }
+  return { ok: true, raw: Buffer.concat(chunks, size) };
 }
 
 function send(res: ServerResponse, reply: HttpReply): void {
@@ -265,13 +314,20 @@ function send(res: ServerResponse, reply: HttpReply): void {
 
 export async function startHttpServer(o: HttpServerOptions): Promise<LocalHttpServer> {
   const inFlight = new Set<Promise<void>>();
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const largeSlots = new Slots(o.maxLargeBodies ?? DEFAULT_MAX_LARGE_BODIES);
+  const handle = async (req: IncomingMessage, res: ServerResponse, large: { slots: Slots; held: boolean }) => {
     const requestId = randomUUID();
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = (req.method ?? "GET").toUpperCase();
-    const raw = await readBody(req, MAX_BODY_BYTES);
     res.setHeader("apigw-requestid", requestId);
-    if (raw === "too-large") return send(res, json(413, { message: "Request Entity Too Large" }));
+    const read = await readBody(req, o.maxBodyBytes ?? MAX_BODY_BYTES, large);
+    if (!read.ok) {
+      // Nothing more of this body is wanted: answer and close the connection instead of reading on.
+      res.setHeader("connection", "close");
+      res.once("finish", () => req.destroy());
+      return send(res, json(413, { message: "Request Entity Too Large" }));
+    }
+    const raw = read.raw;
     if (url.pathname.startsWith("/_engine/") && o.control) {
       const reply = await o.control(method, url.pathname, raw);
       return send(res, reply ?? json(404, { message: "Not Found" }));
@@ -285,10 +341,15 @@ export async function startHttpServer(o: HttpServerOptions): Promise<LocalHttpSe
     send(res, toHttpReply(match.route.kind, out.result));
   };
   const server: Server = createServer((req, res) => {
-    const p = handle(req, res).catch((err: unknown) => {
-      o.onError?.(err as Error);
-      if (!res.headersSent) send(res, json(500, { message: "Internal Server Error" }));
-    });
+    const large = { slots: largeSlots, held: false };
+    const p = handle(req, res, large)
+      .catch((err: unknown) => {
+        o.onError?.(err as Error);
+        if (!res.headersSent) send(res, json(500, { message: "Internal Server Error" }));
+      })
+      .finally(() => {
+        if (large.held) largeSlots.release();
+      });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   });
