@@ -6,7 +6,7 @@
  *
  * Also serves the engine's own control endpoints under /_engine/ (status, invoke), used by the CLI.
  */
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
@@ -232,8 +232,10 @@ export interface HttpServerOptions {
   stage: string;
   routes: Route[];
   invoke(fn: string, event: unknown, trigger: string): Promise<{ ok: true; result: unknown } | { ok: false; error: Error }>;
-  /** /_engine/* handlers; return undefined for 404. */
+  /** /_engine/* handlers; return undefined for 404. Reached only through controlGuard. */
   control?(method: string, path: string, body: Buffer): Promise<HttpReply | undefined>;
+  /** Bearer token every /_engine/* request must carry (required when `control` is set). */
+  controlToken?: string;
   onError?(err: Error): void;
   /** Largest accepted body (default MAX_BODY_BYTES). */
   maxBodyBytes?: number;
@@ -312,14 +314,58 @@ function send(res: ServerResponse, reply: HttpReply): void {
   res.end(reply.body);
 }
 
+/** Host names a browser may use for the engine: loopback only (a DNS-rebound name is refused). */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Checks a request for the engine's control endpoints: the Host header must name a loopback address
+ * on this port (DNS rebinding), an Origin header (sent by browsers) must be that same loopback
+ * origin, the bearer token must match (timing-safe), and a POST must say it is JSON (so no
+ * cross-origin "simple" request gets through even with a leaked token). Returns the refusal, or
+ * undefined when the request may go on. Pure.
+ */
+export function controlGuard(
+  req: { method: string; headers: Record<string, string | string[] | undefined> },
+  o: { port: number; host: string; token: string | undefined },
+): HttpReply | undefined {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const allowed = new Set([...LOOPBACK_HOSTS, o.host.includes(":") ? `[${o.host}]` : o.host].map((h) => `${h}:${o.port}`));
+  const host = one(req.headers["host"])?.toLowerCase();
+  if (!host || !allowed.has(host)) return json(403, { message: `Host must be 127.0.0.1:${o.port} or localhost:${o.port}` });
+  const origin = one(req.headers["origin"]);
+  if (origin !== undefined) {
+    const from = /^http:\/\/(.+)$/i.exec(origin)?.[1]?.toLowerCase();
+    if (!from || !allowed.has(from)) return json(403, { message: "cross-origin requests are refused" });
+  }
+  const given = /^Bearer ([A-Za-z0-9_-]{1,256})$/.exec(one(req.headers["authorization"]) ?? "")?.[1];
+  const expected = o.token;
+  if (!expected || !given || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+    return { status: 401, headers: { "content-type": "application/json", "www-authenticate": "Bearer" }, body: Buffer.from(JSON.stringify({ message: "missing or wrong engine token (see <data-dir>/engine.json)" })) };
+  }
+  if (req.method === "POST" && !/^application\/json\s*(;|$)/i.test(one(req.headers["content-type"]) ?? "")) {
+    return json(415, { message: "control requests must be application/json" });
+  }
+  return undefined;
+}
+
 export async function startHttpServer(o: HttpServerOptions): Promise<LocalHttpServer> {
   const inFlight = new Set<Promise<void>>();
   const largeSlots = new Slots(o.maxLargeBodies ?? DEFAULT_MAX_LARGE_BODIES);
+  let boundPort = o.port;
   const handle = async (req: IncomingMessage, res: ServerResponse, large: { slots: Slots; held: boolean }) => {
     const requestId = randomUUID();
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = (req.method ?? "GET").toUpperCase();
     res.setHeader("apigw-requestid", requestId);
+    const isControl = url.pathname.startsWith("/_engine/") && o.control !== undefined;
+    if (isControl) {
+      const refused = controlGuard({ method, headers: req.headers }, { port: boundPort, host: o.host, token: o.controlToken });
+      if (refused) {
+        res.setHeader("connection", "close");
+        res.once("finish", () => req.destroy());
+        return send(res, refused);
+      }
+    }
     const read = await readBody(req, o.maxBodyBytes ?? MAX_BODY_BYTES, large);
     if (!read.ok) {
       // Nothing more of this body is wanted: answer and close the connection instead of reading on.
@@ -328,8 +374,8 @@ export async function startHttpServer(o: HttpServerOptions): Promise<LocalHttpSe
       return send(res, json(413, { message: "Request Entity Too Large" }));
     }
     const raw = read.raw;
-    if (url.pathname.startsWith("/_engine/") && o.control) {
-      const reply = await o.control(method, url.pathname, raw);
+    if (isControl) {
+      const reply = await o.control!(method, url.pathname, raw);
       return send(res, reply ?? json(404, { message: "Not Found" }));
     }
     const match = matchRoute(o.routes, method, url.pathname);
@@ -359,6 +405,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<LocalHttpSe
     server.listen(o.port, o.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  boundPort = port;
   return {
     url: `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${port}`,
     port,
