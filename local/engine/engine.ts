@@ -25,6 +25,7 @@ import { configSchema } from "../../shared/config/index.ts";
 import { SECRET_NAMES } from "../../shared/config/secrets.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { formatBanner, type BannerInfo } from "./banner.ts";
+import { makePrivate, privateUmask } from "./private-dir.ts";
 import { installEnvScope, type FunctionEnv } from "./env-scope.ts";
 import { fauxqsEndpoint, localCredentials, localQueueUrl, startLocalDynamo, startLocalFauxqs, type FauxqsServer, type LocalDynamo } from "./emulators.ts";
 import { compileRoute, startHttpServer, type HttpReply, type LocalHttpServer, type Route } from "./http.ts";
@@ -267,15 +268,17 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
   const host = options.host ?? "127.0.0.1";
   const triggers = options.triggers !== false;
   const dataDir = options.inMemory ? undefined : resolve(options.dataDir ?? ".partner-ops");
+  const cleanups: (() => Promise<void> | void)[] = [];
   if (dataDir) {
-    mkdirSync(dataDir, { recursive: true });
+    // Personal data lives here: 0700/0600 for what exists, umask 077 for what comes (issue 11.12).
     const running = readRuntimeInfo(dataDir);
     if (running && running.pid !== process.pid) {
       throw new EngineError(`an engine is already running on ${dataDir} (pid ${running.pid}); stop it first or use another --data-dir`);
     }
+    makePrivate(dataDir);
+    cleanups.push(privateUmask());
   }
 
-  const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err: unknown) => logger.error("shutdown step failed", { error: err as Error }));
     cleanups.length = 0;
