@@ -243,6 +243,11 @@ async function startSandboxIfAvailable(
   return { url: sb.url, env, close: () => sb.close() };
 }
 
+/** shared/config's ConfigError and the feature settings' errors (EmailConfigError, RenewalSettingsError, …). */
+function isConfigurationError(err: unknown): err is Error {
+  return err instanceof Error && (/(Config|Configuration|Settings)Error$/.test(err.name) || /^invalid [\w-]+ ?configuration\b/.test(err.message));
+}
+
 let engineInstances = 0;
 
 export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
@@ -436,14 +441,22 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       runtimes.set(fn.name, new FunctionRuntime({ model: fn, env, lambdaName, region: model.region, accountId: LOCAL_ACCOUNT, observe, instance }));
     }
     const loadErrors = new Map<string, string>();
+    const configErrors: string[] = [];
     await Promise.all(
       [...runtimes.values()].map((rt) =>
         rt.load().catch((err: Error) => {
+          // A function validates its configuration when it loads (shared/config): a configuration
+          // error stops the start, as it stops a cold start in AWS, instead of failing every event.
+          const config = [err.cause, err].find(isConfigurationError);
+          if (config) configErrors.push(`  ${rt.name}: ${config.message}`);
           loadErrors.set(rt.name, err.message);
           logger.error("function failed to load", { function: rt.name, error: err });
         }),
       ),
     );
+    if (configErrors.length > 0) {
+      throw new EngineError(`configuration errors, the engine does not start:\n${configErrors.sort().join("\n")}`);
+    }
     cleanups.push(async () => {
       await Promise.all([...runtimes.values()].map((rt) => rt.drain(options.shutdownTimeoutMs ?? 120_000)));
     });
