@@ -69,6 +69,11 @@ export interface EngineOptions {
   pollIdleMs?: number;
   /** Multiplies rate() intervals (tests use e.g. 0.01 to run "rate(1 minute)" every 0.6 s). */
   rateScale?: number;
+  /**
+   * When set, every rate() schedule also fires once this many ms after the engine is ready (then
+   * every period as usual); `npm start` uses 1000 so the first renewal scan is seconds away.
+   */
+  rateKickoffMs?: number;
   /** Delay between retries of asynchronous invocations (schedules); default 1000 ms. */
   asyncRetryDelayMs?: number;
   /** false: only provision resources and load functions (no pollers, schedules, HTTP or SMTP) — for `invoke`. */
@@ -492,7 +497,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     const allQueues = [...plan.queues, ...internalQueues];
     const pollers: QueuePoller[] = [];
     const pollersOf = new Map<string, QueuePoller[]>();
-    const cronJobs: { fn: string; expression: string; schedule: Schedule; job?: Cron; timer?: NodeJS.Timeout; startedAt: number; everyMs?: number }[] = [];
+    const cronJobs: { fn: string; expression: string; schedule: Schedule; job?: Cron; timer?: NodeJS.Timeout; startedAt: number; everyMs?: number; fire: () => void; kickoff?: { timer: NodeJS.Timeout; at: number } }[] = [];
     let http: LocalHttpServer | undefined;
     let smtp: SmtpIngress | undefined;
     const pollCommon = { sqs, region: model.region, pollWaitSeconds: options.pollWaitSeconds ?? 1, idleMs: options.pollIdleMs ?? 100 };
@@ -629,18 +634,19 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
             };
             if (schedule.kind === "cron") {
               const job = new Cron(schedule.pattern, { ...cronerOptions(schedule), catch: true }, fire);
-              cronJobs.push({ fn: fn.name, expression, schedule, job, startedAt: Date.now() });
+              cronJobs.push({ fn: fn.name, expression, schedule, job, startedAt: Date.now(), fire });
             } else {
               // setInterval treats delays above 2^31 - 1 ms (~24.8 days) as 1 ms: cap them.
               const everyMs = Math.min(2_147_483_647, Math.max(10, Math.round(schedule.everyMs * rateScale)));
               const timer = setInterval(fire, everyMs);
-              cronJobs.push({ fn: fn.name, expression, schedule, timer, startedAt: Date.now(), everyMs });
+              cronJobs.push({ fn: fn.name, expression, schedule, timer, startedAt: Date.now(), everyMs, fire });
             }
           }
         }
       }
       cleanups.push(() => {
         for (const j of cronJobs) {
+          if (j.kickoff) clearTimeout(j.kickoff.timer);
           j.job?.stop();
           if (j.timer) clearInterval(j.timer);
         }
@@ -739,11 +745,28 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       writeFileSync(join(dataDir, RUNTIME_FILE), JSON.stringify(info, null, 2), { mode: 0o600 });
     }
 
+    // Local convenience: every rate() schedule also runs once shortly after the engine is ready, so
+    // the first renewal scan comes seconds after `npm start`, not a whole period later.
+    if (options.rateKickoffMs !== undefined) {
+      for (const j of cronJobs) {
+        if (!j.everyMs) continue;
+        const job = j;
+        const at = Date.now() + options.rateKickoffMs;
+        job.kickoff = {
+          at,
+          timer: setTimeout(() => {
+            job.kickoff = undefined;
+            job.fire();
+          }, options.rateKickoffMs),
+        };
+      }
+    }
+
     const schedules = () =>
       cronJobs.map((j) => ({
         fn: j.fn,
         expression: j.expression,
-        next: j.job ? (j.job.nextRun() ?? undefined) : new Date(j.startedAt + Math.ceil((Date.now() - j.startedAt + 1) / j.everyMs!) * j.everyMs!),
+        next: j.kickoff ? new Date(j.kickoff.at) : j.job ? (j.job.nextRun() ?? undefined) : new Date(j.startedAt + Math.ceil((Date.now() - j.startedAt + 1) / j.everyMs!) * j.everyMs!),
       }));
 
     const bannerInfo = (): BannerInfo => ({
