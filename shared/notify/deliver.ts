@@ -222,12 +222,12 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
   }
 
   for (const r of reminders) {
-    try {
-      await ledger.complete(ledgerKeys.reminder(r.keyString), { channels: result.channels.map((c) => c.channel), entry: source });
-    } catch {
-      // The scan's claim may have been released after a failed publish and re-claimed later; the
-      // deliveries are recorded per channel either way.
-    }
+    const key = ledgerKeys.reminder(r.keyString);
+    // The scan's claim may have been released after a failed publish (and not claimed again yet): nothing
+    // to complete, the deliveries are recorded per channel. Any other failure fails the message (retried:
+    // every channel is then "done" and only this write is repeated).
+    if ((await ledger.get(key)) === undefined) continue;
+    await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
   }
   return result;
 }
