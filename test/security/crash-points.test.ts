@@ -84,7 +84,9 @@ class World {
   ops = 0;
   crashes = 0;
   hookAFailures = 0;
-  constructor(readonly plan: CrashPlan) {
+  readonly plan: CrashPlan;
+  constructor(plan: CrashPlan) {
+    this.plan = plan;
     this.ledger.now = NOW;
     for (const c of customers) for (const r of c.reminders) void this.ledger.claim(ledgerKeys.reminder(r.keyString)); // the scan's claims
   }
