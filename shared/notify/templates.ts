@@ -89,18 +89,21 @@ const zh: Words = {
           : `资源已冻结（保留期），不可使用，数据仍保留；预计 ${del} 释放资源并删除数据，无法恢复。请尽快续费。`;
       default: {
         const auto = l.atExpiry === "auto-renew" ? "已开启自动续费：到期前 7 天起每天 03:00 尝试扣款；若扣款失败：" : "";
+        const failed = r.autoRenewFailed ? "自动续费未成功（常见原因：账户余额不足），资源没有自动续费。" : "";
         if (r.phase === "before-expiry") {
           return `${auto}到期后进入宽限期（约 ${l.graceDays} 天，资源仍可使用），预计 ${ret} 进入保留期（约 ${l.retentionDays} 天，资源冻结不可使用，数据保留），预计 ${del} 释放资源并删除数据，无法恢复。在宽限期或保留期内续费，新周期从原到期时间起算。`;
         }
         if (r.phase === "grace") {
-          return `资源已过期，处于宽限期，仍可使用；预计 ${ret} 进入保留期（资源冻结），预计 ${del} 释放资源并删除数据。续费从原到期时间起算。`;
+          return `${failed}资源已过期，处于宽限期，仍可使用；预计 ${ret} 进入保留期（资源冻结），预计 ${del} 释放资源并删除数据。续费从原到期时间起算。`;
         }
-        return `资源已冻结（保留期），不可使用，数据仍保留；预计 ${del} 释放资源并删除数据，无法恢复。请尽快续费。`;
+        return `${failed}资源已冻结（保留期），不可使用，数据仍保留；预计 ${del} 释放资源并删除数据，无法恢复。请尽快续费。`;
       }
     }
   },
   subjectOne: (r, name) =>
-    r.phase === "retention"
+    r.autoRenewFailed
+      ? `【自动续费失败】${name} ${r.phase === "retention" ? "已进入保留期，数据有删除风险" : "已过期，请尽快手动续费"}`
+      : r.phase === "retention"
       ? `【数据风险】${name} 已进入保留期，请尽快续费`
       : r.phase === "grace"
         ? `【已过期】${name} 已进入宽限期，请及时续费`
@@ -144,18 +147,21 @@ const en: Words = {
           : `The resource is frozen (retention period): unusable, data still kept. Around ${del} it is released and its data deleted for good. Please renew now.`;
       default: {
         const auto = l.atExpiry === "auto-renew" ? "Auto-renew is on: payment is attempted daily at 03:00 from 7 days before expiry. If it fails: " : "";
+        const failed = r.autoRenewFailed ? "The automatic renewal did not happen (often: insufficient account balance). " : "";
         if (r.phase === "before-expiry") {
           return `${auto}After expiry comes the grace period (about ${l.graceDays} days, still usable), then around ${ret} the retention period (about ${l.retentionDays} days, frozen, data kept); around ${del} the resource is released and its data deleted for good. A renewal made in grace or retention starts from the original expiry.`;
         }
         if (r.phase === "grace") {
-          return `The resource has expired and is in its grace period (still usable). Around ${ret} it is frozen (retention period); around ${del} it is released and its data deleted. A renewal starts from the original expiry.`;
+          return `${failed}The resource has expired and is in its grace period (still usable). Around ${ret} it is frozen (retention period); around ${del} it is released and its data deleted. A renewal starts from the original expiry.`;
         }
-        return `The resource is frozen (retention period): unusable, data still kept. Around ${del} it is released and its data deleted for good. Please renew now.`;
+        return `${failed}The resource is frozen (retention period): unusable, data still kept. Around ${del} it is released and its data deleted for good. Please renew now.`;
       }
     }
   },
   subjectOne: (r, name) =>
-    r.phase === "retention"
+    r.autoRenewFailed
+      ? `[Auto-renewal failed] ${name} ${r.phase === "retention" ? "is in its retention period — data at risk" : "has expired — please renew manually"}`
+      : r.phase === "retention"
       ? `[Data at risk] ${name} is in its retention period — renew now`
       : r.phase === "grace"
         ? `[Expired] ${name} is in its grace period — please renew`
