@@ -5,7 +5,7 @@
  */
 import { type BssClient, formatBssTime, isBssError } from "../bss/index.ts";
 import type { EmailSender } from "../notify/deliver.ts";
-import { renderOutcome, type OutcomeReport } from "./autorenew.ts";
+import type { OutcomeReport } from "./autorenew.ts";
 import type { AutoRenewBssPort, ErrorFacts } from "./autorenew-pipeline.ts";
 
 export function bssAutoRenewPort(client: BssClient): AutoRenewBssPort {
@@ -43,12 +43,14 @@ export function bssErrorFacts(err: unknown): ErrorFacts | undefined {
   return { code: err.code, kind: err.kind, retryable: err.retryable, message: err.detail };
 }
 
-/** The outcome report as an e-mail (same sender as the reminders: SES v2, or the local outbox). */
-export function emailReporter(email: EmailSender): (report: OutcomeReport, to: string | undefined) => Promise<void> {
+/** The outcome report as an e-mail (same sender as the reminders: SES v2, or the local outbox), from the report templates. */
+export function emailReporter(
+  email: EmailSender,
+  render: (report: OutcomeReport) => Promise<{ subject: string; text: string; html: string }>,
+): (report: OutcomeReport, to: string | undefined) => Promise<void> {
   return async (report, to) => {
     if (!to) return; // no recipient configured: the log line is the report
-    const { subject, text } = renderOutcome(report);
-    const html = `<pre>${text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}</pre>`;
+    const { subject, text, html } = await render(report);
     await email.send({ to: [to], cc: [], subject, text, html, headers: { "X-Partner-Ops-Autorenew": `${report.state} ${report.mainResourceId}` } });
   };
 }
