@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { html } from "hono/html";
 import { secureHeaders } from "hono/secure-headers";
 import { redactString } from "../shared/log/redact.ts";
@@ -206,6 +207,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
 
   app.notFound((c) => c.html(layout(ctxOf(c), "404", html`<p>Not found. <a href="/calendar">calendar</a></p>`), 404));
   app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
     const status = err instanceof ActionError ? 400 : 500;
     // Messages of adapters name resources, not values; still masked like a log line.
     return c.html(layout(ctxOf(c), String(status), html`<p role="alert">${err.name}: ${redactString(err.message).slice(0, 300)}</p>`), status);

@@ -1,6 +1,7 @@
 /** View 1: the expiry calendar (grouped by day), its CSV export and one .ics per account manager. */
 import ical from "ical-generator";
 import { html } from "hono/html";
+import { csvField } from "../../shared/notify/csv.ts";
 import type { CalendarRow } from "../query.ts";
 import { type Html, type ViewContext, filterForm, layout, pager, paginate, select, textInput, withQuery } from "./layout.ts";
 
@@ -69,9 +70,12 @@ ${pager(ctx, "/calendar", p, rows.length)}`;
   return layout(ctx, t("calendar"), body);
 }
 
-/** RFC 4180 CSV (every field quoted). */
+/** RFC 4180 CSV; a text field a spreadsheet would run as a formula (=, +, @, -x) gets a leading apostrophe. */
 export function calendarCsv(rows: readonly CalendarRow[]): string {
-  const q = (v: unknown) => `"${String(v ?? "").replace(/"/g, '""')}"`;
+  const q = (v: unknown) => {
+    const s = String(v ?? "");
+    return csvField(typeof v === "string" && /^([=+@\t\r]|-[^0-9])/.test(s) ? `'${s}` : s);
+  };
   const header = ["expiry_date", "expire_time_utc", "days_left", "customer_id", "account_name", "account_manager", "resource_id", "resource_name", "service", "region", "status", "auto_renew", "reminders_sent", "next_due"];
   const lines = [header.map(q).join(",")];
   for (const r of rows) {
