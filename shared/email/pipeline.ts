@@ -92,7 +92,7 @@ export async function processInboundObject(ports: IntakePorts, sourceKey: string
   }
 
   const claim = await ledger.claim(plan.ledgerKey, { sourceKey, noticeId: plan.noticeId }, { staleAfterSeconds: ports.staleAfterSeconds ?? 90 });
-  if (claim === "exists") {
+  if (claim !== "new") {
     const first = await waitUntilDone(ports, plan.ledgerKey);
     const firstKey = typeof first?.attrs?.["sourceKey"] === "string" ? first.attrs["sourceKey"] : undefined;
     if (firstKey !== sourceKey) {
