@@ -341,7 +341,7 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     progress(`renewal drained after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const finals = new Map<string, string>();
-    const finalStates = ["approved", "rejected", "failed", "failed_config", "expired"];
+    const finalStates = ["approved", "rejected", "failed", "failed_config", "needs_operator", "expired"];
     while (finals.size < apps.length && Date.now() < deadline) {
       for (const a of apps) {
         if (finals.has(a.id)) continue;

@@ -40,7 +40,7 @@ The real-name part runs only against the BSS sandbox, never against real Huawei 
 
 const FIXTURE = "05-cn-incentive-pdf-attachment";
 const FIXTURE_FILE = new URL(`../../test/fixtures/invoice-emails/${FIXTURE}.eml`, import.meta.url);
-const FINAL_STATES = new Set(["approved", "rejected", "failed", "failed_config", "expired"]);
+const FINAL_STATES = new Set(["approved", "rejected", "failed", "failed_config", "needs_operator", "expired"]);
 
 export class DemoError extends Error {
   override name = "DemoError";
