@@ -26,7 +26,7 @@ import { S3_EVENTS_DLQ, S3_EVENTS_QUEUE } from "../engine/s3-notify.ts";
 import { sandboxEnv, startSandbox, type FaultConfig, type Sandbox, type SandboxStats } from "../sandbox/index.ts";
 import { noticeIdOf } from "../../shared/email/index.ts";
 import { usccCheckChar } from "../../shared/realname/index.ts";
-import { signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { signWebhook } from "../../shared/signing/index.ts";
 import { contactsDirectory, expectedReminderKeys, queueBacklog, readOutbox, startWebhookReceiver, waitDrained } from "./renewal-oracle.ts";
 
 export interface ChaosOptions {
@@ -256,7 +256,7 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     const api = e.urls.http!;
     const call = async (method: string, path: string, body?: unknown) => {
       const text = body === undefined ? "" : JSON.stringify(body);
-      const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, text), SECRET) };
+      const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(text, SECRET, { request: { method, path } }) };
       const res = await fetch(api + path, { method, headers, ...(method === "GET" ? {} : { body: text }) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
