@@ -2,13 +2,12 @@
  * What each BSS operation does to the sandbox state. No I/O except the optional
  * `attachmentExists` hook the caller injects.
  *
- * Every handler receives the request already validated with the catalogue's zod schema
- * (shared/bss/operations.ts) and returns the response body (undefined for 204), or throws a
+ * Every handler receives the request already validated against the BSS contract (contract.ts,
+ * rules.ts; not the client's schemas) and returns the response body (undefined for 204), or throws a
  * SandboxError with the documented code. Where the reference marks something (unconfirmed),
  * the conservative reading is taken and commented here.
  */
-import type { z } from "zod";
-import type { OperationName, Operations } from "../../shared/bss/operations.ts";
+import type { SandboxOperationName as OperationName, SandboxRequests } from "./requests.ts";
 import { kinds, listPrice, resourceTypeByCode, resourceTypes, serviceTypeByCode, serviceTypes, incentivePolicies, type Lang } from "./catalog.ts";
 import type { Resource } from "./generate.ts";
 import { notSubCustomer, paramError, SandboxError } from "./errors.ts";
@@ -29,7 +28,7 @@ export interface OpContext {
   effect?: (name: EffectName, count?: number) => void;
 }
 
-type Params<N extends OperationName> = z.output<Operations[N]["request"]>;
+type Params<N extends OperationName> = SandboxRequests[N];
 type Handler<N extends OperationName> = (ctx: OpContext, params: Params<N>, pathParams: Record<string, string>) => unknown;
 
 // ---------------------------------------------------------------------------------------------
@@ -531,6 +530,39 @@ export function setReviewOutcome(ctx: OpContext, customerId: string, outcome: Re
   }
 }
 
+/** A review of an application made before (in the console, or an old rejection): not sent through this API. */
+export interface EarlierReview {
+  result: "approved" | "rejected" | "pending";
+  opinion?: string;
+  kind?: RealnameKind;
+}
+
+/**
+ * Puts an earlier application's review on record for a customer (issue 12.5): the review-result API
+ * answers with the latest review whatever application it belongs to, so a client must not take it
+ * as the answer to its own submission. The customer's verified status follows the review (pending →
+ * "0" under review, approved → "2", rejected → "1").
+ */
+export function seedEarlierReview(ctx: OpContext, customerId: string, review: EarlierReview): void {
+  const c = ctx.state.customer(customerId);
+  if (!c) throw new RangeError(`no sandbox customer ${customerId}`);
+  const kind = review.kind ?? "individual";
+  const app: RealnameApplication = {
+    customer_id: customerId,
+    kind,
+    submittedAt: ctx.now,
+    polls: 0,
+    state: review.result,
+    ...(review.result === "rejected" ? { opinion: review.opinion ?? "证件照片不清晰，请重新上传。" } : {}),
+    script: { result: "pending" }, // an earlier application under review stays so until scripted otherwise
+    request: { origin: "console" },
+    previous: { verified_status: c.info.verified_status, customer_type: c.info.customer_type },
+  };
+  ctx.state.realname.set(customerId, app);
+  c.info.verified_status = review.result === "pending" ? "0" : review.result === "approved" ? "2" : "1";
+  if (review.result === "approved") c.info.customer_type = kind === "individual" ? 0 : 1;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Product catalogue
 
@@ -566,7 +598,7 @@ const ListIncentiveDiscountPolicies: Handler<"ListIncentiveDiscountPolicies"> = 
   };
 };
 
-export const handlers: { [N in OperationName]: Handler<N> } = {
+export const handlers: { [N in OperationName]?: Handler<N> } = {
   ListSubCustomers,
   ListPayPerUseCustomerResources,
   ListRenewRateOnPeriod,
@@ -586,6 +618,7 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
 
 /** Runs an operation on already-validated parameters. */
 export async function runOperation(name: OperationName, ctx: OpContext, params: unknown, pathParams: Record<string, string> = {}): Promise<unknown> {
-  const h = handlers[name] as Handler<OperationName>;
+  const h = handlers[name] as Handler<OperationName> | undefined;
+  if (!h) throw new SandboxError(404, "APIG.0101", "The API does not exist.");
   return await h(ctx, params as Params<OperationName>, pathParams);
 }
