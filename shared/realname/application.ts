@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { DOCUMENT_ROLES, VERIFIED_TYPES, requiredDocuments, type DocumentRole, type DocumentSelector, type VerifiedType } from "./documents.ts";
 import { ACCEPTED_CONTENT_TYPES, MAX_FILE_BYTES, fileTypeForContentType } from "./files.ts";
+import { checkAddress, checkHostName, normaliseHostName } from "./callback-target.ts";
 import { normalizeResidentId, validateResidentId } from "./resident-id.ts";
 import { normalizeUscc, validateUscc } from "./uscc.ts";
 
@@ -100,7 +101,7 @@ export type ValidationResult = { ok: true; value: Application } | { ok: false; e
 export interface ValidateOptions {
   /** Host names the callback may point to (exact, case-insensitive). Default: any public https host. */
   callbackHosts?: readonly string[];
-  /** Local engine/tests only: also allow `http://127.0.0.1`, `http://localhost` and `http://[::1]`. */
+  /** Local engine/tests only (PARTNER_OPS_ENGINE=1, never set in AWS): also allow loopback hosts, over http too. */
   allowLoopbackHttpCallback?: boolean;
   /** "Today" for birth-date plausibility (default now). */
   now?: Date;
@@ -335,8 +336,6 @@ function decodedLength(b64: string): number {
   return (b64.length / 4) * 3 - pad;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
 function checkCallbackUrl(value: string, options: ValidateOptions): string | undefined {
   let url: URL;
   try {
@@ -344,35 +343,25 @@ function checkCallbackUrl(value: string, options: ValidateOptions): string | und
   } catch {
     return "must be an absolute https:// URL";
   }
-  const host = url.hostname.toLowerCase();
-  const loopbackHttp = options.allowLoopbackHttpCallback === true && url.protocol === "http:" && LOOPBACK.has(host);
+  const host = normaliseHostName(url.hostname);
+  const allowLoopback = options.allowLoopbackHttpCallback === true;
+  // Local engine/tests only: http to this machine (a portal stub).
+  const loopbackHttp = allowLoopback && url.protocol === "http:" && (host === "localhost" || isLoopbackLiteral(host));
   if (url.protocol !== "https:" && !loopbackHttp) return "must use https://";
   if (url.username !== "" || url.password !== "") return "must not contain a user name or password";
   if (url.hash !== "") return "must not contain a #fragment";
-  if (!loopbackHttp && isLocalHost(host)) return "must not point to a local or private network address";
-  if (options.callbackHosts !== undefined && !options.callbackHosts.some((h) => h.toLowerCase() === host) && !loopbackHttp) {
+  // Names and literal addresses here; what a name resolves to is checked again when connecting.
+  const target = checkHostName(url.hostname, { allowLoopback });
+  if (!target.ok) return target.message;
+  if (options.callbackHosts !== undefined && !options.callbackHosts.some((h) => normaliseHostName(h) === host) && !loopbackHttp) {
     return "host is not in the configured list of callback hosts";
   }
   return undefined;
 }
 
-/**
- * Literal local/private addresses (the callback is fetched from inside the cloud, e.g. the
- * instance-metadata address 169.254.169.254). Names that resolve to such addresses can only be
- * caught when connecting.
- */
-function isLocalHost(host: string): boolean {
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
-  }
-  if (host.startsWith("[")) {
-    const v6 = host.slice(1, -1);
-    return v6 === "::" || v6 === "::1" || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || v6.startsWith("::ffff:");
-  }
-  return false;
+function isLoopbackLiteral(host: string): boolean {
+  const v = checkAddress(host, { allowLoopback: false });
+  return !v.ok && checkAddress(host, { allowLoopback: true }).ok;
 }
 
 /** Format rules for `verified_number` of an individual, by certificate. */
