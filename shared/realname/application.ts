@@ -111,12 +111,36 @@ export interface ValidateOptions {
 // Schemas (shape and single-field rules; cross-field rules are in validateApplication)
 
 const HAS_LETTER = /\p{L}/u;
-const personOrCorpName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(255)
-  .refine((s) => HAS_LETTER.test(s), "must contain letters, not only digits, spaces or punctuation");
+
+/**
+ * Characters a name, a company name or an address must not contain: C0/C1 controls (NUL, ESC of
+ * ANSI escape sequences, line breaks, tab), Unicode line/paragraph separators, bidirectional
+ * controls (overrides, embeddings, isolates, marks that can reorder what a reviewer reads), and
+ * other invisible format characters (zero-width, BOM, soft hyphen… — Unicode category Cf). Lone
+ * surrogates are checked apart (String.prototype.isWellFormed).
+ */
+const UNSAFE_TEXT = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/** Why `s` is not safe plain text, or undefined. Linear; names no character of the input beyond its code point. */
+export function unsafeTextProblem(s: string): string | undefined {
+  if (!s.isWellFormed()) return "must be well-formed Unicode text (no lone surrogates)";
+  const m = UNSAFE_TEXT.exec(s);
+  if (!m) return undefined;
+  const cp = m[0].codePointAt(0)!;
+  const what =
+    cp === 0 ? "NUL" : cp === 0x1b ? "an escape (ANSI) character" : cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029 ? "a line break"
+      : (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x200e || cp === 0x200f || cp === 0x061c ? "a bidirectional control"
+      : cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ? "a control character" : "an invisible format character";
+  return `must not contain ${what} (U+${cp.toString(16).toUpperCase().padStart(4, "0")})`;
+}
+
+const safeText = (schema: z.ZodString) =>
+  schema.superRefine((s, ctx) => {
+    const problem = unsafeTextProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const personOrCorpName = safeText(z.string().trim().min(1).max(255)).refine((s) => HAS_LETTER.test(s), "must contain letters, not only digits, spaces or punctuation");
 
 const residentId = z.string().trim().min(1).max(32);
 
@@ -183,7 +207,7 @@ const enterpriseShape = {
   corp_name: personOrCorpName,
   verified_number: z.string().trim().min(1).max(64),
   reg_country: z.string().regex(/^[A-Z]{2}$/, "must be a 2-letter upper-case country code, e.g. CN").optional(),
-  reg_address: z.string().trim().min(1).max(512).optional(),
+  reg_address: safeText(z.string().trim().min(1).max(512)).optional(),
   enterprise_person: enterprisePersonSchema.optional(),
 };
 
@@ -232,13 +256,14 @@ export function formatPath(path: Path): string {
   return out === "" ? "(body)" : out;
 }
 
-const UNKNOWN_FIELD_HINTS: Record<string, string> = {
-  legal_name: "unknown field; BSS spells it legel_name",
-  legal_id_number: "unknown field; BSS spells it legel_id_number",
-  xaccount_type: "set by the service, do not send it",
-  verified_file_url: "set by the service from the attachments, do not send it",
-  content: "unknown field; send the file as content_base64",
-};
+/** A Map, not an object literal: a key such as `__proto__` or `constructor` must find nothing. */
+const UNKNOWN_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
+  ["legal_name", "unknown field; BSS spells it legel_name"],
+  ["legal_id_number", "unknown field; BSS spells it legel_id_number"],
+  ["xaccount_type", "set by the service, do not send it"],
+  ["verified_file_url", "set by the service from the attachments, do not send it"],
+  ["content", "unknown field; send the file as content_base64"],
+]);
 
 function describeType(expected: string): string {
   switch (expected) {
@@ -274,7 +299,7 @@ function toFieldErrors(issues: readonly z.core.$ZodIssue[], root: unknown): Fiel
     if (iss.code === "unrecognized_keys") {
       for (const k of iss.keys) {
         const field = formatPath([...iss.path, k]);
-        if (!seen.has(field)) out.push({ field, message: UNKNOWN_FIELD_HINTS[k] ?? "unknown field" });
+        if (!seen.has(field)) out.push({ field, message: UNKNOWN_FIELD_HINTS.get(k) ?? "unknown field" });
         seen.add(field);
       }
       continue;
@@ -364,6 +389,19 @@ function isLoopbackLiteral(host: string): boolean {
   return !v.ok && checkAddress(host, { allowLoopback: true }).ok;
 }
 
+/**
+ * Whether an enterprise's `verified_number` must be a valid unified social credit code (GB 32100).
+ * Business licences (certificate_type 0) carry one, and BSS's default when the type is omitted is
+ * the business licence. Since 2015 the other certificates (public institution, social organisation,
+ * law-enforcement qualification) carry the same 18-character code, and an organisation code (4) is
+ * its 9 characters 9-17: so any 18-character number is checked as a credit code whatever the type;
+ * shorter ones (an old organisation code, "other" documents) are not.
+ */
+function usccExpected(certificateType: unknown, number: string): boolean {
+  if (certificateType === 0 || certificateType === undefined) return true;
+  return normalizeUscc(number).length === 18;
+}
+
 /** Format rules for `verified_number` of an individual, by certificate. */
 function checkIndividualNumber(identifyType: 0 | 4, verifiedType: VerifiedType | undefined, number: string, now: Date | undefined): string | undefined {
   const n = number.toUpperCase();
@@ -427,9 +465,12 @@ export function validateApplication(body: unknown, options: ValidateOptions = {}
   let selector: DocumentSelector | undefined;
   if (type === "enterprise" || type === "change") {
     const vn = str("verified_number");
-    if (raw["certificate_type"] === 0 && vn !== undefined) {
+    if (vn !== undefined && usccExpected(raw["certificate_type"], vn)) {
       const r = validateUscc(normalizeUscc(vn));
-      if (!r.ok) add("verified_number", `not a valid unified social credit code (required for certificate_type 0, business licence): ${r.message}`);
+      if (!r.ok) {
+        const why = raw["certificate_type"] === 0 ? "required for certificate_type 0, business licence" : raw["certificate_type"] === undefined ? "certificate_type omitted: a business licence is assumed" : "an 18-character certificate number is a credit code";
+        add("verified_number", `not a valid unified social credit code (${why}): ${r.message}`);
+      }
     }
     const person = raw["enterprise_person"];
     if (person !== null && typeof person === "object" && !failed.has("enterprise_person.legel_id_number")) {
@@ -526,7 +567,7 @@ function normalise(d: Record<string, unknown>): Application {
     const bank = d["bank_card_info"] as BankCardInfo | undefined;
     if (bank) out["bank_card_info"] = { ...bank, areacode: "0086" };
   } else {
-    if (d["certificate_type"] === 0) out["verified_number"] = normalizeUscc(String(d["verified_number"]));
+    if (usccExpected(d["certificate_type"], String(d["verified_number"]))) out["verified_number"] = normalizeUscc(String(d["verified_number"]));
     delete out["change_type"];
     const person = d["enterprise_person"] as EnterprisePerson | undefined;
     if (person) out["enterprise_person"] = { ...person, legel_id_number: normalizeResidentId(person.legel_id_number) };

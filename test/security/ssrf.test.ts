@@ -68,7 +68,7 @@ function spyTransport(): CallbackTransport & { targets: string[] } {
 }
 
 const intake = (url: string) =>
-  validateApplication({ type: "enterprise", customer_id: "c1", corp_name: "Acme", verified_number: "X1", callback_url: url, attachments: { mode: "upload", files: [{ role: "company_certificate", size: 10 }] } });
+  validateApplication({ type: "enterprise", customer_id: "c1", corp_name: "Acme", certificate_type: 99, verified_number: "X1", callback_url: url, attachments: { mode: "upload", files: [{ role: "company_certificate", size: 10 }] } });
 const intakeError = (url: string) => {
   const r = intake(url);
   return r.ok ? undefined : r.errors.find((e) => e.field === "callback_url")?.message;
