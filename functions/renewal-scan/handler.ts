@@ -32,6 +32,8 @@ export const handler = sqsConsumer(
     const result = await scanCustomer({
       message,
       resources: client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 }),
+      onSkippedRecord: (skipped) =>
+        logger.warn("resource record skipped: it lacks a field the renewal decision needs", { customerId: message.data.customer.customerId, ...skipped }),
       config: settings.decision,
       now: Date.now(),
       ledger,

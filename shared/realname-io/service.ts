@@ -408,7 +408,7 @@ export function createRealnameService(deps: RealnameDeps) {
         // The answer was lost and BSS shows a review result: ours, or one from before? Check against the baseline.
         event = { type: "bss_failed", failure: { kind: "ambiguous", code: "AMBIGUOUS", message: "the submit answer was lost; BSS shows a review result" } };
       } else {
-        event = { type: "bss_accepted", isReview: outcome.isReview };
+        event = { type: "bss_accepted", isReview: outcome.isReview === 0 || outcome.isReview === 1 ? outcome.isReview : undefined };
       }
     } catch (err) {
       if (err instanceof SubmissionBuildError) {
