@@ -14,6 +14,8 @@ export interface ArbOptions {
   undocumentedEnums: boolean;
   /** Longest generated array. */
   maxArray: number;
+  /** Favour values a caller would plausibly pass (small non-negative integers, non-empty words) while keeping the full range reachable. */
+  plausible?: boolean;
 }
 
 const two = (n: number): string => String(n).padStart(2, "0");
@@ -23,7 +25,16 @@ const utc = fc
 const day = fc.record({ y: fc.integer({ min: 2000, max: 2099 }), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }) }).map(({ y, m, d }) => `${y}-${two(m)}-${two(d)}`);
 const extraValue = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }));
 
-function scalar(node: Node): fc.Arbitrary<unknown> {
+function scalar(node: Node, o: ArbOptions): fc.Arbitrary<unknown> {
+  const full = fullScalar(node);
+  if (!o.plausible) return full;
+  let likely: fc.Arbitrary<unknown> | undefined;
+  if (node.type === "integer" && node.minimum === undefined && node.maximum === undefined) likely = fc.integer({ min: 0, max: 200 });
+  if (node.type === "string" && !node.format && !node.pattern) likely = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,15}$/).filter((x) => x.length <= (node.maxLength ?? 16));
+  return likely ? fc.oneof({ arbitrary: likely, weight: 4 }, { arbitrary: full, weight: 1 }) : full;
+}
+
+function fullScalar(node: Node): fc.Arbitrary<unknown> {
   switch (node.type) {
     case "string": {
       if (node.format === "date-time") return utc;
@@ -66,5 +77,5 @@ export function arbitraryOf(node: Node, o: ArbOptions): fc.Arbitrary<unknown> {
     if (!o.extraFields) return rec;
     return fc.tuple(rec, fc.dictionary(fc.stringMatching(/^zz_[a-z]{1,6}$/), extraValue, { maxKeys: 2 })).map(([r, extra]) => ({ ...extra, ...r }));
   }
-  return scalar(node);
+  return scalar(node, o);
 }
