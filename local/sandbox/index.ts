@@ -16,7 +16,7 @@ import { decideFault, validateFaults, type FaultConfig, type FaultKind } from ".
 import type { Customer, Resource } from "./generate.ts";
 import { createAgencyToken, iamBodyInvalid, iamUnauthenticated } from "./iam.ts";
 import { SlidingWindowLimiter } from "./limiter.ts";
-import { handlers, runOperation, setReviewOutcome, type Caller, type EffectName, type OpContext } from "./operations.ts";
+import { handlers, runOperation, seedEarlierReview, setReviewOutcome, type Caller, type EarlierReview, type EffectName, type OpContext } from "./operations.ts";
 import type { AssumeRoleRequest, SandboxOperationName as OperationName } from "./requests.ts";
 import { checkRules } from "./rules.ts";
 import { SandboxState, type Order, type RealnameApplication } from "./state.ts";
@@ -35,6 +35,8 @@ export interface SandboxOptions {
   maxSkewMs?: number;
   tokenTtlSeconds?: number;
   realnameBucketConfigured?: boolean;
+  /** Reviews of earlier applications on record per customer id (see seedEarlierReview). */
+  earlierReviews?: Record<string, EarlierReview>;
   /** Which Huawei site to imitate: "cn" (default) or "intl" (the contract's international model). */
   site?: Site;
   attachmentExists?: (relativePath: string) => Promise<{ size: number } | undefined>;
@@ -85,6 +87,8 @@ export interface Sandbox {
     setFaults(f: SandboxOptions["faults"]): void;
     setReviewOutcome(customerId: string, outcome: { result: "approved" | "rejected" | "pending"; opinion?: string; afterPolls?: number }): void;
     setRealnameBucketConfigured(v: boolean): void;
+    /** Puts an earlier application's review on record (the review-result API shows it until a new submission). */
+    seedEarlierReview(customerId: string, review: EarlierReview): void;
     setClock(now: () => number): void;
   };
   close(): Promise<void>;
@@ -94,6 +98,7 @@ export type { Customer, CustomerInfo, Resource } from "./generate.ts";
 export { graceRetentionDays, REMINDER_WINDOWS } from "./generate.ts";
 export type { Order, RealnameApplication, RealnameKind, ReviewScript } from "./state.ts";
 export type { FaultConfig, FaultKind } from "./faults.ts";
+export type { EarlierReview } from "./operations.ts";
 export { renderResource as toApiResource } from "./operations.ts";
 
 /**
@@ -231,6 +236,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 86_400;
   let faults = validateFaults(options.faults);
   let clock: () => number = Date.now;
+  for (const [customerId, review] of Object.entries(options.earlierReviews ?? {})) {
+    seedEarlierReview({ state, caller: { kind: "partner" }, now: genNow, lang: "zh_CN" }, customerId, review);
+  }
   const limiter = new SlidingWindowLimiter();
   const tokens = new TokenStore();
   const log = options.log;
@@ -520,6 +528,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       setRealnameBucketConfigured(v) {
         state.realnameBucketConfigured = v;
+      },
+      seedEarlierReview(customerId, review) {
+        seedEarlierReview({ state, caller: { kind: "partner" }, now: clock(), lang: "zh_CN" }, customerId, review);
       },
       setClock(now) {
         clock = now;

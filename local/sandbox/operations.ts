@@ -532,6 +532,39 @@ export function setReviewOutcome(ctx: OpContext, customerId: string, outcome: Re
   }
 }
 
+/** A review of an application made before (in the console, or an old rejection): not sent through this API. */
+export interface EarlierReview {
+  result: "approved" | "rejected" | "pending";
+  opinion?: string;
+  kind?: RealnameKind;
+}
+
+/**
+ * Puts an earlier application's review on record for a customer (issue 12.5): the review-result API
+ * answers with the latest review whatever application it belongs to, so a client must not take it
+ * as the answer to its own submission. The customer's verified status follows the review (pending →
+ * "0" under review, approved → "2", rejected → "1").
+ */
+export function seedEarlierReview(ctx: OpContext, customerId: string, review: EarlierReview): void {
+  const c = ctx.state.customer(customerId);
+  if (!c) throw new RangeError(`no sandbox customer ${customerId}`);
+  const kind = review.kind ?? "individual";
+  const app: RealnameApplication = {
+    customer_id: customerId,
+    kind,
+    submittedAt: ctx.now,
+    polls: 0,
+    state: review.result,
+    ...(review.result === "rejected" ? { opinion: review.opinion ?? "证件照片不清晰，请重新上传。" } : {}),
+    script: { result: "pending" }, // an earlier application under review stays so until scripted otherwise
+    request: { origin: "console" },
+    previous: { verified_status: c.info.verified_status, customer_type: c.info.customer_type },
+  };
+  ctx.state.realname.set(customerId, app);
+  c.info.verified_status = review.result === "pending" ? "0" : review.result === "approved" ? "2" : "1";
+  if (review.result === "approved") c.info.customer_type = kind === "individual" ? 0 : 1;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Product catalogue
 
