@@ -229,6 +229,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     resourcesPerCustomer: perCustomer,
     now: genNow,
     xaccountType,
+    site,
     realnameBucketConfigured: options.realnameBucketConfigured ?? true,
     partnerDomainId: options.credentials?.domainId,
   });
