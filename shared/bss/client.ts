@@ -176,6 +176,8 @@ export interface BssClient {
   ): AsyncGenerator<ItemOf<"ListPayPerUseCustomerResources">, void, undefined>;
   listCustomerOrders(request?: RequestOf<"ListCustomerOrders">): Promise<ResponseOf<"ListCustomerOrders">>;
   renewRate(customer: CustomerRef, request: RequestOf<"ListRenewRateOnPeriod">): Promise<ResponseOf<"ListRenewRateOnPeriod">>;
+  /** ListOrderDiscounts as the customer: the discounts PayOrders accepts for this pending order. */
+  orderDiscounts(customer: CustomerRef, orderId: string): Promise<ResponseOf<"ListOrderDiscounts">>;
   setAutoRenew(customer: CustomerRef, resourceId: string, autoRenewTimes?: number): Promise<void>;
   cancelAutoRenew(customer: CustomerRef, resourceId: string): Promise<void>;
   reviewResult(customerId: string): Promise<ResponseOf<"ShowRealnameAuthenticationReviewResult">>;
@@ -585,6 +587,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
     customerResources: (customerId, request = {}, options) => paginate("ListPayPerUseCustomerResources", { ...request, customer_id: customerId }, options),
     listCustomerOrders: (request = {}) => call("ListCustomerOrders", request),
     renewRate: (customer, request) => call("ListRenewRateOnPeriod", request, { customer }),
+    orderDiscounts: (customer, orderId) => call("ListOrderDiscounts", { order_id: orderId }, { customer }),
     setAutoRenew: async (customer, resourceId, autoRenewTimes) => {
       await call("AutoRenewalResources", autoRenewTimes === undefined ? {} : { auto_renew_times: autoRenewTimes }, { customer, pathParams: { resource_id: resourceId } });
     },

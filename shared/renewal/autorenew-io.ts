@@ -16,6 +16,9 @@ export function bssAutoRenewPort(client: BssClient): AutoRenewBssPort {
     },
     renewRate: async (customer, request) => completeQuote(await client.renewRate(customer, request)),
     renewResources: (customer, request) => client.renewResources(customer, request),
+    async orderDiscounts(customer, orderId) {
+      return (await client.orderDiscounts(customer, orderId)).discounts ?? [];
+    },
     payOrder: (customer, request) => client.payOrder(customer, request),
     async orderStatus(customerId, orderId) {
       const res = await client.listCustomerOrders({ customer_id: customerId, order_id: orderId });
