@@ -30,6 +30,7 @@ const commands: Record<string, string> = {
   "parse-email": "./commands/parse-email.ts",
   chaos: "./commands/chaos.ts",
   demo: "./commands/demo.ts",
+  console: "./commands/console.ts",
   outbox: "./commands/outbox.ts",
 };
 

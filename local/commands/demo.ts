@@ -16,7 +16,7 @@ import { engineControl, readRuntimeInfo, startEngine, type EngineRuntimeInfo } f
 import { planResources, type ResourcePlan } from "../engine/resources.ts";
 import { loadService, type ServiceModel } from "../engine/service.ts";
 import { defaultCredentials } from "../sandbox/generate.ts";
-import { signRequest, signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { signRequest, signWebhook } from "../../shared/signing/index.ts";
 import { parseOptions } from "./args.ts";
 import { formatReport, maskedApplicant, NOTICE_FIELDS, sampleApplication, sampleFiles, type DemoReport, type InvoiceReport, type RealnameReport } from "./demo-samples.ts";
 import { sendRawMail, type SmtpTarget } from "./smtp-send.ts";
@@ -40,7 +40,7 @@ The real-name part runs only against the BSS sandbox, never against real Huawei 
 
 const FIXTURE = "05-cn-incentive-pdf-attachment";
 const FIXTURE_FILE = new URL(`../../test/fixtures/invoice-emails/${FIXTURE}.eml`, import.meta.url);
-const FINAL_STATES = new Set(["approved", "rejected", "failed", "failed_config", "expired"]);
+const FINAL_STATES = new Set(["approved", "rejected", "failed", "failed_config", "needs_operator", "expired"]);
 
 export class DemoError extends Error {
   override name = "DemoError";
@@ -251,7 +251,7 @@ async function realnameDemo(t: Target, customerOption: string | undefined, deadl
   }
   report.customerId = customerId;
   const call = async (method: string, path: string, body?: string) => {
-    const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, body ?? ""), t.webhookSecret) };
+    const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(body ?? "", t.webhookSecret, { request: { method, path } }) };
     const res = await fetch(t.http + path, { method, headers, ...(method === "GET" ? {} : { body: body ?? "" }) });
     if (res.status === 401) throw new DemoError("the real-name API refused the signature: set WEBHOOK_SECRET to the secret the engine uses");
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
