@@ -4,13 +4,14 @@
  *   secret (the shared signer, over what the API verifies);
  * - a sample naming the placeholder application (SAMPLE_APPLICATION_ID) first creates an application
  *   with events/realname-api-create.json and names that one instead;
- * - an S3 sample whose object is missing uploads the fixture it names first (invoice-email).
+ * - an S3 sample (or an on-failure record around one) whose object is missing uploads the fixture it
+ *   names first (invoice-email, invoice-email-failed).
  * Plus the verdict on a result: a batch with failed items is a failure.
  */
 import { readFileSync } from "node:fs";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { signWebhook } from "../../shared/signing/index.ts";
 
 export const SAMPLE_APPLICATION_ID = "0190f5c4-8a1e-7c3b-9d2f-6e4a1b2c3d4e";
 const CREATE_SAMPLE = new URL("../../events/realname-api-create.json", import.meta.url);
@@ -36,8 +37,27 @@ export function signSample(event: unknown, secret: string): unknown {
   const e = httpEvent.safeParse(event);
   if (!e.success || !("x-partner-ops-signature" in e.data.headers)) return event;
   const body = e.data.body === undefined ? "" : e.data.isBase64Encoded ? Buffer.from(e.data.body, "base64").toString("utf8") : e.data.body;
-  const signature = signWebhook(webhookSignedPayload(e.data.requestContext.http.method, e.data.rawPath, body), secret);
+  const query = typeof (event as { rawQueryString?: unknown }).rawQueryString === "string" ? (event as { rawQueryString: string }).rawQueryString : "";
+  // v2: bound to the request line (method, path and query as sent) and the body.
+  const signature = signWebhook(body, secret, { request: { method: e.data.requestContext.http.method, path: query ? `${e.data.rawPath}?${query}` : e.data.rawPath } });
   return { ...(event as object), headers: { ...e.data.headers, "x-partner-ops-signature": signature } };
+}
+
+/** The S3 records of an S3 event, or of the S3 events inside SQS records (on-failure destination records). */
+function s3RecordsOf(event: unknown): z.infer<typeof s3Sample>["Records"] {
+  const direct = s3Sample.safeParse(event);
+  if (direct.success) return direct.data.Records;
+  const sqs = z.object({ Records: z.array(z.object({ body: z.string() })) }).safeParse(event);
+  if (!sqs.success) return [];
+  return sqs.data.Records.flatMap((r) => {
+    try {
+      const inner = JSON.parse(r.body) as { requestPayload?: unknown };
+      const p = s3Sample.safeParse(inner.requestPayload ?? inner);
+      return p.success ? p.data.Records : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 const s3Sample = z.object({ Records: z.array(z.object({ s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string() }) }) })).min(1) });
@@ -55,18 +75,15 @@ export async function prepareSample(fn: string, event: unknown, ctx: SampleConte
     out = JSON.parse(JSON.stringify(out).replaceAll(SAMPLE_APPLICATION_ID, id));
   }
   if (ctx.webhookSecret) out = signSample(out, ctx.webhookSecret);
-  const s3 = s3Sample.safeParse(out);
-  if (s3.success && fn === "invoice-email") {
-    for (const r of s3.data.Records) {
-      const { name: bucket } = r.s3.bucket;
-      const key = decodeURIComponent(r.s3.object.key.replace(/\+/g, " "));
-      const exists = await ctx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
-      if (exists) continue;
-      const fixture = /fixture-([\w-]+)$/.exec(key)?.[1];
-      if (!fixture) continue;
-      await ctx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(new URL(`${fixture}.eml`, FIXTURES)), ContentType: "message/rfc822" }));
-      ctx.note(`uploaded test/fixtures/invoice-emails/${fixture}.eml to s3://${bucket}/${key}`);
-    }
+  for (const r of s3RecordsOf(out)) {
+    const { name: bucket } = r.s3.bucket;
+    const key = decodeURIComponent(r.s3.object.key.replace(/\+/g, " "));
+    const exists = await ctx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
+    if (exists) continue;
+    const fixture = /fixture-([\w-]+)$/.exec(key)?.[1];
+    if (!fixture) continue;
+    await ctx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(new URL(`${fixture}.eml`, FIXTURES)), ContentType: "message/rfc822" }));
+    ctx.note(`uploaded test/fixtures/invoice-emails/${fixture}.eml to s3://${bucket}/${key}`);
   }
   return out;
 }
