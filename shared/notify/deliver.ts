@@ -236,11 +236,15 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
 
   for (const r of reminders) {
     const key = ledgerKeys.reminder(r.keyString);
-    // The scan's claim may have been released after a failed publish (and not claimed again yet): nothing
-    // to complete, the deliveries are recorded per channel. Any other failure fails the message (retried:
-    // every channel is then "done" and only this write is repeated).
-    if ((await ledger.get(key)) === undefined) continue;
-    await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
+    try {
+      await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
+    } catch (err) {
+      // The scan's claim may have been released after a failed publish (and not claimed again yet):
+      // nothing to complete, the deliveries are recorded per channel. Any other failure fails the message
+      // (retried: every channel is then "done" and only this write is repeated).
+      if ((await ledger.get(key)) === undefined) continue;
+      throw err;
+    }
   }
   return result;
 }
