@@ -562,11 +562,10 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
         );
         const batch = res.Messages ?? [];
         if (batch.length === 0) return false;
-        for (const m of batch) {
-          if (m.MessageId !== messageId) {
-            others.push(m);
-            continue;
-          }
+        const match = batch.find((m) => m.MessageId === messageId);
+        others.push(...batch.filter((m) => m !== match));
+        if (match) {
+          const m = match;
           await sources.sqs.send(
             new SendMessageCommand({
               QueueUrl: source.url,
