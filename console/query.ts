@@ -335,8 +335,11 @@ export const FLAG_PREFIX = "console-flag#realname#";
 export function createQuery(sources: ConsoleSources, options: QueryOptions = {}) {
   const now = options.now ?? Date.now;
   const cacheMs = (options.cacheSeconds ?? 15) * 1000;
-  let snapshot: Promise<Snapshot> | undefined;
-  let snapshotAt = 0;
+  // The last loaded snapshot, and the load in progress. An expired snapshot is still served while a
+  // new one loads in the background (a page never waits for a table scan, except the first one and
+  // the first after an action, which must show the action's effect).
+  let ready: Snapshot | undefined;
+  let loading: Promise<Snapshot> | undefined;
   const outcomeCache = new Map<string, { etag: string | undefined; row: NoticeRow }>();
   const inbound = sources.buckets.inbound ? storageBucket(sources.s3, sources.buckets.inbound) : undefined;
   const config = sources.buckets.config ? storageBucket(sources.s3, sources.buckets.config) : undefined;
@@ -344,6 +347,7 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
 
   async function load(): Promise<Snapshot> {
     const started = performance.now();
+    const loadedAt = now();
     const [ledger, apps] = await Promise.all([
       scanAll<LedgerItem>(sources, sources.tables.ledger),
       sources.tables.realname ? scanAll<RealnameRecord>(sources, sources.tables.realname) : Promise.resolve([]),
@@ -355,23 +359,36 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
       .filter((a) => typeof a.id === "string" && !a.id.startsWith("request#") && a.status !== undefined)
       .map((a) => applicationRow(a, flags.get(a.id)))
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-    return { loadedAt: now(), ledger, ...index, applications, loadMs: performance.now() - started };
+    return { loadedAt, ledger, ...index, applications, loadMs: performance.now() - started };
+  }
+
+  let generation = 0;
+  function refresh(): Promise<Snapshot> {
+    if (!loading) {
+      const gen = generation;
+      const p = load().then((snap) => {
+        // A load started before an action must not replace what the action invalidated.
+        if (gen === generation) ready = snap;
+        return snap;
+      });
+      loading = p;
+      void p.catch(() => undefined).finally(() => {
+        if (loading === p) loading = undefined;
+      });
+    }
+    return loading;
   }
 
   function current(): Promise<Snapshot> {
-    if (!snapshot || now() - snapshotAt > cacheMs) {
-      snapshotAt = now();
-      const p = load();
-      snapshot = p;
-      p.catch(() => {
-        if (snapshot === p) snapshot = undefined;
-      });
-    }
-    return snapshot;
+    if (!ready) return refresh();
+    if (now() - ready.loadedAt > cacheMs) void refresh().catch(() => undefined);
+    return Promise.resolve(ready);
   }
 
   function invalidate(): void {
-    snapshot = undefined;
+    generation++;
+    ready = undefined;
+    loading = undefined;
   }
 
   async function notices(): Promise<NoticeRow[]> {

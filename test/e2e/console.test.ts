@@ -173,7 +173,7 @@ describe.skipIf(!existsSync(CHROMIUM))("ops console in Chromium", () => {
     expect(html).toMatch(/\d+d: <span class="badge ">claimed<\/span> [^<]* · email:0 sent/);
     // Keyboard: the first link after "skip" is reachable with Tab.
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain("Skip");
+    expect(await page.evaluate("document.activeElement?.textContent")).toContain("Skip");
     const csv = await (await fetch(`${server.url}/calendar.csv`)).text();
     expect(csv.split("\r\n").length - 2).toBe(Number((html.match(/· (\d+) rows/) ?? [])[1]));
     const manager = parseCsv(csv).slice(1).find((r) => r.fields[5])!.fields[5]; // an account manager with expiries
