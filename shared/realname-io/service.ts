@@ -458,7 +458,7 @@ export function createRealnameService(deps: RealnameDeps) {
         // before? Only the comparison with the baseline can tell (state.ts, issue 12.5).
         event = { type: "bss_failed", failure: { kind: "ambiguous", code: "AMBIGUOUS", message: "the submit answer was lost; BSS shows a review result" } };
       } else {
-        event = { type: "bss_accepted", isReview: outcome.isReview };
+        event = { type: "bss_accepted", isReview: outcome.isReview === 0 || outcome.isReview === 1 ? outcome.isReview : undefined };
       }
     } catch (err) {
       if (err instanceof SubmissionBuildError) {
