@@ -80,6 +80,29 @@ export const EmailIntakeConfigSchema = z.object({
       chars: z.number().int().positive().default(2_000_000),
     })
     .prefault({}),
+  /**
+   * Cross-checks of an extracted notice (issue 13, shared/email/review.ts): the application number's
+   * format (a regular expression over the whole number), how far the deadline may be before/after
+   * the message's date, how many months back the billing period may start.
+   */
+  review: z
+    .object({
+      applicationNoPattern: z
+        .string()
+        .default("^(?=(?:[^0-9]*[0-9]){6})[A-Z]{2,5}[0-9][0-9A-Z-]{4,24}$")
+        .refine((p) => {
+          try {
+            new RegExp(p, "u");
+            return true;
+          } catch {
+            return false;
+          }
+        }, "a valid regular expression"),
+      deadlineDaysBefore: z.number().int().min(0).default(7),
+      deadlineDaysAfter: z.number().int().min(1).default(400),
+      periodMonthsBack: z.number().int().min(1).default(36),
+    })
+    .prefault({}),
   /** How deep forwarded messages (message/rfc822 inside message/rfc822 …) are followed. */
   maxForwardDepth: z.number().int().min(0).max(5).default(3),
   /** Huawei allow-list for senders, links and mailboxes; matched on whole labels from the right. */

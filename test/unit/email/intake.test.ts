@@ -120,6 +120,7 @@ describe("MIME structures and HTML layouts", () => {
       ...G.baseFacts,
       flow: "fh",
       applicationNo: "FH2025Q1000088",
+      url: "https://account.huaweicloud.com/obmgr/#/obmgr/fh/invoicingList?applyNo=FH2025Q1000088",
       period: { from: "2025-01", to: "2025-03" },
       mailing: null,
       mailbox: "fixture-fh@huaweicloud.com",
