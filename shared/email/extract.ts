@@ -53,6 +53,7 @@ export interface Compiled {
   labels: CompiledLabel[];
   greetings: { raw: string; folded: string }[];
   generic: Set<string>;
+  salutationTails: string[];
   listLabels: string[];
   noticeKeywords: string[];
   fhKeywords: string[];
@@ -69,6 +70,7 @@ export function compile(cfg: EmailIntakeConfig): Compiled {
       labels: compileLabels(cfg.labels),
       greetings: cfg.greetings.map((g) => ({ raw: g, folded: fold(g) })).sort((a, b) => b.folded.length - a.folded.length),
       generic: new Set(cfg.genericGreetingNames.map((g) => fold(g).trim())),
+      salutationTails: cfg.salutationTails.map((t) => fold(t)),
       listLabels: cfg.labels.invoiceListUrl.map((l) => fold(l)),
       noticeKeywords: cfg.noticeKeywords.map((k) => fold(k)),
       fhKeywords: cfg.flowKeywords.fh.map((k) => fold(k)),
@@ -120,6 +122,15 @@ function invoiceTypeOf(label: string, cfg: EmailIntakeConfig): Extracted["invoic
   return has(cfg.invoiceTypeMarkers.electronic) ? "vat-special-electronic" : "vat-special-paper";
 }
 
+/** Drops a salutation word (您好, hello) and the punctuation before it from the end of a greeting name. */
+function stripSalutation(s: string, c: Compiled): string {
+  const f = fold(s);
+  for (const t of c.salutationTails) {
+    if (f.endsWith(t) && f.length > t.length) return trimEndWhere(s.slice(0, s.length - t.length), GREETING_TRAIL);
+  }
+  return s;
+}
+
 function greetingName(text: string, c: Compiled, at?: (line: number) => void): string | null {
   const lines = text.split("\n", 60);
   for (const [n, line] of lines.entries()) {
@@ -134,7 +145,10 @@ function greetingName(text: string, c: Compiled, at?: (line: number) => void): s
       const close = fr.indexOf(")");
       rest = close > 0 ? rest.slice(1, close) : "";
     } else {
-      rest = trimEndWhere(rest, GREETING_TRAIL);
+      // the name ends at sentence punctuation (company names carry none of it; "Co., Ltd." keeps its ASCII comma)
+      const stop = rest.search(/[，！!；;。]/u);
+      if (stop >= 0) rest = rest.slice(0, stop);
+      rest = stripSalutation(trimEndWhere(rest, GREETING_TRAIL), c);
     }
     rest = rest.trim();
     if (!rest || rest.length > MAX_TEXT_VALUE || c.generic.has(fold(rest))) return null;

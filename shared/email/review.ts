@@ -10,13 +10,19 @@ import type { Extracted } from "./extract.ts";
 export const REVIEW_REASONS = [
   "application-no-missing",
   "amount-missing",
+  "currency-missing",
+  "partner-name-missing",
+  "billing-period-missing",
+  "deadline-missing",
+  "invoice-list-url-missing",
+  "huawei-entity-missing",
   "application-no-format",
   "amount-sum-mismatch",
   "tax-rate-mismatch",
   "deadline-out-of-range",
   "billing-period-out-of-range",
   "invoice-list-url-mismatch",
-  "currency-missing",
+  "undecodable-text",
 ] as const;
 export type ReviewReason = (typeof REVIEW_REASONS)[number];
 
@@ -36,7 +42,17 @@ export function reviewReasons(e: Extracted, sent: Date | null, cfg: EmailIntakeC
   if (e.applicationNo === null) out.add("application-no-missing");
   else if (!pattern.test(e.applicationNo)) out.add("application-no-format");
   if (e.amount === null) out.add("amount-missing");
-  else if (e.currency === null) out.add("currency-missing");
+  // every field a Huawei notice always carries (config review.required): missing → a person checks
+  const required = new Set<keyof Extracted>(cfg.review.required);
+  const missing: [keyof Extracted, ReviewReason][] = [
+    ["currency", "currency-missing"],
+    ["partnerName", "partner-name-missing"],
+    ["billingPeriod", "billing-period-missing"],
+    ["deadline", "deadline-missing"],
+    ["invoiceListUrl", "invoice-list-url-missing"],
+    ["huaweiEntity", "huawei-entity-missing"],
+  ];
+  for (const [field, reason] of missing) if (required.has(field) && e[field] === null) out.add(reason);
 
   const amount = e.amount !== null ? decimalToCents(e.amount) : null;
   const excl = e.amountExclTax !== null ? decimalToCents(e.amountExclTax) : null;
@@ -80,6 +96,8 @@ export function reviewReasons(e: Extracted, sent: Date | null, cfg: EmailIntakeC
     const tokens = urlTokens(e.invoiceListUrl).filter((t) => pattern.test(t));
     if (tokens.length > 0 && !tokens.includes(e.applicationNo)) out.add("invoice-list-url-mismatch");
   }
+  // a character the charset could not decode (U+FFFD) in any value: the value may be wrong
+  if (JSON.stringify(e).includes("\ufffd")) out.add("undecodable-text");
   return REVIEW_REASONS.filter((r) => out.has(r));
 }
 
