@@ -25,7 +25,8 @@ import { S3_EVENTS_DLQ, S3_EVENTS_QUEUE } from "../engine/s3-notify.ts";
 import { sandboxEnv, startSandbox, type FaultConfig, type Sandbox, type SandboxStats } from "../sandbox/index.ts";
 import { noticeIdOf, parseInvoiceEmail } from "../../shared/email/index.ts";
 import { usccCheckChar } from "../../shared/realname/index.ts";
-import { signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { sampleJpeg } from "../../shared/realname/sample-files.ts";
+import { signWebhook } from "../../shared/signing/index.ts";
 import { contactsDirectory, expectedReminderKeys, queueBacklog, readOutbox, startWebhookReceiver, waitDrained } from "./renewal-oracle.ts";
 
 export interface ChaosOptions {
@@ -109,14 +110,8 @@ const defaults = {
   settleTimeoutMs: 600_000,
 };
 
-/** A small file with JPEG magic bytes (the API sniffs the type). */
-function tinyJpeg(tag: string): Buffer {
-  const b = Buffer.alloc(2048, 0x7f);
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]).copy(b, 0);
-  Buffer.from(`chaos-${tag}`).copy(b, 100);
-  b.writeUInt16BE(0xffd9, b.length - 2);
-  return b;
-}
+/** A small well-formed JPEG with a tag inside. */
+const tinyJpeg = (tag: string): Buffer => sampleJpeg(2048, `chaos-${tag}`);
 
 function tally(expected: Set<string>, deliveredKeys: string[]): ChannelTally {
   const counts = new Map<string, number>();
@@ -255,7 +250,7 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     const api = e.urls.http!;
     const call = async (method: string, path: string, body?: unknown) => {
       const text = body === undefined ? "" : JSON.stringify(body);
-      const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, text), SECRET) };
+      const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(text, SECRET, { request: { method, path } }) };
       const res = await fetch(api + path, { method, headers, ...(method === "GET" ? {} : { body: text }) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
@@ -340,7 +335,7 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     progress(`renewal drained after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const finals = new Map<string, string>();
-    const finalStates = ["approved", "rejected", "failed", "failed_config", "expired"];
+    const finalStates = ["approved", "rejected", "failed", "failed_config", "needs_operator", "expired"];
     while (finals.size < apps.length && Date.now() < deadline) {
       for (const a of apps) {
         if (finals.has(a.id)) continue;

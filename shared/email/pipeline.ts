@@ -123,9 +123,9 @@ async function carryOut(ports: IntakePorts, plan: IntakePlan, sourceKey: string,
   const log = ports.logger;
   if (!plan.ledgerKey || !plan.event) throw new Error("carryOut: a plan without an event has nothing to do exactly once");
   const claim = await ledger.claim(plan.ledgerKey, { sourceKey, noticeId: plan.noticeId }, { staleAfterSeconds: ports.staleAfterSeconds ?? 90 });
-  if (claim === "exists") {
-    // Only a completed record counts: a claim that is not complete throws (retried) until it is
-    // completed or stale (issue 11.1 audit).
+  if (claim !== "new") {
+    // Only a completed record counts: a claim that is not complete ("busy") throws (retried) until it
+    // is completed or stale (issue 11.1 audit).
     const first = await waitUntilDone(ports, plan.ledgerKey);
     const done = { ...(first.attrs ?? {}), ...(first.result ?? {}) };
     const firstKey = typeof done["sourceKey"] === "string" ? done["sourceKey"] : undefined;
