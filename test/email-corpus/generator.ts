@@ -5,6 +5,8 @@
  * greeting, forwards). The expected schema-v1 fields come from the generator's facts, never from the
  * parser. Templates are split BY TEMPLATE into a tuning part and an unseen part (see TEMPLATES).
  */
+import { readFileSync } from "node:fs";
+import { simpleParser } from "mailparser";
 import { centsToDecimal } from "../../shared/email/amounts.ts";
 import * as B from "../unit/email/mime-builder.ts";
 
@@ -400,4 +402,65 @@ export function judge(notice: Record<string, unknown>, e: Expected): { verdict: 
   if (kind === "needs-review") return { verdict: "needs-review", diff };
   if (kind !== "invoice-notice") return { verdict: "missed", diff: [`kind ${String(kind)}`, ...diff] };
   return { verdict: diff.length === 0 ? "exact" : "wrong-but-clean", diff };
+}
+
+// ---------- mutations of the shared fixtures' text ----------
+
+
+/** Label spellings the fixture text may be rewritten to (each a spelling the notices use). */
+const FIXTURE_SYNONYMS: [RegExp, string[]][] = [
+  [/申付单号/g, ["申付单编号", "付款申请单号", "申请单号"]],
+  [/不含税金额/g, ["未税金额", "金额（不含税）"]],
+  [/(?<!增值)税额(?=[:：])/g, ["增值税额", "税金"]],
+  [/对账期次/g, ["结算周期", "账期", "对账周期"]],
+  [/购买方名称/g, ["发票抬头", "购方名称"]],
+  [/纳税人识别号/g, ["购方税号", "统一社会信用代码"]],
+];
+
+/** Rewrites one amount as written (¥10,600.00 / 10,600.00元 …) into another style with the same value. */
+function restyleAmounts(text: string, r: Rng): string {
+  return text.replace(/[¥￥]\s?([\d,]+\.\d{2})/g, (_m, n: string) => {
+    const cents = BigInt(n.replace(/,/g, "").replace(".", ""));
+    return moneyText(cents, "CNY", r.int(0, 6));
+  });
+}
+
+export interface FixtureMutantSource {
+  name: string;
+  split: "tune" | "unseen";
+}
+/** Fixtures whose text is mutated, split by fixture (the template of a mutant is its fixture). */
+export const FIXTURE_TEMPLATES: FixtureMutantSource[] = [
+  { name: "01-cn-incentive-alt-utf8-qp", split: "tune" },
+  { name: "03-cn-incentive-plain-gbk-qp-gb2312-subject", split: "tune" },
+  { name: "05-cn-incentive-pdf-attachment", split: "unseen" },
+  { name: "06-cn-incentive-forwarded-inline", split: "unseen" },
+];
+
+const FIELDS: (keyof Expected)[] = ["partnerName", "applicationNo", "amount", "amountExclTax", "taxAmount", "currency", "taxRate", "billingPeriod", "deadline", "invoiceListUrl", "huaweiEntity"];
+
+/** `perFixture` mutants of each fixture's plain text: label synonyms, amount styles, colons, spacing, charset. */
+export async function fixtureMutants(perFixture: number, seed = 1): Promise<CorpusMessage[]> {
+  const dir = new URL("../fixtures/invoice-emails/", import.meta.url);
+  const out: CorpusMessage[] = [];
+  for (const [fi, fx] of FIXTURE_TEMPLATES.entries()) {
+    const raw = readFileSync(new URL(`${fx.name}.eml`, dir));
+    const exp = JSON.parse(readFileSync(new URL(`${fx.name}.expected.json`, dir), "utf8")) as Record<string, unknown>;
+    const parsed = await simpleParser(raw);
+    const text = parsed.text ?? "";
+    const head = raw.toString("latin1").split(/\r?\n\r?\n/)[0]!.split(/\r?\n(?![ \t])/).filter((h) => /^(from|to|subject|date|message-id):/i.test(h));
+    const r = rng(seed * 7919 + fi);
+    const expected = Object.fromEntries(FIELDS.map((k) => [k, exp[k]])) as unknown as Expected;
+    for (let i = 0; i < perFixture; i++) {
+      let t = text;
+      for (const [re, alts] of FIXTURE_SYNONYMS) if (r.next() < 0.6) t = t.replace(re, r.pick(alts));
+      t = restyleAmounts(t, r);
+      if (r.next() < 0.5) t = t.replace(/：/g, ": ");
+      if (r.next() < 0.3) t = t.replace(/\n/g, "\n\n");
+      const cs = r.pick(["utf-8", "gb18030", "gbk"]);
+      const msg = B.message(head, B.textPart(t, "plain", cs, r.pick(cteAll)));
+      out.push({ template: `F-${fx.name.slice(0, 2)}`, split: fx.split, index: i, raw: msg, expected });
+    }
+  }
+  return out;
 }
