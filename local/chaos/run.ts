@@ -19,12 +19,11 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
 import { THROWAWAY_ENGINE, startEngine, type Engine } from "../engine/engine.ts";
 import { S3_EVENTS_DLQ, S3_EVENTS_QUEUE } from "../engine/s3-notify.ts";
 import { sandboxEnv, startSandbox, type FaultConfig, type Sandbox, type SandboxStats } from "../sandbox/index.ts";
-import { noticeIdOf } from "../../shared/email/index.ts";
+import { noticeIdOf, parseInvoiceEmail } from "../../shared/email/index.ts";
 import { usccCheckChar } from "../../shared/realname/index.ts";
 import { sampleJpeg } from "../../shared/realname/sample-files.ts";
 import { signWebhook } from "../../shared/signing/index.ts";
@@ -314,9 +313,9 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     const invoiceExpect: { fixture: string; kind: string; noticeId: string; expectedJson: unknown }[] = [];
     for (const f of fixtures) {
       const raw = readFileSync(resolve(fixturesDir, f));
-      const parsed = await simpleParser(raw);
+      const parsed = await parseInvoiceEmail(raw, { internalDomains: ["shilicloud.example", "xugou-digital.example", "yangli-net.example"] });
       const expectedJson = JSON.parse(readFileSync(resolve(fixturesDir, f.replace(/\.eml$/, ".expected.json")), "utf8")) as { kind: string };
-      invoiceExpect.push({ fixture: f.replace(/\.eml$/, ""), kind: expectedJson.kind, noticeId: noticeIdOf(`mid:${parsed.messageId}`), expectedJson });
+      invoiceExpect.push({ fixture: f.replace(/\.eml$/, ""), kind: expectedJson.kind, noticeId: noticeIdOf(parsed.idempotencyKey), expectedJson });
       const copies = twice.has(f) ? 2 : 1;
       await Promise.all(Array.from({ length: copies }, () => sendMail(raw)));
       mailsSent += copies;
@@ -336,7 +335,7 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     progress(`renewal drained after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const finals = new Map<string, string>();
-    const finalStates = ["approved", "rejected", "failed", "failed_config", "expired"];
+    const finalStates = ["approved", "rejected", "failed", "failed_config", "needs_operator", "expired"];
     while (finals.size < apps.length && Date.now() < deadline) {
       for (const a of apps) {
         if (finals.has(a.id)) continue;

@@ -12,7 +12,7 @@ import { z } from "zod";
 import type { Command, CommandIO } from "../cli.ts";
 import { UsageError } from "../cli.ts";
 import { localCredentials } from "../engine/emulators.ts";
-import { readRuntimeInfo, startEngine, type EngineRuntimeInfo } from "../engine/engine.ts";
+import { engineControl, readRuntimeInfo, startEngine, type EngineRuntimeInfo } from "../engine/engine.ts";
 import { planResources, type ResourcePlan } from "../engine/resources.ts";
 import { loadService, type ServiceModel } from "../engine/service.ts";
 import { defaultCredentials } from "../sandbox/generate.ts";
@@ -40,7 +40,7 @@ The real-name part runs only against the BSS sandbox, never against real Huawei 
 
 const FIXTURE = "05-cn-incentive-pdf-attachment";
 const FIXTURE_FILE = new URL(`../../test/fixtures/invoice-emails/${FIXTURE}.eml`, import.meta.url);
-const FINAL_STATES = new Set(["approved", "rejected", "failed", "failed_config", "expired"]);
+const FINAL_STATES = new Set(["approved", "rejected", "failed", "failed_config", "needs_operator", "expired"]);
 
 export class DemoError extends Error {
   override name = "DemoError";
@@ -109,7 +109,7 @@ async function runningTarget(info: EngineRuntimeInfo, dataDir: string, io: Comma
     // The engine's own sandbox: default seed, so default credentials.
     sandbox: info.sandbox ? { url: info.sandbox, credentials: defaultCredentials(1) } : undefined,
     async sweep() {
-      await fetch(`${http}/_engine/invoke/realname-status`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+      await engineControl(info, "/_engine/invoke/realname-status", {});
     },
     async close() {
       s3.destroy();

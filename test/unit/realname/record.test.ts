@@ -14,7 +14,9 @@ describe("scheduleFor", () => {
     expect(scheduleFor({ status: st("submitting") }, NOW, o)).toEqual({ work: "recover", dueAt: NOW + 600_000 });
     expect(scheduleFor({ status: st("verifying") }, NOW, o)).toEqual({ work: "review", dueAt: NOW });
     expect(scheduleFor({ status: st("under_review") }, NOW, o)).toEqual({ work: "review", dueAt: NOW + 60_000 });
-    expect(scheduleFor({ status: st("failed_config") }, NOW, o)).toEqual({});
+    // failed_config and needs_operator are final (issues 11.3, 12.5): reported to the portal like the others.
+    expect(scheduleFor({ status: st("failed_config") }, NOW, o)).toEqual({ work: "notify", dueAt: NOW });
+    expect(scheduleFor({ status: st("needs_operator") }, NOW, o)).toEqual({ work: "notify", dueAt: NOW });
     expect(scheduleFor({ status: st("approved") }, NOW, o)).toEqual({ work: "notify", dueAt: NOW });
     expect(scheduleFor({ status: st("rejected"), notifiedAt: "2026-03-01T00:00:10Z", finalAt: "2026-03-01T00:00:00Z" }, NOW, o)).toEqual({ work: "purge", dueAt: NOW + 3600_000 });
     expect(scheduleFor({ status: st("approved", { documentsPurged: true }), notifiedAt: "x" }, NOW, o)).toEqual({});
