@@ -150,7 +150,11 @@ export function createRealnameService(deps: RealnameDeps) {
   // ---------------------------------------------------------------------------------------------
   // POST /realname/applications
 
-  async function createApplication(rawBody: string, requestId: string | undefined): Promise<HttpResult> {
+  /**
+   * `beforeChanges` runs once the body is valid and before anything is stored (the API's replay
+   * guard: a replayed signature must not create a second application); a refusal is returned as is.
+   */
+  async function createApplication(rawBody: string, requestId: string | undefined, beforeChanges?: () => Promise<HttpResult | undefined>): Promise<HttpResult> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(rawBody);
@@ -175,6 +179,9 @@ export function createRealnameService(deps: RealnameDeps) {
         return json(422, { error: "unprocessable_file", errors: inline.errors });
       }
     }
+
+    const refused = await beforeChanges?.();
+    if (refused) return refused;
 
     let id = newApplicationId({ now: now().getTime() });
     const bodyHash = createHash("sha256").update(rawBody).digest("hex");
