@@ -118,6 +118,8 @@ export function sandboxEnv(sb: Pick<Sandbox, "url" | "credentials" | "xaccountTy
 const MAX_BODY_BYTES = 1024 * 1024;
 const IAM_TOKEN_PATH = "/v3/auth/tokens";
 const IAM_OPERATION = "KeystoneCreateAgencyToken";
+const IAM_DOMAINS_PATH = "/v3/auth/domains";
+const IAM_DOMAINS_OPERATION = "KeystoneListAuthDomains";
 /** Documented flow control of every BSS operation used here: 10 requests per second (bss-api.md §1.7). */
 const DEFAULT_RATE = 10;
 /** POST operations that only read (queries with a JSON body): never given an "ambiguous" fault. */
@@ -302,7 +304,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return "(body too large)";
     }
     const authReq: AuthRequest = { method, url: url.toString(), headers: req.headers, body };
-    const authCfg = (): AuthConfig => ({ ak: credentials.ak, sk: credentials.sk, partnerDomainId, maxSkewMs, now: clock(), tokens });
+    const authCfg = (requireDomainId = true): AuthConfig => ({ ak: credentials.ak, sk: credentials.sk, partnerDomainId, maxSkewMs, now: clock(), tokens, requireDomainId });
+
+    // IAM: the accounts of the caller (how an SDK finds X-Domain-Id when it is not configured).
+    if (url.pathname === IAM_DOMAINS_PATH || url.pathname === `${IAM_DOMAINS_PATH}/`) {
+      bump(stats.requests, IAM_DOMAINS_OPERATION);
+      if (method !== "GET") {
+        sendError(res, new SandboxError(404, "APIG.0101", "The API does not exist."));
+        return IAM_DOMAINS_OPERATION;
+      }
+      if (!verifyPartnerSignature(authReq, authCfg(false)).ok) {
+        sendError(res, iamUnauthenticated());
+        return IAM_DOMAINS_OPERATION;
+      }
+      if ((await injectBefore(res, IAM_DOMAINS_OPERATION, false)) === true) return IAM_DOMAINS_OPERATION;
+      const self = `${url.origin}${IAM_DOMAINS_PATH}`;
+      send(res, 200, {
+        domains: [{ enabled: true, id: partnerDomainId, name: state.partnerAccountName, description: "", links: { self: `${url.origin}/v3/domains/${partnerDomainId}` } }],
+        links: { self },
+      });
+      return IAM_DOMAINS_OPERATION;
+    }
 
     // IAM agency token endpoint.
     if (url.pathname === IAM_TOKEN_PATH || url.pathname === `${IAM_TOKEN_PATH}/`) {

@@ -457,6 +457,11 @@ export const assumeRoleRequest = z.strictObject({
   }),
 });
 
+/** KeystoneListAuthDomains (GET /v3/auth/domains): the accounts the credentials can access; the first one's id is the X-Domain-Id. */
+export const listAuthDomainsResponse = z.looseObject({
+  domains: z.array(z.looseObject({ id: z.string().optional(), name: z.string().optional(), enabled: z.boolean().optional() })).optional(),
+});
+
 export const iamTokenResponse = z.looseObject({
   token: z.looseObject({
     expires_at: z.string(),
