@@ -335,13 +335,19 @@ const enterpriseFields = {
     .refine((s) => /[\p{L}]/u.test(s), "cannot be only digits, special characters or spaces"),
   verified_number: z.string().min(1).max(64),
   reg_country: z.string().regex(/^[A-Z]{2}$/).optional(),
-  reg_address: z.string().max(512).optional(),
+  reg_address: z.string().min(1).max(512).optional(),
   xaccount_type: z.string().min(1).max(64),
   enterprise_person: enterprisePerson.optional(),
 };
 
 export const enterpriseRealnameRequest = z.strictObject(enterpriseFields);
-export const changeEnterpriseRealnameRequest = z.strictObject({ ...enterpriseFields, change_type: z.literal(1) });
+/** The change call: reg_country/reg_address omitted = not assigned, "" = set to empty (contract and bss-api.md §9). */
+export const changeEnterpriseRealnameRequest = z.strictObject({
+  ...enterpriseFields,
+  reg_country: z.union([z.literal(""), z.string().regex(/^[A-Z]{2}$/)]).optional(),
+  reg_address: z.string().max(512).optional(),
+  change_type: z.literal(1),
+});
 
 export const individualRealnameRequest = z
   .strictObject({
