@@ -11,6 +11,14 @@
  * A record that lacks what a decision needs is dropped by the consumer with a warning (e.g. the
  * renewal scan checks each resource against `orderInstance`), never by failing the whole page.
  * test/contract/ holds the client to the contract in both directions.
+ *
+ * Contract vs reference: where the contract and bss-api.md disagree the contract wins, unless the
+ * reference documents more than the SDK says. Cases here: `limit` maxima and string max lengths
+ * (SDK silent, reference documents them: reference, stricter writing is harmless); the resource
+ * query's `limit` (neither documents a maximum: 500 is only the client's own bound); coupon/discount
+ * infos with use_*=NO (SDK: parameter error, flag text: ignored: never sent); the ListCustomerOrders
+ * status filter (contract enum 1, 3, 4, 5, 6, 9, reference agrees); association_type "3" (contract's
+ * intl model, not in the reference).
  */
 import { z } from "zod";
 
