@@ -247,7 +247,7 @@ const peakOf = (m: Mem) => Math.max(m.hwm, m.sampled);
 
 /** The measured flow: realname-api alone in a child, the emulators in another. */
 async function functionFlow(): Promise<Numbers> {
-  const { signWebhook, webhookSignedPayload } = await import("../shared/signing/index.ts");
+  const { signWebhook } = await import("../shared/signing/index.ts");
   const dataDir = mkdtempSync(join(tmpdir(), "po-bench-upload-"));
   const emu = fork(HERE, ["--emulators", dataDir], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   let fn: ChildProcess | undefined;
@@ -288,7 +288,7 @@ async function functionFlow(): Promise<Numbers> {
         routeKey,
         rawPath: path,
         rawQueryString: "",
-        headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, body ?? ""), SECRET) },
+        headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(body ?? "", SECRET, { request: { method, path } }) },
         requestContext: { http: { method, path }, routeKey, stage: "$default" },
         ...(id ? { pathParameters: { id } } : {}),
         ...(body !== undefined ? { body } : {}),
@@ -336,13 +336,13 @@ async function functionFlow(): Promise<Numbers> {
 
 /** The previous measurement: the whole engine (emulator included) in one child, over HTTP. */
 async function engineFlow(): Promise<Numbers> {
-  const { signWebhook, webhookSignedPayload } = await import("../shared/signing/index.ts");
+  const { signWebhook } = await import("../shared/signing/index.ts");
   const dataDir = mkdtempSync(join(tmpdir(), "po-bench-upload-engine-"));
   const cp = fork(HERE, ["--engine", dataDir], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   try {
     const ready = (await started(cp, "engine")) as { api: string };
     const call = async (method: string, path: string, body = "") => {
-      const res = await fetch(ready.api + path, { method, headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, body), SECRET) }, ...(method === "GET" ? {} : { body }) });
+      const res = await fetch(ready.api + path, { method, headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(body ?? "", SECRET, { request: { method, path } }) }, ...(method === "GET" ? {} : { body }) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const warm = await call("POST", "/realname/applications", applicationBody("bench-engine-warm", "E00000001", 4096));

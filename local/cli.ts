@@ -28,6 +28,7 @@ const commands: Record<string, string> = {
   "parse-email": "./commands/parse-email.ts",
   chaos: "./commands/chaos.ts",
   demo: "./commands/demo.ts",
+  console: "./commands/console.ts",
 };
 
 /** Raised by commands for a usage mistake: printed as one line plus the usage, exit code 2. */

@@ -13,6 +13,7 @@ import { ledgerPort } from "../../shared/renewal/io.ts";
 import { renewalEmailSender } from "../../shared/renewal/email.ts";
 import { RenewalNotify, perInstanceRate } from "../../shared/renewal/messages.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
+import { NOTIFY_CLAIM_STALE_SECONDS } from "../../shared/renewal/timing.ts";
 import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
 
 const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_TABLE"] });
@@ -29,8 +30,8 @@ const options = {
   unlisted: settings.RENEWAL_UNLISTED,
   ccAccountManager: settings.RENEWAL_CC_ACCOUNT_MANAGER,
   digestFallback: settings.RENEWAL_DIGEST_FALLBACK_EMAIL ? { name: "Renewal desk", email: settings.RENEWAL_DIGEST_FALLBACK_EMAIL } : undefined,
-  // Longer than the function timeout: an older unfinished claim is a crashed attempt.
-  staleAfterSeconds: 120,
+  // The notify queue's visibility timeout + a margin: an older unfinished claim is a crashed attempt.
+  staleAfterSeconds: NOTIFY_CLAIM_STALE_SECONDS,
 };
 
 export const handler = sqsConsumer(

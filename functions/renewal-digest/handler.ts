@@ -14,6 +14,7 @@ import { renewalEmailSender } from "../../shared/renewal/email.ts";
 import { perInstanceRate } from "../../shared/renewal/messages.ts";
 import { runDateOf } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
+import { DIGEST_CLAIM_STALE_SECONDS } from "../../shared/renewal/timing.ts";
 import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
 
 const config = loadConfig(process.env, { require: ["LEDGER_TABLE"] });
@@ -31,7 +32,7 @@ export const handler = middy(async (event: unknown) => {
   if (!parsed.success) throw new Error("not a scheduled event");
   const at = parsed.data.time ? Date.parse(parsed.data.time) : Date.now();
   const date = runDateOf(at, settings.decision.defaultTimeZone);
-  const result = await runDigest({ date, language: settings.RENEWAL_DIGEST_LANGUAGE, ledger, email, store, staleAfterSeconds: 120 });
+  const result = await runDigest({ date, language: settings.RENEWAL_DIGEST_LANGUAGE, ledger, email, store, staleAfterSeconds: DIGEST_CLAIM_STALE_SECONDS });
   logger.info("renewal digests", { date, ...result });
   return result;
 });

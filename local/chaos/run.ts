@@ -19,14 +19,13 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
 import { THROWAWAY_ENGINE, startEngine, type Engine } from "../engine/engine.ts";
 import { S3_EVENTS_DLQ, S3_EVENTS_QUEUE } from "../engine/s3-notify.ts";
 import { sandboxEnv, startSandbox, type FaultConfig, type Sandbox, type SandboxStats } from "../sandbox/index.ts";
-import { noticeIdOf } from "../../shared/email/index.ts";
+import { noticeIdOf, parseInvoiceEmail } from "../../shared/email/index.ts";
 import { usccCheckChar } from "../../shared/realname/index.ts";
-import { signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { signWebhook } from "../../shared/signing/index.ts";
 import { contactsDirectory, expectedReminderKeys, queueBacklog, readOutbox, startWebhookReceiver, waitDrained } from "./renewal-oracle.ts";
 
 export interface ChaosOptions {
@@ -256,7 +255,7 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     const api = e.urls.http!;
     const call = async (method: string, path: string, body?: unknown) => {
       const text = body === undefined ? "" : JSON.stringify(body);
-      const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, text), SECRET) };
+      const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(text, SECRET, { request: { method, path } }) };
       const res = await fetch(api + path, { method, headers, ...(method === "GET" ? {} : { body: text }) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
@@ -319,9 +318,9 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     const invoiceExpect: { fixture: string; kind: string; noticeId: string; expectedJson: unknown }[] = [];
     for (const f of fixtures) {
       const raw = readFileSync(resolve(fixturesDir, f));
-      const parsed = await simpleParser(raw);
+      const parsed = await parseInvoiceEmail(raw, { internalDomains: ["shilicloud.example", "xugou-digital.example", "yangli-net.example"] });
       const expectedJson = JSON.parse(readFileSync(resolve(fixturesDir, f.replace(/\.eml$/, ".expected.json")), "utf8")) as { kind: string };
-      invoiceExpect.push({ fixture: f.replace(/\.eml$/, ""), kind: expectedJson.kind, noticeId: noticeIdOf(`mid:${parsed.messageId}`), expectedJson });
+      invoiceExpect.push({ fixture: f.replace(/\.eml$/, ""), kind: expectedJson.kind, noticeId: noticeIdOf(parsed.idempotencyKey), expectedJson });
       const copies = twice.has(f) ? 2 : 1;
       await Promise.all(Array.from({ length: copies }, () => sendMail(raw)));
       mailsSent += copies;

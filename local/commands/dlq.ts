@@ -13,6 +13,7 @@ import type { Command, CommandIO } from "../cli.ts";
 import { UsageError } from "../cli.ts";
 import { localCredentials, startLocalFauxqs } from "../engine/emulators.ts";
 import { readRuntimeInfo } from "../engine/engine.ts";
+import { makePrivate, privateUmask } from "../engine/private-dir.ts";
 
 const usage = `Usage: partner-ops dlq list <queue> [--data-dir D | --endpoint URL] [--full]
        partner-ops dlq replay <queue> [--data-dir D | --endpoint URL] [--max N]
@@ -196,9 +197,14 @@ async function withEndpoint<T>(opts: { dataDir?: string; endpoint?: string; regi
       region = opts.region ?? running.region;
     } else {
       io.stderr.write(`no engine running on ${dir}; opening its queues directly\n`);
+      makePrivate(dir);
+      const restoreUmask = privateUmask();
       const server = await startLocalFauxqs({ dataDir: join(dir, "fauxqs"), region });
       endpoint = `http://127.0.0.1:${server.port}`;
-      stop = () => server.stop();
+      stop = async () => {
+        await server.stop();
+        restoreUmask();
+      };
     }
   }
   const sqs = new SQSClient({ region, endpoint, credentials: localCredentials() });

@@ -23,6 +23,7 @@ sandbox when HWC_AK/HWC_SK are not set. Everything listens on 127.0.0.1.
   --stage S        stage for \${sls:stage} (default: provider.stage, else "local")
   --param k=v      value for \${param:k}
   --sandbox MODE   auto (default), on, off
+  --console-port P the ops console's port (default 4000; 0 = any free port; "off" = no console)
 
 Environment: HWC_AK/HWC_SK (+ HWC_ENDPOINT …) use the real BSS instead of the sandbox; POWERTOOLS_LOG_LEVEL
 or LOG_LEVEL sets the log level; WEBHOOK_SECRET overrides the generated local webhook secret.`;
@@ -32,7 +33,7 @@ export const command: Command = {
   summary: "run every function of serverless.yml on this machine (embedded engine)",
   usage,
   async run(argv, io) {
-    const args = parseOptions(argv, { values: ["data-dir", "port", "smtp-port", "smtp-max-bytes", "service", "stage", "param", "sandbox", "region"], flags: ["in-memory"] });
+    const args = parseOptions(argv, { values: ["data-dir", "port", "smtp-port", "smtp-max-bytes", "service", "stage", "param", "sandbox", "region", "console-port"], flags: ["in-memory"] });
     if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
     const sandbox = args.values.get("sandbox") ?? "auto";
     if (sandbox !== "auto" && sandbox !== "on" && sandbox !== "off") throw new UsageError("--sandbox must be auto, on or off");
@@ -56,6 +57,18 @@ export const command: Command = {
     };
     const engine = await startEngine(options);
     io.stdout.write(engine.banner());
+    // The ops console (console/), in this process, with actions (the local engine is the developer's own).
+    const consolePort = args.values.get("console-port") === "off" ? undefined : (portOption(args, "console-port") ?? 4000);
+    let opsConsole: { url: string; close(): Promise<void> } | undefined;
+    if (consolePort !== undefined) {
+      const { startConsole } = await import("../../console/server.ts");
+      const { fromEngine } = await import("../../console/sources.ts");
+      opsConsole = await startConsole({ sources: fromEngine(engine), port: consolePort, allowActions: true }).catch((err: Error) => {
+        io.stderr.write(`ops console not started (${err.message}); try --console-port 0\n`);
+        return undefined;
+      });
+      if (opsConsole) io.stdout.write(`  ops console    ${opsConsole.url}  (partner-ops console; actions enabled)\n`);
+    }
 
     return new Promise<number>((resolveExit) => {
       let stopping = false;
@@ -66,7 +79,9 @@ export const command: Command = {
         }
         stopping = true;
         io.stderr.write(`${signal}: finishing the work in flight (press Ctrl-C again to exit at once)\n`);
-        engine.close().then(
+        Promise.resolve(opsConsole?.close())
+          .then(() => engine.close())
+          .then(
           () => resolveExit(0),
           (err: unknown) => {
             io.stderr.write(`shutdown error: ${(err as Error).message}\n`);

@@ -2,13 +2,12 @@
  * What each BSS operation does to the sandbox state. No I/O except the optional
  * `attachmentExists` hook the caller injects.
  *
- * Every handler receives the request already validated with the catalogue's zod schema
- * (shared/bss/operations.ts) and returns the response body (undefined for 204), or throws a
+ * Every handler receives the request already validated against the BSS contract (contract.ts,
+ * rules.ts; not the client's schemas) and returns the response body (undefined for 204), or throws a
  * SandboxError with the documented code. Where the reference marks something (unconfirmed),
  * the conservative reading is taken and commented here.
  */
-import type { z } from "zod";
-import type { OperationName, Operations } from "../../shared/bss/operations.ts";
+import type { SandboxOperationName as OperationName, SandboxRequests } from "./requests.ts";
 import { kinds, listPrice, resourceTypeByCode, resourceTypes, serviceTypeByCode, serviceTypes, incentivePolicies, type Lang } from "./catalog.ts";
 import type { Resource } from "./generate.ts";
 import { notSubCustomer, paramError, SandboxError } from "./errors.ts";
@@ -29,7 +28,7 @@ export interface OpContext {
   effect?: (name: EffectName, count?: number) => void;
 }
 
-type Params<N extends OperationName> = z.output<Operations[N]["request"]>;
+type Params<N extends OperationName> = SandboxRequests[N];
 type Handler<N extends OperationName> = (ctx: OpContext, params: Params<N>, pathParams: Record<string, string>) => unknown;
 
 // ---------------------------------------------------------------------------------------------
@@ -651,7 +650,7 @@ const ListIncentiveDiscountPolicies: Handler<"ListIncentiveDiscountPolicies"> = 
   };
 };
 
-export const handlers: { [N in OperationName]: Handler<N> } = {
+export const handlers: { [N in OperationName]?: Handler<N> } = {
   ListSubCustomers,
   ListPayPerUseCustomerResources,
   ListRenewRateOnPeriod,
@@ -672,6 +671,7 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
 
 /** Runs an operation on already-validated parameters. */
 export async function runOperation(name: OperationName, ctx: OpContext, params: unknown, pathParams: Record<string, string> = {}): Promise<unknown> {
-  const h = handlers[name] as Handler<OperationName>;
+  const h = handlers[name] as Handler<OperationName> | undefined;
+  if (!h) throw new SandboxError(404, "APIG.0101", "The API does not exist.");
   return await h(ctx, params as Params<OperationName>, pathParams);
 }

@@ -97,6 +97,8 @@ export interface StateOptions extends GeneratorOptions {
 export class SandboxState {
   readonly options: StateOptions;
   readonly partnerDomainId: string;
+  /** The partner's account (domain) name, as IAM shows it. */
+  readonly partnerAccountName = "partner-ops-sandbox";
   readonly defaultCredentials: { ak: string; sk: string };
   readonly customers: Customer[];
   readonly managers: string[];

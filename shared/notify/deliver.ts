@@ -5,9 +5,11 @@
  * Per channel of the customer's entry (`email:0`, `webhook:1`, …) every reminder is claimed in the ledger
  * (`renewal-delivery#<key>#<channel>`) before sending and completed after a 2xx; a failed send releases
  * its claims and the message fails (SQS redelivers it), so a redelivered message resends only the channels
- * that did not succeed. A claim left by a crash becomes stale after `staleAfterSeconds` and is taken again.
- * When every channel succeeded the reminder's own ledger record (`renewal#<key>`, claimed by the scan) is
- * completed.
+ * that did not succeed. A claim that is not completed never counts as delivered: a claim held by another
+ * attempt (or left by a crash) makes the message fail too, so SQS brings it back until the claim is
+ * completed (then: already done) or stale (then: taken over and sent) — `staleAfterSeconds` is derived
+ * from the queue's visibility timeout (shared/renewal/timing.ts). When every channel succeeded the
+ * reminder's own ledger record (`renewal#<key>`, claimed by the scan) is completed.
  *
  * Digest: each reminder is also stored (idempotent put, deterministic key) under
  * `<prefix>pending/<managerKey>/<runDate>/<id>.json`; the digest step sends ONE message per manager per
@@ -78,6 +80,8 @@ export interface ChannelOutcome {
   channel: string;
   sent: number;
   alreadyDone: number;
+  /** Reminders whose delivery claim is held by another (or a crashed) attempt: the message comes back. */
+  busy?: number;
   error?: string;
 }
 
@@ -89,6 +93,11 @@ export interface DeliverResult {
 
 export class DeliveryError extends Error {
   override name = "DeliveryError";
+}
+
+/** Thrown when a claim is held by an unfinished attempt: nothing is lost, the message must come back later. */
+export class ClaimBusyError extends DeliveryError {
+  override name = "ClaimBusyError";
 }
 
 /** The entry used for a customer: the directory's, or one built from the BSS e-mail (if allowed). */
@@ -180,17 +189,21 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
   const result: DeliverResult = { entry: source, channels: [], digest: manager ? "stored" : "no-manager" };
 
   const errors: string[] = [];
+  const busyChannels: string[] = [];
   for (const [i, channel] of (entry?.channels ?? []).entries()) {
     const name = `${channel.type}:${i}`;
     const pending: DueReminder[] = [];
     let alreadyDone = 0;
+    let busy = 0;
     for (const r of reminders) {
       const claim = await ledger.claim(ledgerKeys.delivery(r.keyString, name), { channel: channel.type }, { staleAfterSeconds: options.staleAfterSeconds });
       if (claim === "new") pending.push(r);
-      else alreadyDone++;
+      else if (claim === "done") alreadyDone++;
+      else busy++;
     }
-    const outcome: ChannelOutcome = { channel: name, sent: 0, alreadyDone };
+    const outcome: ChannelOutcome = { channel: name, sent: 0, alreadyDone, ...(busy > 0 ? { busy } : {}) };
     result.channels.push(outcome);
+    if (busy > 0) busyChannels.push(`${name}: ${busy}`);
     if (pending.length === 0) continue;
     try {
       await sendChannel(channel, entry!, customer, pending, input);
@@ -204,14 +217,17 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
     outcome.sent = pending.length;
   }
   if (errors.length > 0) throw new DeliveryError(`delivery failed on ${errors.length} channel(s): ${errors.join("; ")}`);
+  if (busyChannels.length > 0) {
+    throw new ClaimBusyError(`delivery claimed by an unfinished attempt (${busyChannels.join("; ")}); retried until it is completed or stale`);
+  }
 
   for (const r of reminders) {
-    try {
-      await ledger.complete(ledgerKeys.reminder(r.keyString), { channels: result.channels.map((c) => c.channel), entry: source });
-    } catch {
-      // The scan's claim may have been released after a failed publish and re-claimed later; the
-      // deliveries are recorded per channel either way.
-    }
+    const key = ledgerKeys.reminder(r.keyString);
+    // The scan's claim may have been released after a failed publish (and not claimed again yet): nothing
+    // to complete, the deliveries are recorded per channel. Any other failure fails the message (retried:
+    // every channel is then "done" and only this write is repeated).
+    if ((await ledger.get(key)) === undefined) continue;
+    await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
   }
   return result;
 }
@@ -233,6 +249,8 @@ export interface DigestRunResult {
   managers: number;
   sent: number;
   alreadySentToday: number;
+  /** Managers whose digest of the day is claimed by an unfinished run: the run fails (retried). */
+  busy: number;
   reminders: number;
 }
 
@@ -242,12 +260,18 @@ export function digestItemId(runDate: string, keyString: string): string {
 
 export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
   const pending = await input.store.listPending();
-  const result: DigestRunResult = { managers: pending.size, sent: 0, alreadySentToday: 0, reminders: 0 };
+  const result: DigestRunResult = { managers: pending.size, sent: 0, alreadySentToday: 0, busy: 0, reminders: 0 };
   const errors: string[] = [];
   for (const [mKey, itemKeys] of pending) {
     const key = ledgerKeys.digest(mKey, input.date);
-    if ((await input.ledger.claim(key, { items: itemKeys.length }, { staleAfterSeconds: input.staleAfterSeconds })) === "exists") {
+    const claim = await input.ledger.claim(key, { items: itemKeys.length }, { staleAfterSeconds: input.staleAfterSeconds });
+    if (claim === "done") {
       result.alreadySentToday++; // what arrived after today's digest waits for tomorrow's
+      continue;
+    }
+    if (claim === "busy") {
+      // Another run holds it (or crashed holding it): not sent as far as we know — the items stay pending.
+      result.busy++;
       continue;
     }
     try {
@@ -279,6 +303,7 @@ export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
     await input.store.delete(itemKeys);
   }
   if (errors.length > 0) throw new DeliveryError(`${errors.length} digest(s) failed: ${errors.join("; ")}`);
+  if (result.busy > 0) throw new ClaimBusyError(`${result.busy} digest(s) claimed by an unfinished run; retried until completed or stale`);
   return result;
 }
 

@@ -29,6 +29,7 @@
  */
 import type { Envelope } from "../queue/envelope.ts";
 import type { DueReminder } from "./decision.ts";
+import { AUTORENEW_REPORT_STALE_SECONDS } from "./timing.ts";
 import {
   type AutoRenewSettings,
   type ChosenDiscount,
@@ -102,7 +103,7 @@ export async function enqueueAutoRenew(input: EnqueueInput): Promise<EnqueueResu
     seen.add(key);
     result.eligible++;
     const claim = await input.ledger.claim(key, { state: "claimed", scanId: input.scanId, mode });
-    if (claim === "exists") {
+    if (claim !== "new") {
       const rec = await input.ledger.get(key);
       const ours = rec?.status === "claimed" && rec.attrs?.["state"] === "claimed" && rec.attrs?.["scanId"] === input.scanId;
       if (!ours) {
@@ -206,7 +207,7 @@ export async function processAutoRenew(input: ProcessInput): Promise<ProcessOutc
   let rec = await ledger.get(key);
   if (!rec) {
     // A message without a claim (e.g. sent by hand with `partner-ops invoke`): claim it now.
-    if ((await ledger.claim(key, { state: "claimed", scanId: message.id, mode: m.mode })) === "exists") throw new AutoRenewTransientError("concurrent claim; retry");
+    if ((await ledger.claim(key, { state: "claimed", scanId: message.id, mode: m.mode })) !== "new") throw new AutoRenewTransientError("concurrent claim; retry");
     rec = await ledger.get(key);
   }
   if (!rec) throw new AutoRenewTransientError("ledger record vanished");
@@ -361,7 +362,10 @@ async function finish(input: ProcessInput, key: string, result: Attrs, alreadyDo
   const m = input.message.data;
   const reportKey = autoRenewKeys.report(key, state);
   let reported = false;
-  if ((await input.ledger.claim(reportKey, { state }, { staleAfterSeconds: 300 })) === "new") {
+  // A report claim held by an unfinished attempt is not a sent report: retry until done or stale.
+  const claim = await input.ledger.claim(reportKey, { state }, { staleAfterSeconds: AUTORENEW_REPORT_STALE_SECONDS });
+  if (claim === "busy") throw new AutoRenewTransientError("outcome report claimed by an unfinished attempt; retry");
+  if (claim === "new") {
     const estimate = result["estimate"] as PriceChoice["estimate"];
     const used = Object.values((result["payDiscounts"] as Record<string, ChosenDiscount | null> | undefined) ?? {}).filter((d): d is ChosenDiscount => d !== null);
     const report: OutcomeReport = {

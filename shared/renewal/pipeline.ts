@@ -11,12 +11,14 @@
  *   published; only "new" claims are published. If publishing fails, the claims of the unpublished
  *   messages are released and the scan fails (SQS redelivers it; the retry claims them again). A claim
  *   still "claimed" by the SAME scan envelope (a crash between claim and publish, or a lost publish
- *   answer) is published again on redelivery. A claim by another scan is left alone: it is either done
- *   or in the notify queue (whose DLQ keeps it).
+ *   answer) is published again on redelivery. A claim by another scan is left alone while the notify
+ *   queue can still bring its message back; older than that (REMINDER_CLAIM_STALE_SECONDS, timing.ts)
+ *   and still not completed it is taken over and published again — never counted as sent.
  * - A window is not sent after a more urgent one for the same (main resource, expiry): the few more
  *   urgent keys are read before claiming (they matter only when a time zone or the windows changed).
  */
 import type { OrderInstance } from "../bss/schemas.ts";
+import type { ClaimOutcome } from "../ledger/index.ts";
 import type { Envelope } from "../queue/envelope.ts";
 import type { ContactEntry } from "../notify/contacts.ts";
 import { type DueReminder, type RenewalDecisionConfig, decideReminders, ledgerKeyString, localDateString, moreUrgentKeys } from "./index.ts";
@@ -29,10 +31,11 @@ import {
   notifyEnvelopeId,
   scanEnvelopeId,
 } from "./messages.ts";
+import { REMINDER_CLAIM_STALE_SECONDS } from "./timing.ts";
 
 /** The subset of shared/ledger's Ledger the pipeline uses. */
 export interface LedgerPort {
-  claim(key: string, attrs?: Record<string, unknown>, options?: { staleAfterSeconds?: number }): Promise<"new" | "exists">;
+  claim(key: string, attrs?: Record<string, unknown>, options?: { staleAfterSeconds?: number }): Promise<ClaimOutcome>;
   complete(key: string, result?: Record<string, unknown>): Promise<void>;
   release(key: string): Promise<void>;
   get(key: string): Promise<{ status: "claimed" | "done"; attrs?: Record<string, unknown> } | undefined>;
@@ -136,7 +139,7 @@ export async function scheduleScans(input: ScheduleInput): Promise<ScheduleResul
     }
     const key = ledgerKeys.scan(input.runDate, c.customer_id);
     const claim = await input.ledger.claim(key, { runDate: input.runDate });
-    if (claim === "exists") {
+    if (claim !== "new") {
       const rec = await input.ledger.get(key);
       if (rec?.status !== "claimed") {
         result.alreadyScheduled++;
@@ -209,7 +212,14 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
       }
     }
     const key = ledgerKeys.reminder(reminder.keyString);
-    const claim = await input.ledger.claim(key, { scanId: input.message.id, customerId: customer.customerId, window: reminder.window });
+    // A claim of another scan that was never completed and is older than the notify queue can still bring
+    // its message back is taken over (its message is in the DLQ or lost): published again, the delivery
+    // records keep what was already sent from being sent twice.
+    const claim = await input.ledger.claim(
+      key,
+      { scanId: input.message.id, customerId: customer.customerId, window: reminder.window },
+      { staleAfterSeconds: REMINDER_CLAIM_STALE_SECONDS },
+    );
     if (claim === "new") {
       toPublish.push(reminder);
       continue;

@@ -51,6 +51,9 @@ function memoryRecords(): RecordStore & { all: Map<string, RealnameRecord> } {
       all.set(record.id, next);
       return copy(next);
     },
+    async claimSignature() {
+      return true;
+    },
     async claimRequest(requestId, marker) {
       const existing = markers.get(requestId);
       if (existing) return { claimed: false, existing };

@@ -6,6 +6,7 @@ import { DEFAULT_RENEWAL_DECISION_CONFIG, ledgerKeyString } from "../../../share
 import { RenewalNotify, RenewalScan, ledgerKeys, perInstanceRate, scanEnvelopeId } from "../../../shared/renewal/messages.ts";
 import { PipelineError, scanCustomer, scheduleScans, type SubCustomer } from "../../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../../shared/renewal/settings.ts";
+import { REMINDER_CLAIM_STALE_SECONDS } from "../../../shared/renewal/timing.ts";
 import { MemLedger, MemQueue, iter } from "./pipeline-fakes.ts";
 
 const customers: SubCustomer[] = Array.from({ length: 25 }, (_, i) => ({
@@ -144,6 +145,15 @@ describe("scanCustomer", () => {
     const q2 = new MemQueue();
     await scan(other, q2, "scan-1");
     expect(publishedKeys(q2)).not.toContain(key);
+
+    // Regression (issue 11.1 audit): another scan's claim never completed (its notify message exhausted
+    // its receives) counted as sent forever. Once the notify queue can no longer bring it back, it is
+    // published again (the per-channel delivery records keep a channel from sending twice).
+    other.now = (REMINDER_CLAIM_STALE_SECONDS + 1) * 1000;
+    const q3 = new MemQueue();
+    await scan(other, q3, "scan-2");
+    expect(publishedKeys(q3)).toContain(key);
+    expect((await other.get(ledgerKeys.reminder(key)))?.attrs?.["scanId"]).toBe("scan-2");
   });
 
   it("does not send a window after a more urgent one for the same resource and expiry", async () => {

@@ -1,0 +1,121 @@
+/** View 1: the expiry calendar (grouped by day), its CSV export and one .ics per account manager. */
+import ical from "ical-generator";
+import { html } from "hono/html";
+import { csvField } from "../../shared/notify/csv.ts";
+import type { CalendarRow } from "../query.ts";
+import { type Html, type ViewContext, filterForm, layout, pager, paginate, select, textInput, withQuery } from "./layout.ts";
+
+export interface CalendarFilter {
+  customer: string;
+  manager: string;
+  window: string;
+  status: string;
+}
+
+export function calendarFilter(q: URLSearchParams): CalendarFilter {
+  return { customer: (q.get("customer") ?? "").trim().slice(0, 64), manager: (q.get("manager") ?? "").slice(0, 256), window: q.get("window") ?? "90", status: q.get("status") ?? "" };
+}
+
+export function filterCalendar(rows: readonly CalendarRow[], f: CalendarFilter): CalendarRow[] {
+  const days = f.window === "expired" ? undefined : Number(f.window) || 90;
+  const needle = f.customer.toLowerCase();
+  return rows.filter(
+    (r) =>
+      (f.window === "expired" ? r.daysLeft < 0 || r.status !== "in-use" : r.daysLeft <= days! && (r.daysLeft >= 0 || r.status !== "in-use")) &&
+      (!needle || r.customerId.toLowerCase().includes(needle) || (r.accountName ?? "").toLowerCase().includes(needle)) &&
+      (!f.manager || r.manager?.email === f.manager) &&
+      (!f.status || (f.status === "auto-renew" ? r.autoRenew : r.status === f.status)),
+  );
+}
+
+const when = (at: string | undefined) => (at ? at.slice(0, 16).replace("T", " ") : "");
+
+export function calendarView(ctx: ViewContext, all: readonly CalendarRow[], managers: readonly { name: string; email: string }[]): Html {
+  const f = calendarFilter(ctx.query);
+  const rows = filterCalendar(all, f);
+  const p = paginate(rows, ctx.query);
+  const t = ctx.t;
+  let lastDay = "";
+  const body = html`
+${filterForm(ctx, "/calendar", [
+  textInput("customer", t("customer"), f.customer),
+  select("manager", t("manager"), f.manager, [["", t("any")], ...managers.map((m) => [m.email, `${m.name} <${m.email}>`] as const)]),
+  select("window", t("window"), f.window, [["7", `7 ${t("days")}`], ["30", `30 ${t("days")}`], ["90", `90 ${t("days")}`], ["expired", "grace / retention"]]),
+  select("status", t("status"), f.status, [["", t("any")], ["in-use", "in use"], ["grace", "grace"], ["retention", "retention"], ["auto-renew", t("autoRenew")]]),
+])}
+<p><a href="${withQuery("/calendar.csv", ctx.query, { page: undefined })}" download>${t("exportCsv")}</a>
+${f.manager ? html` · <a href="${withQuery("/calendar.ics", new URLSearchParams(), { manager: f.manager })}">${t("exportIcs")}</a>` : html` · ${managers.map((m) => html`<a href="${withQuery("/calendar.ics", new URLSearchParams(), { manager: m.email })}">${m.name} (.ics)</a> `)}`}</p>
+${pager(ctx, "/calendar", p, rows.length)}
+${
+  p.items.length === 0
+    ? html`<p>${t("none")}</p>`
+    : html`<table id="calendar">
+<thead><tr><th scope="col">${t("customer")}</th><th scope="col">${t("resource")}</th><th scope="col">${t("service")}</th><th scope="col">${t("expires")}</th><th scope="col">${t("daysLeft")}</th><th scope="col">${t("status")}</th><th scope="col">${t("remindersSent")}</th><th scope="col">${t("nextDue")}</th></tr></thead>
+<tbody>${p.items.map((r) => {
+        const head = r.expiryDate !== lastDay ? html`<tr class="day"><th colspan="8" scope="rowgroup">${r.expiryDate}</th></tr>` : "";
+        lastDay = r.expiryDate;
+        return html`${head}<tr>
+<td><a href="${withQuery("/calendar", ctx.query, { customer: r.customerId, page: undefined })}">${r.customerId}</a>${r.accountName ? html`<br><small>${r.accountName}</small>` : ""}${r.manager ? html`<br><small>${r.manager.name}</small>` : ""}</td>
+<td>${r.name ?? r.resourceId}<br><small>${r.resourceId}${r.main ? "" : " (attached)"}</small></td>
+<td>${r.service ?? ""} ${r.region ? html`<small>${r.region}</small>` : ""}</td>
+<td>${when(r.expireTime)} UTC</td>
+<td>${r.daysLeft}</td>
+<td><span class="badge ${r.status}">${r.status}</span>${r.autoRenew ? html` <span class="badge">${t("autoRenew")}</span>` : ""}</td>
+<td>${r.reminders.length === 0 ? "—" : html`<ul>${r.reminders.map((m) => html`<li>${m.window}: <span class="badge ${m.status === "sent" ? "sent" : ""}">${m.status}</span> ${when(m.at)}${m.channels.map((c) => html` · ${c.channel} ${c.status}`)}</li>`)}</ul>`}</td>
+<td>${r.nextDue ? html`${r.nextDue.window} · ${r.nextDue.date}` : "—"}</td>
+</tr>`;
+      })}</tbody></table>`
+}
+${pager(ctx, "/calendar", p, rows.length)}`;
+  return layout(ctx, t("calendar"), body);
+}
+
+/** RFC 4180 CSV; a text field a spreadsheet would run as a formula (=, +, @, -x) gets a leading apostrophe. */
+export function calendarCsv(rows: readonly CalendarRow[]): string {
+  const q = (v: unknown) => {
+    const s = String(v ?? "");
+    return csvField(typeof v === "string" && /^([=+@\t\r]|-[^0-9])/.test(s) ? `'${s}` : s);
+  };
+  const header = ["expiry_date", "expire_time_utc", "days_left", "customer_id", "account_name", "account_manager", "resource_id", "resource_name", "service", "region", "status", "auto_renew", "reminders_sent", "next_due"];
+  const lines = [header.map(q).join(",")];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.expiryDate,
+        r.expireTime,
+        r.daysLeft,
+        r.customerId,
+        r.accountName,
+        r.manager?.email,
+        r.resourceId,
+        r.name,
+        r.service,
+        r.region,
+        r.status,
+        r.autoRenew ? "yes" : "no",
+        r.reminders.map((m) => `${m.window}:${m.status}`).join(" "),
+        r.nextDue ? `${r.nextDue.window}@${r.nextDue.date}` : "",
+      ]
+        .map(q)
+        .join(","),
+    );
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+/** One iCalendar feed for an account manager: an all-day event on each expiry date of their customers' resources. */
+export function managerIcs(rows: readonly CalendarRow[], manager: string, stage: string): string {
+  const cal = ical({ name: `partner-ops ${stage}: expiries (${manager})`, prodId: { company: "partner-ops", product: "console" } });
+  for (const r of rows) {
+    if (r.manager?.email !== manager) continue;
+    const day = new Date(`${r.expiryDate}T00:00:00Z`);
+    cal.createEvent({
+      id: `${r.customerId}-${r.resourceId}-${r.expireTime}@partner-ops`,
+      start: day,
+      allDay: true,
+      summary: `${r.name ?? r.resourceId} (${r.customerId}) expires`,
+      description: `Resource ${r.resourceId}, ${r.service ?? ""} ${r.region ?? ""}; status ${r.status}${r.autoRenew ? ", auto-renew" : ""}; expires ${r.expireTime} UTC`,
+    });
+  }
+  return cal.toString();
+}
