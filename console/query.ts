@@ -54,6 +54,8 @@ export interface CalendarRow {
   /** Reminders already claimed/sent for this (main) resource and expiry. */
   reminders: { window: string; status: string; at: string | undefined; channels: { channel: string; status: string; at: string | undefined }[] }[];
   nextDue: { window: string; date: string } | undefined;
+  /** Lower-cased customer id and account name, for the customer filter. */
+  search: string;
 }
 
 export interface DeliveryRow {
@@ -190,7 +192,44 @@ export interface Snapshot {
   calendar: CalendarRow[];
   deliveries: DeliveryRow[];
   applications: ApplicationRow[];
+  health: HealthData;
   loadMs: number;
+}
+
+export interface HealthData {
+  scheduler: { runDate: string; customers: number; done: number; lastAt: string | undefined } | undefined;
+  scans: { item: InventoryItem; reminders: number }[];
+  loadMs: number;
+}
+
+/** Last scheduler run and last scan per customer, from the ledger (computed once per snapshot). */
+export function healthData(ledger: readonly LedgerItem[], inventory: readonly InventoryItem[], loadMs: number): HealthData {
+  const runs = new Map<string, { customers: number; done: number; lastAt: string | undefined }>();
+  for (const l of ledger) {
+    if (l.pk.startsWith("renewal-scan#")) {
+      const runDate = l.pk.split("#")[1] ?? "";
+      const r = runs.get(runDate) ?? { customers: 0, done: 0, lastAt: undefined };
+      r.customers++;
+      if (l.status === "done") r.done++;
+      const at = l.completedAt ?? l.claimedAt;
+      if (at && (!r.lastAt || at > r.lastAt)) r.lastAt = at;
+      runs.set(runDate, r);
+    }
+  }
+  const last = [...runs.entries()].sort(([a], [b]) => b.localeCompare(a))[0];
+  const scans = [...inventory].sort((a, b) => b.scannedAt.localeCompare(a.scannedAt)).map((item) => ({ item, reminders: 0 }));
+  // Reminders claimed by each customer's scan of its run date (scan envelope id = `renewal-scan-<runDate>-<hash>`).
+  const perCustomer = new Map<string, number>();
+  for (const l of ledger) {
+    if (!l.pk.startsWith("renewal#")) continue;
+    const c = l.attrs?.["customerId"];
+    const scanId = l.attrs?.["scanId"];
+    if (typeof c !== "string" || typeof scanId !== "string") continue;
+    const key = `${c}|${scanId.slice("renewal-scan-".length, "renewal-scan-".length + 10)}`;
+    perCustomer.set(key, (perCustomer.get(key) ?? 0) + 1);
+  }
+  for (const s of scans) s.reminders = perCustomer.get(`${s.item.customerId}|${s.item.runDate}`) ?? 0;
+  return { scheduler: last ? { runDate: last[0], ...last[1] } : undefined, scans, loadMs };
 }
 
 export interface QueryOptions {
@@ -317,6 +356,7 @@ export function buildIndex(
   const calendar: CalendarRow[] = [];
   for (const inv of inventory) {
     const t0 = today(inv.timeZone);
+    const searchText = `${inv.customerId} ${inv.accountName ?? ""}`.toLowerCase();
     for (const r of inv.resources) {
       const local = localExpiry(r.e, inv.timeZone);
       if (!local) continue;
@@ -342,6 +382,7 @@ export function buildIndex(
         main: r.m === 1,
         reminders: sent,
         nextDue: r.p === 3 || status === "retention" ? undefined : nextWindow(daysLeft, expiryDate, new Set(sent.map((s) => s.window)), windowsDays),
+        search: searchText,
       });
     }
   }
@@ -410,7 +451,8 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
       .filter((a) => typeof a.id === "string" && !a.id.startsWith("request#") && a.status !== undefined)
       .map((a) => applicationRow(a, flags.get(a.id)))
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-    return { loadedAt, ledger, ...index, applications, loadMs: performance.now() - started };
+    const loadMs = performance.now() - started;
+    return { loadedAt, ledger, ...index, applications, health: healthData(ledger, index.inventory, loadMs), loadMs };
   }
 
   let generation = 0;
