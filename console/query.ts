@@ -714,21 +714,18 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
   }
 
   /**
-   * Retries a stuck real-name submission: `failed_config` gets the `operator_retry` transition (saved
-   * with the record's version) and, like a `validated` or `submitting` one, a new submit request on the
-   * submit queue (realname-submit resolves an earlier ambiguous attempt before submitting again).
+   * Retries a stuck real-name submission: a `validated` or `submitting` one gets a new submit request on
+   * the submit queue (realname-submit resolves an earlier ambiguous attempt before submitting again).
+   * Final states (`failed_config`, `needs_operator`, …) are not retried: BSS gave a final answer or the
+   * outcome needs a person in Partner Center (issue 11.3, 12.5).
    */
-  async function retryApplication(id: string, actor: string): Promise<ApplicationState> {
+  async function retryApplication(id: string, _actor: string): Promise<ApplicationState> {
     if (!records) throw new ActionError("no real-name table");
     const submitQueue = sources.queues.find((q) => q.logicalId === "RealnameSubmitQueue");
     if (!submitQueue) throw new ActionError("no RealnameSubmitQueue");
-    let rec = await records.get(id);
+    const rec = await records.get(id);
     if (!rec) throw new ActionError("no such application");
-    if (rec.status.state === "failed_config") {
-      const at = new Date(now());
-      const r = applyEvent(rec.status, { type: "operator_retry", reason: "retry requested in the ops console" }, { actor, at });
-      rec = await records.save({ ...rec, status: r.status, audit: [...rec.audit, r.audit], updatedAt: at.toISOString(), work: "submit", dueAt: at.getTime() });
-    } else if (rec.status.state !== "validated" && rec.status.state !== "submitting") {
+    if (rec.status.state !== "validated" && rec.status.state !== "submitting") {
       throw new ActionError(`an application in state ${rec.status.state} cannot be retried`);
     }
     await sources.sqs.send(new SendMessageCommand({ QueueUrl: submitQueue.url, MessageBody: JSON.stringify(RealnameSubmitRequested.create({ applicationId: id })) }));

@@ -3,8 +3,10 @@
  *   POST /realname/applications               create (inline attachments or upload slots)
  *   POST /realname/applications/{id}/submit   check the uploaded files and queue the submission
  *   GET  /realname/applications/{id}          status and history
- * Every request must carry X-Partner-Ops-Signature over its raw body, or over `METHOD path` when it
- * has no body (GET, submit), so a signature for one application cannot be replayed on another. Wiring only: the flows are in shared/realname-io/service.ts.
+ * Every request must carry X-Partner-Ops-Signature v2 (method, path with query and raw body signed
+ * together; v1, body only, is still accepted on create during its deprecation period), and a
+ * signature is accepted once: its replay key is stored (records table, TTL) for the window.
+ * Wiring only: the flows are in shared/realname-io/service.ts.
  */
 import middy from "@middy/core";
 import type { APIGatewayProxyResultV2 } from "aws-lambda";
@@ -12,20 +14,22 @@ import { z } from "zod";
 import { createLogger } from "../../shared/log/index.ts";
 import { wireRealname } from "../../shared/realname-io/index.ts";
 import type { HttpResult } from "../../shared/realname-io/index.ts";
-import { verifyWebhookSignature, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { DEFAULT_TOLERANCE_SECONDS, verifyWebhookSignature, webhookReplayKey, type WebhookSignatureVersion } from "../../shared/signing/index.ts";
 
 const logger = createLogger({ persistentKeys: { function: "realname-api" } });
-const { service, webhookSecrets } = wireRealname(process.env, logger, { bucket: true, webhook: true });
+const { service, webhookSecrets, claimSignature } = wireRealname(process.env, logger, { bucket: true, webhook: true });
 
 const eventSchema = z.object({
   routeKey: z.string(),
   rawPath: z.string().default("/"),
+  rawQueryString: z.string().default(""),
   headers: z.record(z.string(), z.string().optional()).default({}),
   pathParameters: z.record(z.string(), z.string().optional()).optional(),
   body: z.string().optional(),
   isBase64Encoded: z.boolean().default(false),
 });
 
+const CREATE_ROUTE = "POST /realname/applications";
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 function reply(r: HttpResult): APIGatewayProxyResultV2 {
@@ -41,15 +45,28 @@ async function base(rawEvent: unknown): Promise<APIGatewayProxyResultV2> {
   const raw = event.body === undefined ? Buffer.alloc(0) : event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
 
   const method = event.routeKey.split(" ")[0] ?? "";
-  const signed = webhookSignedPayload(method, event.rawPath, raw);
-  const verdict = verifyWebhookSignature(signed, headers["x-partner-ops-signature"], { secrets: await webhookSecrets() });
+  const request = { method, path: event.rawPath + (event.rawQueryString ? `?${event.rawQueryString}` : "") };
+  // v1 (body only) is deprecated and never accepted where a body could be moved to another resource.
+  const versions: WebhookSignatureVersion[] = event.routeKey === CREATE_ROUTE ? ["v2", "v1"] : ["v2"];
+  const verdict = verifyWebhookSignature(raw, headers["x-partner-ops-signature"], { secrets: await webhookSecrets(), request, versions });
   if (!verdict.ok) {
     logger.warn("realname: request refused (signature)", { route: event.routeKey, reason: verdict.reason });
     return reply({ statusCode: 401, body: { error: "unauthorized", message: verdict.message } });
   }
+  if (verdict.version === "v1") logger.warn("realname: deprecated v1 signature accepted (sign v2: method, path and body)", { route: event.routeKey });
 
   const id = event.pathParameters?.["id"] ?? "";
   try {
+    // A header that carried v1 and v2 also claims the nonce-less v1 key, so the same header stripped
+    // to its v1 part (accepted on create) is refused as well.
+    const nonces = verdict.version === "v2" && versions.includes("v1") && verdict.presented.includes("v1") ? [verdict.nonce, ""] : [verdict.nonce];
+    const expiresAt = verdict.timestamp + DEFAULT_TOLERANCE_SECONDS + 60;
+    let fresh = true;
+    for (const n of nonces) fresh = (await claimSignature(webhookReplayKey(verdict.timestamp, n, request, raw), expiresAt)) && fresh;
+    if (!fresh) {
+      logger.warn("realname: request refused (signature replayed)", { route: event.routeKey });
+      return reply({ statusCode: 401, body: { error: "unauthorized", message: "this signature was already used; sign every request anew" } });
+    }
     switch (event.routeKey) {
       case "POST /realname/applications": {
         const requestId = headers["x-request-id"];

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command, CommandIO } from "../cli.ts";
 import { UsageError } from "../cli.ts";
-import { readRuntimeInfo, startEngine } from "../engine/engine.ts";
+import { engineControl, readRuntimeInfo, startEngine } from "../engine/engine.ts";
 import { paramOptions, parseOptions } from "./args.ts";
 
 const usage = `Usage: partner-ops invoke <function> --event <file.json | -> [--data-dir D | --in-memory]
@@ -57,7 +57,7 @@ export const command: Command = {
     const running = inMemory ? undefined : readRuntimeInfo(dataDir);
     if (running?.http) {
       io.stderr.write(`invoking ${fn} in the engine running on ${dataDir} (pid ${running.pid})\n`);
-      const res = await fetch(`${running.http}/_engine/invoke/${encodeURIComponent(fn)}`, { method: "POST", body: JSON.stringify(event), headers: { "content-type": "application/json" } });
+      const res = await engineControl(running, `/_engine/invoke/${encodeURIComponent(fn)}`, event);
       const body = (await res.json()) as typeof out & { error?: unknown };
       if (res.status === 404) throw new UsageError(`no function "${fn}" in the running engine`);
       out = body;

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import type { Attachment } from "mailparser";
 import { judgeAuthenticity, type Finding } from "./authenticity.ts";
+import { Budget, BudgetExceededError, charge, chargeText, withBudget, type BudgetUse } from "./budget.ts";
 import { resolveEmailConfig, type EmailIntakeConfig, type EmailIntakeConfigInput } from "./config.ts";
 import { applicationNoFromSubject, bodySource, compile, extractFields, EXTRACTED_KEYS, type BodySource, type Compiled, type Extracted } from "./extract.ts";
 import { findInlineForward, isForwardSubject, type ForwardSyntax } from "./forward.ts";
@@ -51,13 +52,25 @@ export interface InvoiceNoticeResult {
   messageId: string | null;
   /** Hex SHA-256 of the raw message bytes. */
   contentHash: string;
-  /** Stable key for de-duplication: "mid:<Message-ID>" when there is one, else "sha256:<contentHash>". */
+  /**
+   * Key for de-duplication (issue 11.2). Only a verified notice can be a duplicate of another, and
+   * only of the same content from the same authenticated source:
+   *   "<space>:<sha256 of [Message-ID, From, notice sender, forwarded, subject, SHA-256 of the body bytes]>"
+   * where space is "notice" (a verified invoice-notice), "rejected" (failed the trust checks),
+   * "quarantine" (could not be parsed / over budget) or "other" (not-invoice; nothing is done once
+   * for it). The body is everything after the top-level header block, so headers a relay adds in
+   * front (Received, X-SES-*) do not change the key.
+   * The prefixes keep the spaces apart: a look-alike or a truncated copy with the same Message-ID
+   * never takes the identity of a genuine notice.
+   */
   idempotencyKey: string;
   /** Attachments to store (only for kind invoice-notice; same order as notice.attachments). */
   attachments: StoredAttachment[];
   /** Observations behind the decision (untrusted links, verdict headers, …), for logs. Never message content beyond hosts/addresses. */
   findings: Finding[];
   sizeBytes: number;
+  /** What the extraction used of its budget (absent when it did not run: too large, unparseable). */
+  work?: BudgetUse;
 }
 
 /**
@@ -71,14 +84,21 @@ export async function parseInvoiceEmail(
   const cfg = resolveEmailConfig(config);
   const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const contentHash = createHash("sha256").update(buf).digest("hex");
-  const base = { contentHash, sizeBytes: buf.length };
+  const base: Base = { contentHash, bodyHash: bodyHashOf(buf), sizeBytes: buf.length };
   try {
     if (buf.length > cfg.maxMessageBytes) {
       return await quarantined(buf, base, "message-too-large", `message is ${buf.length} bytes, limit ${cfg.maxMessageBytes}`);
     }
     const parsed = await parseMime(buf, cfg.parseTimeoutMs);
     if (!parsed.ok) return await quarantined(buf, base, parsed.reason, parsed.detail);
-    return await analyse(parsed.view, compile(cfg), base);
+    const budget = new Budget(cfg.extractionBudget);
+    try {
+      const result = await withBudget(budget, () => analyse(parsed.view, compile(cfg), base));
+      return { ...result, work: budget.use() };
+    } catch (err) {
+      if (!(err instanceof BudgetExceededError)) throw err;
+      return { ...(await quarantined(buf, base, "extraction-over-budget", err.message)), work: budget.use() };
+    }
   } catch (err) {
     return await quarantined(buf, base, "internal-error", err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300));
   }
@@ -86,11 +106,33 @@ export async function parseInvoiceEmail(
 
 interface Base {
   contentHash: string;
+  /** SHA-256 of the bytes after the top-level header block (what relays do not rewrite). */
+  bodyHash: string;
   sizeBytes: number;
 }
 
-function idempotencyKey(messageId: string | null, contentHash: string): string {
-  return messageId ? `mid:${messageId}` : `sha256:${contentHash}`;
+interface Identity {
+  messageId: string | null;
+  from: string | null;
+  sender: string;
+  forwarded: boolean;
+  subject: string;
+}
+
+/** See InvoiceNoticeResult.idempotencyKey: the kind's own space, then what the message is and who sent it. */
+function idempotencyKey(kind: "notice" | "rejected" | "quarantine" | "other", base: Base, id: Identity): string {
+  const identity = JSON.stringify([id.messageId, id.from, id.sender, id.forwarded, id.subject, base.bodyHash]);
+  return `${kind}:${createHash("sha256").update(identity, "utf8").digest("hex")}`;
+}
+
+const keySpace = (kind: InvoiceNoticeV1["kind"]) => (kind === "invoice-notice" ? "notice" : kind === "rejected" ? "rejected" : "other");
+
+/** SHA-256 of the message body: everything after the first empty line (CRLF or LF). */
+function bodyHashOf(buf: Buffer): string {
+  const crlf = buf.indexOf("\r\n\r\n");
+  const lf = buf.indexOf("\n\n");
+  const at = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : buf.length;
+  return createHash("sha256").update(buf.subarray(at)).digest("hex");
 }
 
 function languageOf(texts: string[]): "zh" | "en" {
@@ -162,7 +204,7 @@ async function quarantined(buf: Buffer, base: Base, reason: QuarantineReason, de
     quarantine: { reason, detail },
     messageId,
     contentHash: base.contentHash,
-    idempotencyKey: idempotencyKey(messageId, base.contentHash),
+    idempotencyKey: idempotencyKey("quarantine", base, { messageId, from: head?.from ?? null, sender: head?.from ?? "", forwarded: false, subject }),
     attachments: [],
     findings: [{ code: reason, detail }],
     sizeBytes: base.sizeBytes,
@@ -172,6 +214,7 @@ async function quarantined(buf: Buffer, base: Base, reason: QuarantineReason, de
 /** The plain-text and HTML bodies of a message as extraction sources (plain text first). */
 function sourcesOf(view: MessageView, cfg: EmailIntakeConfig): BodySource[] {
   const out: BodySource[] = [];
+  chargeText((view.text?.length ?? 0) + (view.html?.length ?? 0), "bodies");
   if (view.text && view.text.trim()) {
     out.push(bodySource("text", view.text.slice(0, cfg.maxBodyChars).replace(/\r\n?/g, "\n"), []));
   }
@@ -219,6 +262,7 @@ async function noticePartOf(view: MessageView, c: Compiled, depth: number): Prom
     const embedded = view.attachments.filter((a) => a.contentType === "message/rfc822").slice(0, 5);
     let chosen: NoticePart | null = null;
     for (const a of embedded) {
+      charge(a.content.length, "attached original");
       const inner = await parseMime(a.content, cfg.parseTimeoutMs);
       if (!inner.ok) continue;
       const part = await noticePartOf(inner.view, c, depth + 1);
@@ -318,6 +362,7 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
     reasons.add("untrusted-link-domain");
   };
   for (const s of part.sources) {
+    charge(s.links.length * 16, "links");
     const judged = s.links.map((l) => judgeLink(l.href, l.text, cfg.huaweiDomains));
     const urls = findUrls(s.text);
     for (const u of urls) judged.push(judgeLink(u.value, u.value, cfg.huaweiDomains));
@@ -402,7 +447,7 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
       quarantine: { reason: "internal-error", detail: `output failed schema v1: ${detail}` },
       messageId,
       contentHash: base.contentHash,
-      idempotencyKey: idempotencyKey(messageId, base.contentHash),
+      idempotencyKey: idempotencyKey("quarantine", base, { messageId, from: view.from, sender, forwarded: part.forwarded, subject: view.subject }),
       attachments: [],
       findings,
       sizeBytes: base.sizeBytes,
@@ -413,7 +458,7 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
     quarantine: null,
     messageId,
     contentHash: base.contentHash,
-    idempotencyKey: idempotencyKey(messageId, base.contentHash),
+    idempotencyKey: idempotencyKey(keySpace(kind), base, { messageId, from: view.from, sender, forwarded: part.forwarded, subject: view.subject }),
     attachments: stored,
     findings: dedupe(findings),
     sizeBytes: base.sizeBytes,

@@ -5,9 +5,11 @@
  * Per channel of the customer's entry (`email:0`, `webhook:1`, …) every reminder is claimed in the ledger
  * (`renewal-delivery#<key>#<channel>`) before sending and completed after a 2xx; a failed send releases
  * its claims and the message fails (SQS redelivers it), so a redelivered message resends only the channels
- * that did not succeed. A claim left by a crash becomes stale after `staleAfterSeconds` and is taken again.
- * When every channel succeeded the reminder's own ledger record (`renewal#<key>`, claimed by the scan) is
- * completed.
+ * that did not succeed. A claim that is not completed never counts as delivered: a claim held by another
+ * attempt (or left by a crash) makes the message fail too, so SQS brings it back until the claim is
+ * completed (then: already done) or stale (then: taken over and sent) — `staleAfterSeconds` is derived
+ * from the queue's visibility timeout (shared/renewal/timing.ts). When every channel succeeded the
+ * reminder's own ledger record (`renewal#<key>`, claimed by the scan) is completed.
  *
  * Digest: each reminder is also stored (idempotent put, deterministic key) under
  * `<prefix>pending/<managerKey>/<runDate>/<id>.json`; the digest step sends ONE message per manager per
@@ -20,11 +22,15 @@ import { type CustomerContext, ledgerKeys, managerKey } from "../renewal/message
 import { buildDingTalkRequest, buildCustomerEmail, buildDigestEmail, buildFeishuRequest, buildWeComRequest, buildWebhookRequest, type EmailMessage, type OutboundRequest } from "./channels.ts";
 import type { AccountManager, ChannelConfig, ContactEntry, Language } from "./contacts.ts";
 import { buildDigests, renderDigest } from "./digest.ts";
-import { renderCustomerReminder } from "./templates.ts";
+import type { TemplateSet } from "./template-engine.ts";
+import { type PartnerIdentity, renderCustomerReminder } from "./templates.ts";
 
 export interface EmailSender {
-  /** Sends one message; `headers` are extra MIME headers. Returns a message id. */
-  send(message: EmailMessage & { headers: Record<string, string> }): Promise<string>;
+  /**
+   * Sends one message; `headers` are extra MIME headers; `runDate` (the scan's run date, China time by
+   * default) names the local outbox folder. Returns a message id.
+   */
+  send(message: EmailMessage & { headers: Record<string, string>; runDate?: string }): Promise<string>;
 }
 
 export interface HttpPoster {
@@ -60,6 +66,10 @@ export interface DeliverOptions {
   /** Digest recipient for customers without an account manager (optional). */
   digestFallback?: AccountManager | undefined;
   staleAfterSeconds: number;
+  /** The partner's identity in the messages (default: none). */
+  partner?: PartnerIdentity | undefined;
+  /** The templates in use (default: the shipped ones). */
+  templates?: TemplateSet | undefined;
 }
 
 export interface DeliverInput {
@@ -78,6 +88,8 @@ export interface ChannelOutcome {
   channel: string;
   sent: number;
   alreadyDone: number;
+  /** Reminders whose delivery claim is held by another (or a crashed) attempt: the message comes back. */
+  busy?: number;
   error?: string;
 }
 
@@ -91,6 +103,11 @@ export class DeliveryError extends Error {
   override name = "DeliveryError";
 }
 
+/** Thrown when a claim is held by an unfinished attempt: nothing is lost, the message must come back later. */
+export class ClaimBusyError extends DeliveryError {
+  override name = "ClaimBusyError";
+}
+
 /** The entry used for a customer: the directory's, or one built from the BSS e-mail (if allowed). */
 export function effectiveEntry(customer: CustomerContext, unlisted: DeliverOptions["unlisted"]): { entry: ContactEntry | undefined; source: DeliverResult["entry"] } {
   if (customer.entry) return { entry: customer.entry, source: "directory" };
@@ -99,7 +116,7 @@ export function effectiveEntry(customer: CustomerContext, unlisted: DeliverOptio
       entry: {
         customer_id: customer.customerId,
         contacts: [{ name: customer.customerName ?? customer.accountName ?? customer.customerId, email: customer.bssEmail }],
-        language: "zh",
+        // language unknown: the reminder goes out bilingual
         channels: [{ type: "email" }],
       },
       source: "bss-email",
@@ -135,7 +152,12 @@ async function sendChannel(
   reminders: readonly DueReminder[],
   input: DeliverInput,
 ): Promise<void> {
-  const rendered = renderCustomerReminder(reminders, { language: entry.language, customerName: customer.customerName ?? customer.accountName });
+  const rendered = renderCustomerReminder(reminders, {
+    language: entry.language ?? "bilingual",
+    customerName: customer.customerName ?? customer.accountName,
+    partner: input.options.partner,
+    templates: input.options.templates,
+  });
   const keys = reminders.map((r) => r.keyString).join(" ");
   const post = async (req: OutboundRequest) => {
     const res = await input.http.post(req);
@@ -145,7 +167,7 @@ async function sendChannel(
   switch (channel.type) {
     case "email": {
       const msg = buildCustomerEmail(entry, rendered, { ccAccountManager: input.options.ccAccountManager });
-      await input.email.send({ ...msg, headers: { [REMINDER_KEYS_HEADER]: keys } });
+      await input.email.send({ ...msg, headers: { [REMINDER_KEYS_HEADER]: keys }, runDate: input.runDate });
       return;
     }
     case "dingtalk": {
@@ -180,17 +202,21 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
   const result: DeliverResult = { entry: source, channels: [], digest: manager ? "stored" : "no-manager" };
 
   const errors: string[] = [];
+  const busyChannels: string[] = [];
   for (const [i, channel] of (entry?.channels ?? []).entries()) {
     const name = `${channel.type}:${i}`;
     const pending: DueReminder[] = [];
     let alreadyDone = 0;
+    let busy = 0;
     for (const r of reminders) {
       const claim = await ledger.claim(ledgerKeys.delivery(r.keyString, name), { channel: channel.type }, { staleAfterSeconds: options.staleAfterSeconds });
       if (claim === "new") pending.push(r);
-      else alreadyDone++;
+      else if (claim === "done") alreadyDone++;
+      else busy++;
     }
-    const outcome: ChannelOutcome = { channel: name, sent: 0, alreadyDone };
+    const outcome: ChannelOutcome = { channel: name, sent: 0, alreadyDone, ...(busy > 0 ? { busy } : {}) };
     result.channels.push(outcome);
+    if (busy > 0) busyChannels.push(`${name}: ${busy}`);
     if (pending.length === 0) continue;
     try {
       await sendChannel(channel, entry!, customer, pending, input);
@@ -204,14 +230,17 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
     outcome.sent = pending.length;
   }
   if (errors.length > 0) throw new DeliveryError(`delivery failed on ${errors.length} channel(s): ${errors.join("; ")}`);
+  if (busyChannels.length > 0) {
+    throw new ClaimBusyError(`delivery claimed by an unfinished attempt (${busyChannels.join("; ")}); retried until it is completed or stale`);
+  }
 
   for (const r of reminders) {
-    try {
-      await ledger.complete(ledgerKeys.reminder(r.keyString), { channels: result.channels.map((c) => c.channel), entry: source });
-    } catch {
-      // The scan's claim may have been released after a failed publish and re-claimed later; the
-      // deliveries are recorded per channel either way.
-    }
+    const key = ledgerKeys.reminder(r.keyString);
+    // The scan's claim may have been released after a failed publish (and not claimed again yet): nothing
+    // to complete, the deliveries are recorded per channel. Any other failure fails the message (retried:
+    // every channel is then "done" and only this write is repeated).
+    if ((await ledger.get(key)) === undefined) continue;
+    await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
   }
   return result;
 }
@@ -227,12 +256,16 @@ export interface DigestInput {
   email: EmailSender;
   store: DigestStore;
   staleAfterSeconds: number;
+  partner?: PartnerIdentity | undefined;
+  templates?: TemplateSet | undefined;
 }
 
 export interface DigestRunResult {
   managers: number;
   sent: number;
   alreadySentToday: number;
+  /** Managers whose digest of the day is claimed by an unfinished run: the run fails (retried). */
+  busy: number;
   reminders: number;
 }
 
@@ -242,12 +275,18 @@ export function digestItemId(runDate: string, keyString: string): string {
 
 export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
   const pending = await input.store.listPending();
-  const result: DigestRunResult = { managers: pending.size, sent: 0, alreadySentToday: 0, reminders: 0 };
+  const result: DigestRunResult = { managers: pending.size, sent: 0, alreadySentToday: 0, busy: 0, reminders: 0 };
   const errors: string[] = [];
   for (const [mKey, itemKeys] of pending) {
     const key = ledgerKeys.digest(mKey, input.date);
-    if ((await input.ledger.claim(key, { items: itemKeys.length }, { staleAfterSeconds: input.staleAfterSeconds })) === "exists") {
+    const claim = await input.ledger.claim(key, { items: itemKeys.length }, { staleAfterSeconds: input.staleAfterSeconds });
+    if (claim === "done") {
       result.alreadySentToday++; // what arrived after today's digest waits for tomorrow's
+      continue;
+    }
+    if (claim === "busy") {
+      // Another run holds it (or crashed holding it): not sent as far as we know — the items stay pending.
+      result.busy++;
       continue;
     }
     try {
@@ -264,8 +303,8 @@ export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
       }
       const { digests } = buildDigests({ reminders: [...byKey.values()].map((it) => it.reminder), directory, customerNames: names });
       for (const d of digests) {
-        const rendered = renderDigest(d, { language: input.language, date: input.date });
-        await input.email.send({ ...buildDigestEmail(d.manager, rendered), headers: { [DIGEST_COUNT_HEADER]: String(d.reminderCount) } });
+        const rendered = renderDigest(d, { language: input.language, date: input.date, partner: input.partner, templates: input.templates });
+        await input.email.send({ ...buildDigestEmail(d.manager, rendered), headers: { [DIGEST_COUNT_HEADER]: String(d.reminderCount) }, runDate: input.date });
       }
       result.reminders += byKey.size;
     } catch (err) {
@@ -279,6 +318,7 @@ export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
     await input.store.delete(itemKeys);
   }
   if (errors.length > 0) throw new DeliveryError(`${errors.length} digest(s) failed: ${errors.join("; ")}`);
+  if (result.busy > 0) throw new ClaimBusyError(`${result.busy} digest(s) claimed by an unfinished run; retried until completed or stale`);
   return result;
 }
 

@@ -166,12 +166,13 @@ function parseRawQuery(search: string): QueryPairs {
 
 function queryFromObject(query: NonNullable<SignableRequest["query"]>): QueryPairs {
   const pairs: QueryPairs = new Map();
-  for (const key of Object.keys(query)) {
+  for (const key in query) {
+    if (!Object.hasOwn(query, key)) continue;
     const value = query[key];
     if (value === undefined || value === null) {
       throw new SigningError(`query parameter ${JSON.stringify(key)} is ${String(value)}; omit it instead`);
     }
-    const list = Array.isArray(value) ? value.map(String) : [String(value)];
+    const list = Array.isArray(value) ? value.map(String) : [typeof value === "string" ? value : String(value)];
     if (list.length > 0) pairs.set(key, list);
   }
   return pairs;
@@ -182,15 +183,16 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 /** Canonical query string: keys by raw code-unit order, repeated values sorted, strict encoding, `=` always kept. */
 export function canonicalQuery(pairs: QueryPairs): string {
   if (pairs.size === 0) return "";
-  const keys = [...pairs.keys()].sort(byCodeUnit);
-  const out: string[] = [];
+  const keys = Array.from(pairs.keys());
+  if (keys.length > 1) keys.sort(byCodeUnit);
+  let out = "";
   for (const key of keys) {
     const encodedKey = encodeComponent(key);
     const values = pairs.get(key)!;
     const sorted = values.length > 1 ? [...values].sort(byCodeUnit) : values;
-    for (const v of sorted) out.push(encodedKey + "=" + encodeComponent(v));
+    for (const v of sorted) out += (out === "" ? "" : "&") + encodedKey + "=" + encodeComponent(v);
   }
-  return out.join("&");
+  return out;
 }
 
 function sha256Hex(data: string | Uint8Array): string {
@@ -201,7 +203,10 @@ function sha256Hex(data: string | Uint8Array): string {
 // signs with are computed once, which makes a signature about twice as cheap as createHmac().
 interface PaddedKey {
   inner: Buffer;
-  outer: Buffer;
+  /** The inner pad as a string when all its bytes are ASCII (UTF-8 encodes it to the same bytes). */
+  innerAscii: string | undefined;
+  /** The outer key pad followed by room for the inner hash. */
+  outerInput: Buffer;
 }
 const keyCache = new Map<string, PaddedKey>();
 function paddedKey(sk: string): PaddedKey {
@@ -210,12 +215,13 @@ function paddedKey(sk: string): PaddedKey {
     let raw = Buffer.from(sk, "utf8");
     if (raw.length > 64) raw = hash("sha256", raw, "buffer");
     const inner = Buffer.alloc(64, 0x36);
-    const outer = Buffer.alloc(64, 0x5c);
+    const outerInput = Buffer.alloc(96, 0x5c);
     for (let i = 0; i < raw.length; i++) {
       inner[i]! ^= raw[i]!;
-      outer[i]! ^= raw[i]!;
+      outerInput[i]! ^= raw[i]!;
     }
-    key = { inner, outer };
+    const innerAscii = inner.every((b) => b < 0x80) ? inner.toString("latin1") : undefined;
+    key = { inner, innerAscii, outerInput };
     if (keyCache.size >= 16) keyCache.delete(keyCache.keys().next().value!);
     keyCache.set(sk, key);
   }
@@ -225,23 +231,35 @@ function paddedKey(sk: string): PaddedKey {
 /** Lower-case hex HMAC-SHA256 of a UTF-8 message. */
 export function hmacSha256Hex(secret: string, message: string): string {
   const k = paddedKey(secret);
-  const msg = Buffer.from(message, "utf8");
-  const innerInput = Buffer.allocUnsafe(64 + msg.length);
-  k.inner.copy(innerInput, 0);
-  msg.copy(innerInput, 64);
-  const innerHash = hash("sha256", innerInput, "buffer");
-  const outerInput = Buffer.allocUnsafe(96);
-  k.outer.copy(outerInput, 0);
-  innerHash.copy(outerInput, 64);
-  return hash("sha256", outerInput, "hex");
+  let innerHash: Buffer;
+  if (k.innerAscii !== undefined) {
+    innerHash = hash("sha256", k.innerAscii + message, "buffer");
+  } else {
+    // Key pad and message in one buffer (UTF-8 needs at most 3 bytes per UTF-16 code unit).
+    const innerInput = Buffer.allocUnsafe(64 + 3 * message.length);
+    k.inner.copy(innerInput, 0);
+    const n = innerInput.write(message, 64, "utf8");
+    innerHash = hash("sha256", innerInput.subarray(0, 64 + n), "buffer");
+  }
+  // The outer pad is fixed per key: only the 32 bytes after it change (synchronous, so reusing it is safe).
+  innerHash.copy(k.outerInput, 64);
+  return hash("sha256", k.outerInput, "hex");
 }
 
 /** Formats a Date as X-Sdk-Date (`YYYYMMDDTHHMMSSZ`, UTC, milliseconds truncated). */
 export function formatSdkDate(date: Date): string {
   const t = date.getTime();
   if (!Number.isFinite(t)) throw new SigningError("clock returned an invalid date");
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  // Every request of the same second carries the same value: format once per second.
+  const second = Math.floor(t / 1000);
+  if (second !== lastSecond) {
+    lastDate = date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    lastSecond = second;
+  }
+  return lastDate;
 }
+let lastSecond = Number.NaN;
+let lastDate = "";
 
 /** Parses an X-Sdk-Date value; returns milliseconds since epoch or NaN when malformed. */
 export function parseSdkDate(value: string): number {
@@ -295,7 +313,25 @@ function splitUrl(raw: string): UrlParts {
   }
 }
 
+/** Headers as sent (caller's spelling) and the spelling used for each lower-case name. */
+interface HeaderSet {
+  headers: Record<string, string>;
+  nameOf: Map<string, string>;
+}
+function setHeader(h: HeaderSet, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  const existing = h.nameOf.get(lower);
+  if (existing !== undefined && existing !== name) delete h.headers[existing];
+  h.nameOf.set(lower, name);
+  h.headers[name] = value;
+}
+function getHeader(h: HeaderSet, lower: string): string | undefined {
+  const name = h.nameOf.get(lower);
+  return name === undefined ? undefined : h.headers[name];
+}
+
 interface Prepared {
+  method: string;
   headers: Record<string, string>;
   parts: SignatureParts;
 }
@@ -311,21 +347,16 @@ function prepare(request: SignableRequest, credentials: Credentials, options: Si
   const url = splitUrl(request.url);
 
   // Output headers keep the caller's spelling; lookups are case-insensitive.
-  const headers: Record<string, string> = {};
-  const nameOf = new Map<string, string>(); // lower -> spelling used in `headers`
-  const set = (name: string, value: string): void => {
-    const lower = name.toLowerCase();
-    const existing = nameOf.get(lower);
-    if (existing !== undefined && existing !== name) delete headers[existing];
-    nameOf.set(lower, name);
-    headers[name] = value;
-  };
-  const get = (lower: string): string | undefined => {
-    const name = nameOf.get(lower);
-    return name === undefined ? undefined : headers[name];
-  };
+  const h: HeaderSet = { headers: {}, nameOf: new Map() };
+  const headers = h.headers;
+  const nameOf = h.nameOf;
+  const set = (name: string, value: string): void => setHeader(h, name, value);
+  const get = (lower: string): string | undefined => getHeader(h, lower);
 
-  for (const [name, value] of Object.entries(request.headers ?? {})) {
+  const given = request.headers;
+  for (const name in given) {
+    if (!Object.hasOwn(given, name)) continue;
+    const value = given[name];
     if (value === undefined || value === null) continue;
     const lower = name.toLowerCase();
     if (lower === "authorization") continue; // never re-sign an old signature
@@ -378,7 +409,7 @@ function prepare(request: SignableRequest, credentials: Credentials, options: Si
     url,
     query: request.query ? queryFromObject(request.query) : undefined,
     signedHeaderNames: names,
-    headerValue: (lower) => get(lower),
+    headerValue: get,
     body: request.body,
     sdkDate,
     ak: credentials.ak,
@@ -387,7 +418,7 @@ function prepare(request: SignableRequest, credentials: Credentials, options: Si
   });
   const authorization = parts.authorization;
   headers["Authorization"] = authorization;
-  return { headers, parts };
+  return { method, headers, parts };
 }
 
 interface PartsInput {
@@ -446,8 +477,8 @@ function computeSignatureParts(input: PartsInput): SignatureParts {
  * `X-Sdk-Content-Sha256` for non-JSON bodies, and `Authorization`.
  */
 export function signRequest(request: SignableRequest, credentials: Credentials, options: SignOptions = {}): SignedRequest {
-  const { headers } = prepare(request, credentials, options);
-  const signed: SignedRequest = { method: request.method.toUpperCase(), url: request.url, headers };
+  const { headers, method } = prepare(request, credentials, options);
+  const signed: SignedRequest = { method, url: request.url, headers };
   if (request.body !== undefined) signed.body = request.body;
   return signed;
 }

@@ -11,7 +11,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
-import { signWebhook, verifyWebhookSignature, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { signWebhook, verifyWebhookSignature } from "../../shared/signing/index.ts";
 import { waitFor } from "./helpers/fixture.ts";
 import { callbackPortal, customerPicker, html, jpeg, obsAttachmentProbe, pdf, png, residentId, uscc, zip, type CallbackPortal } from "./helpers/realname-files.ts";
 
@@ -41,11 +41,11 @@ async function call(method: string, path: string, body?: unknown, opts: { sign?:
   const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
   const headers: Record<string, string> = { "content-type": "application/json" };
   const sign = opts.sign ?? "ok";
-  const payload = webhookSignedPayload(method, path, text);
-  if (sign === "ok") headers["x-partner-ops-signature"] = signWebhook(payload, SECRET);
-  if (sign === "old") headers["x-partner-ops-signature"] = signWebhook(payload, OLD_SECRET);
-  if (sign === "tampered") headers["x-partner-ops-signature"] = signWebhook(text ? text.replace(/.$/, " ") : `${method} ${path}x`, SECRET);
-  if (sign === "replayed") headers["x-partner-ops-signature"] = signWebhook(payload, SECRET, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+  const request = { method, path };
+  if (sign === "ok") headers["x-partner-ops-signature"] = signWebhook(text, SECRET, { request });
+  if (sign === "old") headers["x-partner-ops-signature"] = signWebhook(text, OLD_SECRET, { request });
+  if (sign === "tampered") headers["x-partner-ops-signature"] = signWebhook(text ? text.replace(/.$/, " ") : "x", SECRET, { request });
+  if (sign === "replayed") headers["x-partner-ops-signature"] = signWebhook(text, SECRET, { request, timestamp: Math.floor(Date.now() / 1000) - 301 });
   if (opts.requestId) headers["x-request-id"] = opts.requestId;
   const res = await fetch(api + path, { method, headers, ...(method === "GET" ? {} : { body: text }) });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
@@ -145,15 +145,16 @@ describe("realname: signatures", () => {
     }
     expect((await call("GET", "/realname/applications/0190f5c4-0000-7000-8000-000000000000", undefined, { sign: "none" })).status).toBe(401);
     expect((await call("POST", "/realname/applications/0190f5c4-0000-7000-8000-000000000000/submit", "", { sign: "replayed" })).status).toBe(401);
-    // A body-less request is signed over "METHOD path": a valid signature for one application's GET
-    // is refused on another application's path (and on the same path with another method).
+    // v2 signs method + path + body: a valid signature for one application's GET is refused on
+    // another application's path (and on the same path with another method).
     const idA = "0190f5c4-0000-7000-8000-00000000000a";
     const idB = "0190f5c4-0000-7000-8000-00000000000b";
-    const sigForA = signWebhook(webhookSignedPayload("GET", `/realname/applications/${idA}`, undefined), SECRET);
+    const sigForA = signWebhook("", SECRET, { request: { method: "GET", path: `/realname/applications/${idA}` } });
     const withSig = (method: string, path: string) => fetch(api + path, { method, headers: { "x-partner-ops-signature": sigForA } });
-    expect((await withSig("GET", `/realname/applications/${idA}`)).status).toBe(404); // signature accepted; no such application
     expect((await withSig("GET", `/realname/applications/${idB}`)).status).toBe(401);
     expect((await withSig("POST", `/realname/applications/${idA}/submit`)).status).toBe(401);
+    expect((await withSig("GET", `/realname/applications/${idA}`)).status).toBe(404); // signature accepted; no such application
+    expect((await withSig("GET", `/realname/applications/${idA}`)).status).toBe(401); // the same signature again: a replay
     // The previous secret (rotation) is still accepted: the body then fails validation, not the signature.
     expect((await call("POST", "/realname/applications", { type: "nope" }, { sign: "old" })).status).toBe(400);
   });
@@ -370,7 +371,7 @@ describe("realname: sample events", () => {
     ...(body !== undefined ? { body } : {}),
     headers: {
       ...event["headers"],
-      "x-partner-ops-signature": signWebhook(webhookSignedPayload(String(event["routeKey"]).split(" ")[0]!, String(event["rawPath"]), body), SECRET),
+      "x-partner-ops-signature": signWebhook(body ?? "", SECRET, { request: { method: String(event["routeKey"]).split(" ")[0]!, path: String(event["rawPath"]) } }),
     },
   });
 

@@ -257,15 +257,26 @@ describe("limits, quarantine and idempotency", () => {
     expect(r.notice.rejectReasons).toEqual(["unparseable-message"]);
   });
 
-  it("the same bytes give the same keys; Message-ID is the idempotency key when present", async () => {
+  it("the same bytes give the same keys; keys are per kind (notice / rejected / quarantine) of Message-ID, source and body", async () => {
     const raw = B.message(huaweiHeaders("utf-8"), B.textPart(G.zhPlain(G.baseFacts), "plain", "utf-8", "base64"));
     const [a, b] = await Promise.all([parseInvoiceEmail(raw, cfg), parseInvoiceEmail(Buffer.from(raw), cfg)]);
     expect(a.contentHash).toBe(b.contentHash);
-    expect(a.idempotencyKey).toBe("mid:<gen-1@info.huaweicloud.com>");
+    expect(a.idempotencyKey).toMatch(/^notice:[0-9a-f]{64}$/);
+    expect(a.idempotencyKey).toBe(b.idempotencyKey);
     expect(a.notice).toEqual(b.notice);
+    // a relay adding a header on top: same notice
+    const relayed = await parseInvoiceEmail(Buffer.concat([Buffer.from("Received: from mx2\r\n"), raw]), cfg);
+    expect(relayed.idempotencyKey).toBe(a.idempotencyKey);
+    // another Message-ID, another body, or another (untrusted) sender: another key
     const noId = Buffer.from(raw.toString("latin1").replace(/^Message-ID:[^\n]*\n/m, ""), "latin1");
     const c = await parseInvoiceEmail(noId, cfg);
-    expect(c.idempotencyKey).toBe(`sha256:${c.contentHash}`);
+    expect(c.idempotencyKey).toMatch(/^notice:/);
+    expect(c.idempotencyKey).not.toBe(a.idempotencyKey);
+    const fake = await parseInvoiceEmail(Buffer.from(raw.toString("latin1").replace(/^From:[^\n]*\n/m, "From: <billing@huaweicloud-invoice.example>\r\n"), "latin1"), cfg);
+    expect(fake.notice.kind).toBe("rejected");
+    expect(fake.idempotencyKey).toMatch(/^rejected:[0-9a-f]{64}$/);
+    const cut = await parseInvoiceEmail(raw.subarray(0, 40), cfg);
+    expect(cut.idempotencyKey.startsWith("notice:")).toBe(false);
     expect(intakeOutcome(a)).toMatchObject({ event: "invoice.notice.received", storeNotice: true, storeAttachments: false });
   });
 });
