@@ -189,7 +189,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
   });
   action("/actions/realname/retry", async (f) => {
     const id = f["id"] ?? "";
-    await query.retryApplication(id, "operator:console");
+    await query.retryApplication(id);
     return `/realname/${encodeURIComponent(id)}?done=retry`;
   });
   action("/actions/realname/flag", async (f) => {

@@ -6,7 +6,6 @@
  * page is a filter over memory. Nothing here renders; nothing here returns a secret, a full ID number
  * or file contents (records are reduced to the fields the views show).
  */
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -21,7 +20,7 @@ import { REDACTED, redact, redactString } from "../shared/log/redact.ts";
 import { createRecordStore } from "../shared/realname-io/records.ts";
 import { RealnameSubmitRequested, type RealnameRecord } from "../shared/realname/record.ts";
 import { redactText } from "../shared/realname/redact.ts";
-import { applyEvent, type ApplicationState } from "../shared/realname/state.ts";
+import type { ApplicationState } from "../shared/realname/state.ts";
 import { parseLedgerKeyString, type LedgerKey } from "../shared/renewal/decision.ts";
 import { INVENTORY_KEY_PREFIX, inventoryItemSchema, type InventoryItem } from "../shared/renewal/inventory.ts";
 import { bucket as storageBucket } from "../shared/storage/index.ts";
@@ -719,7 +718,7 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
    * Final states (`failed_config`, `needs_operator`, …) are not retried: BSS gave a final answer or the
    * outcome needs a person in Partner Center (issue 11.3, 12.5).
    */
-  async function retryApplication(id: string, _actor: string): Promise<ApplicationState> {
+  async function retryApplication(id: string): Promise<ApplicationState> {
     if (!records) throw new ActionError("no real-name table");
     const submitQueue = sources.queues.find((q) => q.logicalId === "RealnameSubmitQueue");
     if (!submitQueue) throw new ActionError("no RealnameSubmitQueue");
@@ -745,11 +744,6 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
     invalidate();
   }
 
-  async function getObjectText(bucketName: string, key: string): Promise<string> {
-    const res = await sources.s3.send(new GetObjectCommand({ Bucket: bucketName, Key: key }));
-    return res.Body ? res.Body.transformToString() : "";
-  }
-
   return {
     snapshot: current,
     invalidate,
@@ -765,7 +759,6 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
     reprocessQuarantined,
     retryApplication,
     flagApplication,
-    getObjectText,
   };
 }
 
