@@ -21,7 +21,7 @@ import { ActionError, type Query } from "./query.ts";
 import type { ConsoleSources } from "./sources.ts";
 import { calendarCsv, calendarFilter, calendarView, filterCalendar, managerIcs } from "./views/calendar.ts";
 import { deliveriesView, messageView } from "./views/deliveries.ts";
-import { healthData, healthView } from "./views/health.ts";
+import { healthView } from "./views/health.ts";
 import { type ViewContext, layout, translator } from "./views/layout.ts";
 import { noticeDetailView, noticesView } from "./views/notices.ts";
 import { dlqView, queuesView } from "./views/queues.ts";
@@ -163,7 +163,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
   app.get("/health", async (c) => {
     const [snap, queues] = await Promise.all([query.snapshot(), query.queueRows()]);
     const dlqMessages = queues.filter((q) => q.isDlq).reduce((n, q) => n + q.visible + q.inFlight, 0);
-    return c.html(healthView(ctxOf(c), sources, healthData(snap.ledger, snap.inventory, snap.loadMs), { queues: queues.length, dlqMessages }));
+    return c.html(healthView(ctxOf(c), sources, snap.health, { queues: queues.length, dlqMessages }));
   });
 
   // --- actions -------------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
   });
   action("/actions/realname/retry", async (f) => {
     const id = f["id"] ?? "";
-    await query.retryApplication(id, "operator:console");
+    await query.retryApplication(id);
     return `/realname/${encodeURIComponent(id)}?done=retry`;
   });
   action("/actions/realname/flag", async (f) => {
