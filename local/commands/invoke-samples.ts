@@ -9,6 +9,7 @@
  *   names first (invoice-email, invoice-email-failed).
  * Plus the verdict on a result: a batch with failed items is a failure.
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
@@ -71,11 +72,12 @@ export async function prepareSample(fn: string, event: unknown, ctx: SampleConte
     // The submit sample needs an application in upload mode whose files are uploaded: the demo's
     // sample application and files, through the presigned URLs the API hands out.
     const forSubmit = httpEvent.safeParse(out).success && (out as { rawPath: string }).rawPath.endsWith("/submit");
-    const createSample = JSON.parse(readFileSync(CREATE_SAMPLE, "utf8")) as { body: string };
+    const createSample = JSON.parse(readFileSync(CREATE_SAMPLE, "utf8")) as { body: string; headers: Record<string, string> };
     const files = sampleFiles();
     if (forSubmit) {
       const customerId = (JSON.parse(createSample.body) as { customer_id: string }).customer_id;
       createSample.body = JSON.stringify(sampleApplication(customerId, files));
+      createSample.headers = { ...createSample.headers, "x-request-id": `sample-upload-${randomUUID()}` }; // a new application each time
     }
     const create = signSample(createSample, ctx.webhookSecret);
     const res = await ctx.invoke("realname-api", create);
