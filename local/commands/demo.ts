@@ -15,7 +15,7 @@ import { localCredentials } from "../engine/emulators.ts";
 import { engineControl, readRuntimeInfo, startEngine, type EngineRuntimeInfo } from "../engine/engine.ts";
 import { planResources, type ResourcePlan } from "../engine/resources.ts";
 import { loadService, type ServiceModel } from "../engine/service.ts";
-import { defaultCredentials } from "../sandbox/generate.ts";
+import { defaultCredentials, partnerDomainId } from "../sandbox/generate.ts";
 import { signRequest, signWebhook } from "../../shared/signing/index.ts";
 import { parseOptions } from "./args.ts";
 import { formatReport, maskedApplicant, NOTICE_FIELDS, sampleApplication, sampleFiles, type DemoReport, type InvoiceReport, type RealnameReport } from "./demo-samples.ts";
@@ -231,7 +231,8 @@ async function invoiceDemo(t: Target, deadline: number): Promise<InvoiceReport> 
 async function sandboxCustomer(sandbox: NonNullable<Target["sandbox"]>): Promise<string | undefined> {
   const url = `${sandbox.url}/v2/partners/sub-customers/query`;
   const body = JSON.stringify({ limit: 100, offset: 0 });
-  const signed = signRequest({ method: "POST", url, headers: { "Content-Type": "application/json" }, body }, sandbox.credentials);
+  // The sandbox (like BSS) wants X-Domain-Id on AK/SK calls: the default seed's partner domain.
+  const signed = signRequest({ method: "POST", url, headers: { "Content-Type": "application/json", "X-Domain-Id": partnerDomainId(1) }, body }, sandbox.credentials);
   const res = await fetch(url, { method: "POST", headers: signed.headers, body });
   if (!res.ok) throw new DemoError(`cannot list the sandbox's customers (HTTP ${res.status}): pass --customer <id>`);
   const parsed = z.object({ customer_infos: z.array(z.object({ customer_id: z.string(), verified_status: z.string().optional() })) }).parse(await res.json());
