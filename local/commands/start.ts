@@ -24,8 +24,9 @@ sandbox when HWC_AK/HWC_SK are not set. Everything listens on 127.0.0.1.
   --stage S        stage for \${sls:stage} (default: provider.stage, else "local")
   --param k=v      value for \${param:k}
   --sandbox MODE   auto (default), on, off
-  --json           the log as Powertools JSON lines (the default when stdout is not a terminal); on a
-                   terminal it is one short line per event, coloured, each repeated warning shown once
+  --json           stdout carries only the log, as Powertools JSON lines (the banner goes to stderr).
+                   Without it: JSON lines too when stdout is not a terminal; on a terminal one short
+                   line per event, coloured, each repeated warning shown once
   --console-port P the ops console's port (default 4000; 0 = any free port; "off" = no console)
 
 Environment: HWC_AK/HWC_SK (+ HWC_ENDPOINT …) use the real BSS instead of the sandbox; POWERTOOLS_LOG_LEVEL
@@ -66,7 +67,9 @@ export const command: Command = {
       restoreLog?.();
       throw err;
     });
-    io.stdout.write(engine.banner());
+    // With --json stdout carries only the JSON log lines; the banner (and the console line) go to stderr.
+    const text = args.flags.has("json") ? io.stderr : io.stdout;
+    text.write(engine.banner());
     // The ops console (console/), in this process, with actions (the local engine is the developer's own).
     const consolePort = args.values.get("console-port") === "off" ? undefined : (portOption(args, "console-port") ?? 4000);
     let opsConsole: { url: string; close(): Promise<void> } | undefined;
@@ -77,7 +80,7 @@ export const command: Command = {
         io.stderr.write(`ops console not started (${err.message}); try --console-port 0\n`);
         return undefined;
       });
-      if (opsConsole) io.stdout.write(`  ops console    ${opsConsole.url}  (partner-ops console; actions enabled)\n`);
+      if (opsConsole) text.write(`  ops console    ${opsConsole.url}  (partner-ops console; actions enabled)\n`);
     }
 
     return new Promise<number>((resolveExit) => {

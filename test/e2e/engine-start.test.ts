@@ -52,4 +52,25 @@ describe("partner-ops start", () => {
     expect(stderr).toMatch(/realname-api: invalid configuration: WEBHOOK_SECRET: each comma-separated secret must be at least 16 characters/);
     expect(stderr).not.toContain("s3cr3t-x9");
   });
+
+  it("--json: stdout carries only JSON log lines, the banner goes to stderr (issue 15.6)", async () => {
+    const child = spawn(process.execPath, ["bin/partner-ops.js", "start", "--json", "--in-memory", "--port", "0", "--smtp-port", "0", "--console-port", "off"], {
+      cwd: root,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", POWERTOOLS_LOG_LEVEL: "INFO" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const deadline = Date.now() + 20_000;
+    while (!stderr.includes("Ctrl-C stops polling") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toContain("partner-ops engine — partner-ops (stage local)");
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    const lines = stdout.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
+  });
 });
