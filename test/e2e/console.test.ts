@@ -6,7 +6,7 @@
  * - invoice e-mails over SMTP: a notice with a PDF, a look-alike (rejected), one over invoiceMaxBytes
  *   (quarantined);
  * - real-name: an enterprise application through the signed API (presigned uploads, submit) and a
- *   record seeded in `failed_config`.
+ *   record seeded as stuck in `validated` (its submit message lost).
  * Every view must render the seeded data and every action change what it should (resend delivers,
  * replay-all empties the DLQ and the reminders arrive, reprocess runs the intake again, retry submits
  * again, mark shows the note); no console error in the page; one screenshot per view under the test's
@@ -73,18 +73,18 @@ async function seedRealname(): Promise<void> {
     expect((await fetch(u.url, { method: "PUT", body: f.bytes, headers: { "content-type": f.contentType } })).ok).toBe(true);
   }
   expect((await call("POST", `/realname/applications/${appId}/submit`)).status).toBeLessThan(300);
-  // A second record, stuck in failed_config (as after CBC.99005030), copied from the first.
+  // A second record, stuck in `validated` (its submit message was lost), copied from the first.
   const table = engine.plan.tables.find((t) => t.logicalId === "RealnameApplicationsTable")!.name;
   const store = createRecordStore({ tableName: table, client: createDocumentClient(engine.clients.dynamodb) });
   const first = await waitFor("the application record", async () => (await store.get(appId))?.documents?.length ? store.get(appId) : undefined);
-  seededId = "0b9e0a4c-seed-4c1d-9a7e-failedconfig1";
+  seededId = "0b9e0a4c-seed-4c1d-9a7e-stuckvalidated";
   const at = new Date().toISOString();
   await store.create({
     ...first!,
     id: seededId,
     version: 1,
-    status: { state: "failed_config", submitAttempts: 1, failure: { code: "CBC.99005030", disposition: "failed_config", message: "the OBS bucket is not configured for real-name upload", operatorAction: "check obsBucket in Partner Center" } as never },
-    audit: [{ at, actor: "realname-submit", event: "bss_failed", from: "submitting", to: "failed_config", detail: "CBC.99005030: bucket not configured" }],
+    status: { state: "validated", submitAttempts: 0 },
+    audit: [{ at, actor: "portal", event: "uploads_verified", from: "awaiting_uploads", to: "validated", detail: "3 documents" }],
     work: undefined,
     dueAt: undefined,
   } as never);
@@ -117,6 +117,8 @@ beforeAll(async () => {
   await seedRealname();
   await drained(engine, inFlight, ["RenewalScanQueue", "RenewalNotifyQueue"]);
   expect(await dlqDepth("RenewalNotifyDLQ")).toBeGreaterThan(1);
+  const digest = await engine.invoke("renewal-digest", { time: new Date().toISOString() });
+  if (!digest.ok) throw digest.error;
   server = await startConsole({ sources: fromEngine(engine), allowActions: true, query: { cacheSeconds: 0 } });
   context = await chromium.launchPersistentContext(userData, {
     executablePath: CHROMIUM,
@@ -190,6 +192,7 @@ describe.skipIf(!existsSync(CHROMIUM))("ops console in Chromium", () => {
   it("deliveries: sent and failed; the rendered e-mail opens; resend delivers the failed one", async () => {
     await view("/deliveries", "2-deliveries");
     expect(await page.locator("#deliveries tbody tr").count()).toBeGreaterThan(0);
+    expect(await page.locator("#digest-list tbody tr").count()).toBeGreaterThan(0);
     const failedRows = page.locator("tr.failed-row");
     expect(await failedRows.count()).toBeGreaterThan(1);
     await page.locator("#outbox-list a").first().click();
@@ -236,7 +239,7 @@ describe.skipIf(!existsSync(CHROMIUM))("ops console in Chromium", () => {
     await waitFor("the reprocessed message's outcome", async () => (await (await fetch(`${server.url}/notices`)).text()).includes("inbound/reprocess/"), 15_000);
   });
 
-  it("real-name: by state, redacted history, documents by role; retry a failed_config one; mark for an operator", async () => {
+  it("real-name: by state, redacted history, documents by role; retry a stuck submission; mark for an operator", async () => {
     const html = await view("/realname", "4-realname");
     expect(html).toContain(appId);
     expect(html).toContain(seededId);
@@ -246,9 +249,8 @@ describe.skipIf(!existsSync(CHROMIUM))("ops console in Chromium", () => {
     expect(await page.locator("#app-flag").textContent()).toContain("needs an operator");
     await page.goto(`${server.url}/realname/${seededId}`);
     await page.screenshot({ path: join(shots, "4-realname-detail.png"), fullPage: true });
-    expect(await page.locator("#app-state").textContent()).toBe("failed_config");
+    expect(await page.locator("#app-state").textContent()).toBe("validated");
     await act(page.locator("form.action").first());
-    expect(await page.locator("#history").textContent()).toContain("operator:console");
     await waitFor(
       "the retried submission to be processed",
       async () => {

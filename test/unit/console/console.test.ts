@@ -224,7 +224,7 @@ describe("iCalendar text (RFC 5545)", () => {
   });
 
   it("a resource name with commas, semicolons and a newline stays one event with the name intact", () => {
-    const row = { customerId: "c1", accountName: undefined, manager: { name: "M", email: "m@p.example" }, resourceId: "r1", name: "db, main; \\prod\nB", service: "rds", region: "cn-north-4", expireTime: "2027-01-05T15:59:59Z", expiryDate: "2027-01-05", daysLeft: 30, status: "in-use" as const, autoRenew: false, main: true, reminders: [], nextDue: undefined };
+    const row = { customerId: "c1", accountName: undefined, manager: { name: "M", email: "m@p.example" }, resourceId: "r1", name: "db, main; \\prod\nB", service: "rds", region: "cn-north-4", expireTime: "2027-01-05T15:59:59Z", expiryDate: "2027-01-05", daysLeft: 30, status: "in-use" as const, autoRenew: false, main: true, reminders: [], nextDue: undefined, search: "c1" };
     const ics = managerIcs([row], "m@p.example", "prod", new Date("2026-12-06T00:00:00Z")).replace(/\r\n /g, "");
     expect(ics.match(/BEGIN:VEVENT/g)).toHaveLength(1);
     const summary = ics.split("\r\n").find((l) => l.startsWith("SUMMARY:"))!;
