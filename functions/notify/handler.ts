@@ -33,6 +33,8 @@ const options = {
   digestFallback: settings.RENEWAL_DIGEST_FALLBACK_EMAIL ? { name: "Renewal desk", email: settings.RENEWAL_DIGEST_FALLBACK_EMAIL } : undefined,
   // The notify queue's visibility timeout + a margin: an older unfinished claim is a crashed attempt.
   staleAfterSeconds: NOTIFY_CLAIM_STALE_SECONDS,
+  // A concurrent attempt (the same reminder in two messages) usually finishes within seconds.
+  waitForBusyMs: 5_000,
   partner: partnerIdentity(settings),
 };
 

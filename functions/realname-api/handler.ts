@@ -33,7 +33,8 @@ const create = middy<Event, Result>()
   .use(httpJsonBodyParser({ disableContentTypeError: false }))
   .handler(async (event) => {
     const v = verifiedRequest(event);
-    return reply(await service.createApplication(v.raw.toString("utf8"), requestIdHeader(event), v.claim, event.body as unknown));
+    const text = typeof v.raw === "string" ? v.raw : v.raw.toString("utf8");
+    return reply(await service.createApplication(text, requestIdHeader(event), v.claim, event.body as unknown));
   });
 
 const submit = async (event: Event): Promise<Result> => {

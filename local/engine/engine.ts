@@ -14,7 +14,7 @@
 import { EventEmitter } from "node:events";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Cron } from "croner";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -539,7 +539,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       const p = (async () => {
         const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         const file = await writeOutboxFile(outboxDir!, rel, await obj.Body!.transformToByteArray());
-        logger.info(`e-mail written to ${file}`, { file, bucket, key });
+        logger.info(`e-mail written to ${relative(process.cwd(), file).startsWith("..") ? file : relative(process.cwd(), file)}`, { file });
         events.emit("outbox", { file, bucket, key });
       })().catch((err: unknown) => logger.error("e-mail not written to the outbox directory", { bucket, key, error: err as Error }));
       mirrors.add(p);

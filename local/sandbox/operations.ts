@@ -501,6 +501,15 @@ function finalizeReview(ctx: OpContext, app: RealnameApplication, result: "appro
     c.info.customer_type = app.kind === "individual" ? 0 : 1;
     const name = app.kind === "individual" ? app.request["name"] : app.request["corp_name"];
     if (typeof name === "string") c.info.customer = name;
+    if (app.kind !== "individual") {
+      // reg_country/reg_address: omitted = not assigned (kept as it was), a value = set, "" (change call only) = set to empty.
+      const reg = { ...ctx.state.registration.get(app.customer_id) };
+      for (const k of ["reg_country", "reg_address"] as const) {
+        const v = app.request[k];
+        if (typeof v === "string") reg[k] = v;
+      }
+      ctx.state.registration.set(app.customer_id, reg);
+    }
   } else {
     app.opinion = opinion ?? "证件照片不清晰，请重新上传。";
     // A rejected change leaves the customer's existing individual verification in place.

@@ -105,6 +105,8 @@ export class SandboxState {
   readonly managers: string[];
   readonly orders: Order[] = [];
   readonly realname = new Map<string, RealnameApplication>();
+  /** Enterprise registration data of approved enterprise verifications (reg_country, reg_address); absent = never set. */
+  readonly registration = new Map<string, { reg_country?: string; reg_address?: string }>();
   readonly reviewScripts = new Map<string, ReviewScript>();
   realnameBucketConfigured: boolean;
   /** Auto-renew times requested per resource (AutoRenewalResources body). */

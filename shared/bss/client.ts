@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { FailResourceInfo } from "./errors.ts";
 import { BssError, LocalCode, businessFailure, describeIssues, isBssError } from "./errors.ts";
 import type { CustomerRef, TokenProvider } from "./iam.ts";
-import { DEFAULT_IAM_ENDPOINT, DEFAULT_TOKEN_MARGIN_MS, createTokenProvider } from "./iam.ts";
+import { DEFAULT_IAM_ENDPOINT, DEFAULT_TOKEN_MARGIN_MS, createTokenProvider, partnerAuthResolver } from "./iam.ts";
 import type { RateLimiter, Sleep } from "./limiter.ts";
 import { DEFAULT_MARGIN_MS, createRateLimiter } from "./limiter.ts";
 import type { OperationDef, OperationName, RequestOf, ResponseOf } from "./operations.ts";
@@ -58,7 +58,7 @@ export const clientOptionsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(10).default(4),
   /** Requests per second: one number for every operation, or per operation (others keep the catalogue's rate). */
   rate: z.union([z.number().positive(), z.partialRecord(z.enum(operationNames), z.number().positive())]).optional(),
-  /** Limiter jitter margin, ms, absolute (see limiter.ts): floor(r) + 1 consecutive requests span >= 1000 + rateMarginMs ms. Default 100. */
+  /** Limiter jitter margin, ms, absolute (see limiter.ts): floor(r) + 1 consecutive requests span >= 1000 + rateMarginMs ms. Default DEFAULT_MARGIN_MS (40). */
   rateMarginMs: z.number().min(0).max(1000).default(DEFAULT_MARGIN_MS),
   /** Rate for IAM token exchanges, per second. Default 10. */
   iamRate: z.number().positive().default(10),
@@ -197,6 +197,8 @@ export interface BssClient {
 
   /** Number of IAM token exchanges so far. */
   readonly tokenExchanges: number;
+  /** Number of X-Domain-Id lookups (GET /v3/auth/domains) so far: at most one per client once it succeeds. */
+  readonly domainLookups: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +233,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
   const now = o.now ?? Date.now;
   const limiter = o.limiter ?? createRateLimiter({ now, marginMs: o.rateMarginMs, ...(o.sleep ? { sleep: o.sleep } : {}) });
   const account = accountKey(o.credentials);
-  const partnerAuth: TransportAuth =
+  const configuredAuth: { type: "token"; token: string } | Extract<TransportAuth, { type: "aksk" }> =
     "token" in o.credentials
       ? { type: "token", token: o.credentials.token }
       : {
@@ -256,12 +258,15 @@ export function createBssClient(input: BssClientOptions): BssClient {
     ...(onEvent ? { onEvent: (e: TransportEvent) => onEvent({ type: "attempt", ...e }) } : {}),
   };
   const transport: Transport = createTransport({ endpoint, ...common });
+  const iamTransport: Transport = createTransport({ endpoint: o.iamEndpoint, ...common });
+  // BSS and IAM are global services: AK/SK calls carry X-Domain-Id, looked up once when not configured.
+  const partner = partnerAuthResolver(configuredAuth, iamTransport);
   let tokens: TokenProvider | undefined;
   const tokenProvider = (operation: string): TokenProvider => {
     if (!o.agencyName) throw validationError(operation, "agencyName (the partner's xaccount_type) is required to act as a customer");
     tokens ??= createTokenProvider({
-      transport: createTransport({ endpoint: o.iamEndpoint, ...common }),
-      partnerAuth,
+      transport: iamTransport,
+      partnerAuth: () => partner.get(),
       agencyName: o.agencyName,
       marginMs: o.tokenMarginMs,
       ratePerSecond: o.iamRate,
@@ -337,7 +342,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
         }
       }
     } else {
-      res = await send(partnerAuth);
+      res = await send(await partner.get(options.signal));
     }
 
     const body = res.body === undefined ? {} : res.body;
@@ -600,6 +605,9 @@ export function createBssClient(input: BssClientOptions): BssClient {
     submitRealname,
     get tokenExchanges() {
       return tokens?.exchanges ?? 0;
+    },
+    get domainLookups() {
+      return partner.lookups;
     },
   };
 }

@@ -11,6 +11,14 @@
  * A record that lacks what a decision needs is dropped by the consumer with a warning (e.g. the
  * renewal scan checks each resource against `orderInstance`), never by failing the whole page.
  * test/contract/ holds the client to the contract in both directions.
+ *
+ * Contract vs reference: where the contract and bss-api.md disagree the contract wins, unless the
+ * reference documents more than the SDK says. Cases here: `limit` maxima and string max lengths
+ * (SDK silent, reference documents them: reference, stricter writing is harmless); the resource
+ * query's `limit` (neither documents a maximum: 500 is only the client's own bound); coupon/discount
+ * infos with use_*=NO (SDK: parameter error, flag text: ignored: never sent); the ListCustomerOrders
+ * status filter (contract enum 1, 3, 4, 5, 6, 9, reference agrees); association_type "3" (contract's
+ * intl model, not in the reference).
  */
 import { z } from "zod";
 
@@ -380,13 +388,19 @@ const enterpriseFields = {
     .refine((s) => /[\p{L}]/u.test(s), "cannot be only digits, special characters or spaces"),
   verified_number: z.string().min(1).max(64),
   reg_country: z.string().regex(/^[A-Z]{2}$/).optional(),
-  reg_address: z.string().max(512).optional(),
+  reg_address: z.string().min(1).max(512).optional(),
   xaccount_type: z.string().min(1).max(64),
   enterprise_person: enterprisePerson.optional(),
 };
 
 export const enterpriseRealnameRequest = z.strictObject(enterpriseFields);
-export const changeEnterpriseRealnameRequest = z.strictObject({ ...enterpriseFields, change_type: z.literal(1) });
+/** The change call: reg_country/reg_address omitted = not assigned, "" = set to empty (contract and bss-api.md §9). */
+export const changeEnterpriseRealnameRequest = z.strictObject({
+  ...enterpriseFields,
+  reg_country: z.union([z.literal(""), z.string().regex(/^[A-Z]{2}$/)]).optional(),
+  reg_address: z.string().max(512).optional(),
+  change_type: z.literal(1),
+});
 
 export const individualRealnameRequest = z
   .strictObject({
@@ -500,6 +514,11 @@ export const assumeRoleRequest = z.strictObject({
       z.strictObject({ project: z.union([z.strictObject({ id: z.string() }), z.strictObject({ name: z.string() })]) }),
     ]),
   }),
+});
+
+/** KeystoneListAuthDomains (GET /v3/auth/domains): the accounts the credentials can access; the first one's id is the X-Domain-Id. */
+export const listAuthDomainsResponse = z.looseObject({
+  domains: z.array(z.looseObject({ id: z.string().optional(), name: z.string().optional(), enabled: z.boolean().optional() })).optional(),
 });
 
 export const iamTokenResponse = z.looseObject({

@@ -199,7 +199,7 @@ export interface DeadlineKeywords {
  * The date by which the invoice must be sent: the first full date that a deadline keyword precedes
  * (请在 …, no later than …, deadline: …) or follows (… 之前, … 前) on the same line.
  */
-export function findDeadline(text: string, keywords: DeadlineKeywords, order: SlashOrder = "dmy", folded?: string): string | null {
+export function findDeadline(text: string, keywords: DeadlineKeywords, order: SlashOrder = "dmy", folded?: string, at?: (start: number) => void): string | null {
   const lower = folded ?? foldWidth(text).toLowerCase();
   const before = keywords.before.map((k) => foldWidth(k).toLowerCase());
   const after = keywords.after.map((k) => foldWidth(k).toLowerCase());
@@ -236,8 +236,10 @@ export function findDeadline(text: string, keywords: DeadlineKeywords, order: Sl
     const nl = post.indexOf("\n");
     if (nl >= 0) post = post.slice(0, nl);
     post = post.trimStart();
-    if (before.some((k) => endsWithWord(pre, k))) return d.date;
-    if (after.some((k) => post.startsWith(k))) return d.date;
+    if (before.some((k) => endsWithWord(pre, k)) || after.some((k) => post.startsWith(k))) {
+      at?.(d.start);
+      return d.date;
+    }
   }
   return null;
 }

@@ -288,8 +288,19 @@ export class LabelIndex {
       const v = this.valueOf(h);
       if (!v) continue;
       const r = accept(v, h);
-      if (r !== null) return r;
+      if (r !== null) {
+        this.accepted.set(field, v.line);
+        return r;
+      }
     }
     return null;
+  }
+
+  /** Line of the value last accepted by find() for each label field (where a field came from). */
+  readonly accepted = new Map<string, number>();
+
+  /** Line number (0-based) of an offset in the text. */
+  lineAt(pos: number): number {
+    return lineOf(this.starts, pos);
   }
 }

@@ -75,6 +75,8 @@ export interface OutcomeRecord {
   /** Set when an earlier object with the same idempotency key was already processed. */
   duplicateOf: { key: string } | null;
   findings: Finding[];
+  /** Where each field of the notice came from (part and line), for a person checking it. */
+  sources: Record<string, { part: string; line: number }>;
 }
 
 export interface IntakePlan {
@@ -167,7 +169,7 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
   }
 
   let event: Envelope | null = null;
-  if (kind === "invoice-notice" && result && noticeKey) {
+  if ((kind === "invoice-notice" || kind === "needs-review") && result && noticeKey) {
     const n = result.notice;
     event = InvoiceNoticeReceived.create(
       {
@@ -185,8 +187,10 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
           forwarded: n.forwarded,
           senderVerified: n.senderVerified,
           partnerName: n.partnerName,
-          applicationNo: n.applicationNo ?? "",
-          amount: n.amount ?? "",
+          kind: n.kind === "needs-review" ? "needs-review" : "invoice-notice",
+          reviewReasons: n.review?.reasons ?? [],
+          applicationNo: n.applicationNo,
+          amount: n.amount,
           currency: n.currency,
           billingPeriod: n.billingPeriod,
           deadline: n.deadline,
@@ -218,6 +222,7 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
     event: event ? { type: event.type, id: event.id } : null,
     duplicateOf: null,
     findings,
+    sources: result?.sources ?? {},
   };
   return {
     kind,

@@ -66,6 +66,13 @@ export interface DeliverOptions {
   /** Digest recipient for customers without an account manager (optional). */
   digestFallback?: AccountManager | undefined;
   staleAfterSeconds: number;
+  /**
+   * How long to wait for deliveries claimed by a concurrent attempt (the same reminder in two messages,
+   * e.g. after a scan retry) to complete before failing the message for a redelivery. Default 0.
+   */
+  waitForBusyMs?: number | undefined;
+  /** Sleep (tests); default setTimeout. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   /** The partner's identity in the messages (default: none). */
   partner?: PartnerIdentity | undefined;
   /** The templates in use (default: the shipped ones). */
@@ -202,21 +209,22 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
   const result: DeliverResult = { entry: source, channels: [], digest: manager ? "stored" : "no-manager" };
 
   const errors: string[] = [];
-  const busyChannels: string[] = [];
+  const busyKeys: { outcome: ChannelOutcome; keys: string[] }[] = [];
   for (const [i, channel] of (entry?.channels ?? []).entries()) {
     const name = `${channel.type}:${i}`;
     const pending: DueReminder[] = [];
     let alreadyDone = 0;
-    let busy = 0;
+    const busy: string[] = [];
     for (const r of reminders) {
-      const claim = await ledger.claim(ledgerKeys.delivery(r.keyString, name), { channel: channel.type }, { staleAfterSeconds: options.staleAfterSeconds });
+      const key = ledgerKeys.delivery(r.keyString, name);
+      const claim = await ledger.claim(key, { channel: channel.type }, { staleAfterSeconds: options.staleAfterSeconds });
       if (claim === "new") pending.push(r);
       else if (claim === "done") alreadyDone++;
-      else busy++;
+      else busy.push(key);
     }
-    const outcome: ChannelOutcome = { channel: name, sent: 0, alreadyDone, ...(busy > 0 ? { busy } : {}) };
+    const outcome: ChannelOutcome = { channel: name, sent: 0, alreadyDone };
     result.channels.push(outcome);
-    if (busy > 0) busyChannels.push(`${name}: ${busy}`);
+    if (busy.length > 0) busyKeys.push({ outcome, keys: busy });
     if (pending.length === 0) continue;
     try {
       await sendChannel(channel, entry!, customer, pending, input);
@@ -230,19 +238,51 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
     outcome.sent = pending.length;
   }
   if (errors.length > 0) throw new DeliveryError(`delivery failed on ${errors.length} channel(s): ${errors.join("; ")}`);
-  if (busyChannels.length > 0) {
-    throw new ClaimBusyError(`delivery claimed by an unfinished attempt (${busyChannels.join("; ")}); retried until it is completed or stale`);
+  // Claims held by another attempt: a concurrent one usually completes within seconds — wait a little;
+  // what is still not done fails the message (SQS brings it back until completed or stale).
+  const stillBusy = await waitUntilDone(ledger, busyKeys, options);
+  if (stillBusy.length > 0) {
+    throw new ClaimBusyError(`delivery claimed by an unfinished attempt (${stillBusy.join("; ")}); retried until it is completed or stale`);
   }
 
   for (const r of reminders) {
     const key = ledgerKeys.reminder(r.keyString);
-    // The scan's claim may have been released after a failed publish (and not claimed again yet): nothing
-    // to complete, the deliveries are recorded per channel. Any other failure fails the message (retried:
-    // every channel is then "done" and only this write is repeated).
-    if ((await ledger.get(key)) === undefined) continue;
-    await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
+    try {
+      await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
+    } catch (err) {
+      // The scan's claim may have been released after a failed publish (and not claimed again yet):
+      // nothing to complete, the deliveries are recorded per channel. Any other failure fails the message
+      // (retried: every channel is then "done" and only this write is repeated).
+      if ((await ledger.get(key)) === undefined) continue;
+      throw err;
+    }
   }
   return result;
+}
+
+/** Polls busy delivery claims for up to `waitForBusyMs`; returns "<channel>: <n>" for those still not done. */
+async function waitUntilDone(ledger: LedgerPort, busy: { outcome: ChannelOutcome; keys: string[] }[], options: DeliverOptions): Promise<string[]> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let waited = 0;
+  const budget = options.waitForBusyMs ?? 0;
+  for (;;) {
+    for (const b of busy) {
+      const left: string[] = [];
+      for (const key of b.keys) {
+        if ((await ledger.get(key))?.status === "done") b.outcome.alreadyDone++;
+        else left.push(key);
+      }
+      b.keys = left;
+    }
+    const open = busy.filter((b) => b.keys.length > 0);
+    if (open.length === 0 || waited >= budget) {
+      for (const b of open) b.outcome.busy = b.keys.length;
+      return open.map((b) => `${b.outcome.channel}: ${b.keys.length}`);
+    }
+    const step = Math.min(250, budget - waited);
+    await sleep(step);
+    waited += step;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

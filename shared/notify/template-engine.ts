@@ -57,7 +57,7 @@ const liquid = new Liquid({
   ownPropertyOnly: true,
   templates: {}, // {% include %} / {% render %} find nothing: no file system
   parseLimit: MAX_TEMPLATE_BYTES,
-  renderLimit: 200, // ms of rendering per call
+  renderLimit: 1000, // ms of rendering per call (a runaway loop; normal renders take well under 1 ms)
   memoryLimit: 4 * 1024 * 1024,
   greedy: true,
 });

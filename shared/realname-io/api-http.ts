@@ -71,7 +71,8 @@ const eventSchema = z.object({
 });
 
 export interface VerifiedRequest {
-  raw: Buffer;
+  /** The signed bytes: the event's body string itself when it is text (no copy), else the decoded base64. */
+  raw: string | Buffer;
   /** The replay guard: claims the signature; a 401 result when it was used before. Call before any change. */
   claim: () => Promise<HttpResult | undefined>;
 }
@@ -98,7 +99,9 @@ export function signatureGuard(o: SignatureGuardOptions): MiddlewareObj<Event, R
       if (!parsed.success) throw problem(400, "bad_request", [{ field: "(request)", message: "not an API Gateway HTTP API (payload 2.0) event" }]);
       const e = parsed.data;
       const method = e.requestContext.http.method.toUpperCase();
-      const raw = e.body === undefined ? Buffer.alloc(0) : e.isBase64Encoded ? Buffer.from(e.body, "base64") : Buffer.from(e.body, "utf8");
+      // A text body is signed as the string the event carries (the HMAC covers its UTF-8 bytes): no
+      // Buffer copy of what may be megabytes of inline files.
+      const raw: string | Buffer = e.body === undefined ? "" : e.isBase64Encoded ? Buffer.from(e.body, "base64") : e.body;
       const line = { method, path: e.rawPath + (e.rawQueryString ? `?${e.rawQueryString}` : "") };
       const isCreate = method === "POST" && e.rawPath === CREATE_PATH;
       // v1 (body only) is deprecated and never accepted where a body could be moved to another resource.

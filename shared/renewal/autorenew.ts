@@ -279,8 +279,12 @@ export const DISCOUNT_TYPE_NAMES: Readonly<Record<PayDiscountType, string>> = {
   609: "order price adjustment",
 };
 
-/** Types PayOrders takes (ListOrderDiscounts types; a type not documented yet is never sent). */
-const PAYABLE: ReadonlySet<number> = new Set([0, 1, 2, 3, 609]);
+/**
+ * Types sent to PayOrders: those both sites' pay enums take (0, 2, 3) plus the mandatory 609. Type 1
+ * (contract discount) is in the intl pay enum only, so it is not chosen (valid on both sites); a type
+ * not documented yet is never sent.
+ */
+export const PAYABLE_DISCOUNT_TYPES: ReadonlySet<number> = new Set([0, 2, 3, 609]);
 
 function savingOn(d: OrderDiscountLike, orderId: string): number {
   const entries = d.orders?.filter((o) => o.order_id.toLowerCase() === orderId.toLowerCase()) ?? [];
@@ -293,13 +297,13 @@ function savingOn(d: OrderDiscountLike, orderId: string): number {
  * Picks the discount to pay `orderId` with from its ListOrderDiscounts answer. Pure.
  * - a 609 order price adjustment listed for the order is always used (mandatory, irreplaceable);
  * - otherwise `none` → no discount; `partner` → the partner-granted discount (type 3) with the largest
- *   saving; `best-offer` → the discount with the largest saving of any payable type (ties: lowest id).
+ *   saving; `best-offer` → the discount with the largest saving of a payable type (ties: lowest id).
  * A discount that names other orders only is ignored; one that names none is taken as the order's (the
  * answer is for this order).
  */
 export function chooseOrderDiscount(discounts: readonly OrderDiscountLike[], orderId: string, rule: DiscountRule): ChosenDiscount | undefined {
   const candidates = discounts
-    .filter((d) => PAYABLE.has(d.discount_type) && d.discount_id !== "")
+    .filter((d) => PAYABLE_DISCOUNT_TYPES.has(d.discount_type) && d.discount_id !== "")
     .filter((d) => !d.orders || d.orders.length === 0 || d.orders.some((o) => o.order_id.toLowerCase() === orderId.toLowerCase()))
     .map((d) => ({ id: d.discount_id, type: d.discount_type as PayDiscountType, saving: savingOn(d, orderId) }))
     .sort((a, b) => b.saving - a.saving || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -139,14 +139,11 @@ export async function scheduleScans(input: ScheduleInput): Promise<ScheduleResul
     }
     const key = ledgerKeys.scan(input.runDate, c.customer_id);
     const claim = await input.ledger.claim(key, { runDate: input.runDate });
-    if (claim !== "new") {
-      const rec = await input.ledger.get(key);
-      if (rec?.status !== "claimed") {
-        result.alreadyScheduled++;
-        continue;
-      }
-      // Claimed by a run that did not finish: publish again (the consumer deduplicates on the id).
+    if (claim === "done") {
+      result.alreadyScheduled++;
+      continue;
     }
+    // "busy": claimed by a run that did not finish — publish again (the consumer deduplicates on the id).
     const envelope = RenewalScan.create(
       { runDate: input.runDate, scheduledAt: input.scheduledAt, customer: customerContext(c, input.directory.get(c.customer_id)) },
       { id: scanEnvelopeId(input.runDate, c.customer_id) },
@@ -252,6 +249,10 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
     );
     if (claim === "new") {
       toPublish.push(reminder);
+      continue;
+    }
+    if (claim === "done") {
+      result.alreadyClaimed++;
       continue;
     }
     const rec = await input.ledger.get(key);

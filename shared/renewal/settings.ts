@@ -16,12 +16,12 @@ export const renewalSettingsSchema = z.object({
   RENEWAL_CONFIG_BUCKET: z.string().min(3).optional(),
   /** Key of the contacts directory (.json or .csv). */
   RENEWAL_CONTACTS_KEY: z.string().min(1).default("renewal/contacts.json"),
-  /** ListSubCustomers association types to scan: "2" reseller; add "1" for advisory customers. */
+  /** ListSubCustomers association types to scan: "2" reseller (China site), "3" resale (international site); add "1" for advisory customers. */
   RENEWAL_ASSOCIATION_TYPES: z
     .string()
     .default("2")
     .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(["1", "2"])).min(1)),
+    .pipe(z.array(z.enum(["1", "2", "3"])).min(1)),
   /** JSON of the decision configuration (windows, statuses, site, …); `{}` = defaults. */
   RENEWAL_DECISION_CONFIG: z.string().default("{}"),
   /** BSS requests per second per API that all instances together may use. */

@@ -10,38 +10,11 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
-import { signRequest } from "../../shared/signing/index.ts";
 import { arbitraryOf } from "./arbitrary.ts";
+import { raw, type Answer, type Auth } from "./http.ts";
 import { contract, errorBodyValidator, operation, requestOf, responseValidator, type Site } from "./schema.ts";
 
 const FIXED_NOW = new Date("2026-03-01T02:00:00Z");
-
-interface Answer {
-  status: number;
-  body: unknown;
-  headers: Headers;
-}
-
-type Auth = "partner" | { token: string };
-
-async function raw(sb: Sandbox, method: string, path: string, o: { query?: Record<string, string>; body?: unknown; auth?: Auth } = {}): Promise<Answer | undefined> {
-  const qs = o.query && Object.keys(o.query).length > 0 ? `?${new URLSearchParams(o.query).toString()}` : "";
-  const url = `${sb.url}${path}${qs}`;
-  const body = o.body === undefined ? undefined : JSON.stringify(o.body);
-  let headers: Record<string, string> = { "Content-Type": "application/json" };
-  const auth = o.auth ?? "partner";
-  if (auth === "partner") {
-    headers = signRequest({ method, url, headers, ...(body !== undefined ? { body } : {}) }, { ...sb.credentials, domainId: sb.data.partnerDomainId }).headers;
-    delete headers["host"];
-  } else headers["X-Auth-Token"] = auth.token;
-  try {
-    const res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
-    const text = await res.text();
-    return { status: res.status, body: text === "" ? undefined : JSON.parse(text), headers: res.headers };
-  } catch {
-    return undefined; // connection reset by an injected ambiguous fault: no answer to check
-  }
-}
 
 const counts: Record<string, number> = {};
 const mismatches: string[] = [];

@@ -11,7 +11,7 @@ import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
-import { RenewalAutoRenew } from "../../shared/renewal/autorenew.ts";
+import { PAYABLE_DISCOUNT_TYPES, RenewalAutoRenew } from "../../shared/renewal/autorenew.ts";
 import { bucketName } from "./helpers/fixture.ts";
 import { autoRenewParams, autoRenewTargets, drained, invocationsInFlight, type AutoRenewTarget } from "./helpers/renewal.ts";
 
@@ -94,7 +94,8 @@ describe("auto-renew on the engine + sandbox", () => {
     expect(reports.map((r) => r.tag).sort()).toEqual(run.targets.map((t) => `dry-run ${t.resourceId}`).sort());
     for (const r of reports) {
       expect(r.to).toEqual(["desk@partner.example"]);
-      expect(r.text).toMatch(/DRY RUN: would renew .* for 1 year for ¥\d+\.\d{2}\./);
+      // The report templates in renewalDigestLanguage (default zh).
+      expect(r.text).toMatch(/演练：将为 .* 续费 1 年，金额 ¥\d+\.\d{2}。/);
     }
     // a second run the same day neither quotes nor reports again
     await runScheduler(run);
@@ -112,8 +113,9 @@ describe("auto-renew on the engine + sandbox", () => {
       expect(orders).toHaveLength(1);
       expect(orders[0]!.status).toBe(5);
       // Paid with the order's own discount (ListOrderDiscounts, issue 12.3): the 609 price adjustment when
-      // the order has one, else the largest saving (rule best-offer); never an id of the price inquiry.
-      const offers = orders[0]!.discounts ?? [];
+      // the order has one, else the largest saving of a type both sites' pay enums take (rule best-offer);
+      // never an id of the price inquiry.
+      const offers = (orders[0]!.discounts ?? []).filter((d) => PAYABLE_DISCOUNT_TYPES.has(d.type));
       const expected = offers.find((d) => d.type === 609) ?? [...offers].sort((a, b) => b.rate - a.rate)[0];
       expect(orders[0]!.paidDiscountId).toBe(expected?.id);
       if (expected) discounted++;

@@ -34,7 +34,8 @@ export function zip(tag: string, marker = FILE_MARKER): Buffer {
 export function customerPicker(sb: Sandbox): () => string {
   const used = new Set<string>();
   return () => {
-    const c = sb.data.customers.find((x) => (x.info.verified_status === "-1" || x.info.verified_status === "1") && !used.has(x.info.customer_id));
+    // Not verified: "-1" none, "1" rejected, "3" verification failed (international site).
+    const c = sb.data.customers.find((x) => ["-1", "1", "3"].includes(x.info.verified_status) && !used.has(x.info.customer_id));
     if (!c) throw new Error("sandbox has no unverified customer left");
     used.add(c.info.customer_id);
     return c.info.customer_id;

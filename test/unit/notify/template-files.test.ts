@@ -327,3 +327,20 @@ describe("delivery: identity, language and outbox folder", () => {
     expect(puts.map((k) => k.split("/")[1])).toEqual(["2026-07-02", "2026-07-01"]);
   });
 });
+
+describe("untrusted names in every format (property)", () => {
+  it("any resource or customer name: HTML only has the layout's tags, the text part has no control characters", async () => {
+    const fc = (await import("fast-check")).default;
+    const allowed = new Set(["html", "head", "meta", "title", "body", "table", "tr", "td", "h1", "h2", "p", "a", "br", "hr"]);
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 }), (name, customerName) => {
+        const r = sampleReminder({ name: name || "x" });
+        const m = renderCustomerReminder([r], { language: "bilingual", customerName, partner });
+        for (const t of m.html.matchAll(/<\/?([a-zA-Z0-9!]+)/g)) expect(allowed.has(t[1]!.toLowerCase()) || t[1] === "!doctype").toBe(true);
+        expect(m.text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
+        expect(m.subject).not.toMatch(/[\r\n]/);
+      }),
+      { numRuns: 200, seed: 1616 },
+    );
+  });
+});

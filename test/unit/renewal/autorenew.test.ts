@@ -154,8 +154,8 @@ describe("issue 12.3: the discount paid with comes from ListOrderDiscounts for t
     for (const rule of DISCOUNT_RULES) expect(chooseOrderDiscount(list, "O1", rule)).toEqual({ id: "adj", type: 609, saving: 3 });
   });
 
-  it("ignores discounts for other orders and undocumented types", () => {
-    expect(chooseOrderDiscount([disc("other", 2, 99, "O2"), disc("new", 777, 99)], "O1", "best-offer")).toBeUndefined();
+  it("ignores discounts for other orders, undocumented types, and type 1 (in the intl pay enum only)", () => {
+    expect(chooseOrderDiscount([disc("other", 2, 99, "O2"), disc("new", 777, 99), disc("contract", 1, 99)], "O1", "best-offer")).toBeUndefined();
     expect(chooseOrderDiscount([disc("other", 609, 1, "O2")], "O1", "none")).toBeUndefined();
   });
 
@@ -173,7 +173,7 @@ describe("issue 12.3: the discount paid with comes from ListOrderDiscounts for t
         expect(body.use_coupon).toBe("NO");
         expect("coupon_infos" in body).toBe(false);
         expect(body.use_discount === "YES").toBe(body.discount_infos !== undefined);
-        const forOrder = list.filter((d) => [0, 1, 2, 3, 609].includes(d.discount_type) && (d.orders.length === 0 || d.orders.some((o) => o.order_id.toLowerCase() === "o1")));
+        const forOrder = list.filter((d) => [0, 2, 3, 609].includes(d.discount_type) && (d.orders.length === 0 || d.orders.some((o) => o.order_id.toLowerCase() === "o1")));
         if (forOrder.some((d) => d.discount_type === 609)) expect(body.discount_infos?.[0]?.type).toBe(609);
         if (body.discount_infos) {
           expect(body.discount_infos).toHaveLength(1);
