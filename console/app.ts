@@ -80,6 +80,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
     return c.body(f.body, 200, { "content-type": f.type, "cache-control": "no-cache" });
   });
   app.get("/", (c) => c.redirect("/calendar"));
+  app.get("/favicon.ico", (c) => c.body(null, 204));
 
   // 1. Expiry calendar
   const managersOf = (rows: { manager?: { name: string; email: string } | undefined }[]) => {
@@ -100,7 +101,8 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
     const manager = c.req.query("manager") ?? "";
     if (!manager) return c.text("?manager=<account manager e-mail> is required", 400);
     const snap = await query.snapshot();
-    const rows = filterCalendar(snap.calendar, { customer: "", manager, window: "90", status: "" }).concat(filterCalendar(snap.calendar, { customer: "", manager, window: "expired", status: "" }));
+    // The 90-day window includes the resources in grace/retention.
+    const rows = filterCalendar(snap.calendar, { customer: "", manager, window: "90", status: "" });
     const safe = manager.replace(/[^A-Za-z0-9._-]/g, "_");
     return c.body(managerIcs(rows, manager, sources.stage), 200, { "content-type": "text/calendar; charset=utf-8", "content-disposition": `attachment; filename="expiries-${safe}.ics"` });
   });

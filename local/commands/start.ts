@@ -45,6 +45,7 @@ export const command: Command = {
     const options: EngineOptions = {
       env: io.env,
       sandbox,
+      rateKickoffMs: 1000,
       params: paramOptions(args),
       inMemory: args.flags.has("in-memory"),
       ...(args.values.has("data-dir") ? { dataDir: args.values.get("data-dir")! } : {}),

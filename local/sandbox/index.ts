@@ -22,6 +22,9 @@ import type { AssumeRoleRequest, SandboxOperationName as OperationName } from ".
 import { checkRules } from "./rules.ts";
 import { SandboxState, type Order, type RealnameApplication } from "./state.ts";
 
+/** Header on every sandbox response, so a client can tell it is not Huawei Cloud. */
+export const SANDBOX_HEADER = "X-Partner-Ops-Sandbox";
+
 export interface SandboxOptions {
   host?: string;
   port?: number;
@@ -281,7 +284,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const send = (res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void => {
     bump(stats.responses, String(status));
     if (res.destroyed) return;
-    const headers: Record<string, string> = { "X-Request-Id": requestId(), ...extraHeaders };
+    // X-Partner-Ops-Sandbox: how a client (the engine's banner) tells a sandbox from the real BSS.
+    const headers: Record<string, string> = { "X-Request-Id": requestId(), [SANDBOX_HEADER]: "1", ...extraHeaders };
     if (status === 204 || body === undefined) {
       res.writeHead(status, headers).end();
       return;

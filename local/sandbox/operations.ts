@@ -11,7 +11,7 @@ import type { SandboxOperationName as OperationName, SandboxRequests } from "./r
 import { kinds, listPrice, resourceTypeByCode, resourceTypes, serviceTypeByCode, serviceTypes, incentivePolicies, type Lang } from "./catalog.ts";
 import type { Resource } from "./generate.ts";
 import { notSubCustomer, paramError, SandboxError } from "./errors.ts";
-import { DEFAULT_REVIEW, type Order, type RealnameApplication, type RealnameKind, type ReviewScript, type SandboxState } from "./state.ts";
+import { DEFAULT_REVIEW, type Order, type OrderDiscountOffer, type RealnameApplication, type RealnameKind, type ReviewScript, type SandboxState } from "./state.ts";
 import { addMonthsChina, DAY_MS, formatUtc, parseUtc } from "./time.ts";
 
 export type Caller = { kind: "partner" } | { kind: "customer"; customerId: string };
@@ -262,8 +262,10 @@ const RenewalResources: Handler<"RenewalResources"> = (ctx, p) => {
     const group = [main, ...attachedOf(list, main)];
     const official = money2(group.reduce((sum, r) => sum + resourcePrice(r, p.period_type, p.period_num), 0));
     const discount = state.partnerDiscount(customerId);
+    const orderId = state.newOrderId(now);
+    const discounts = state.orderDiscounts(customerId, orderId);
     const order: Order = {
-      order_id: state.newOrderId(now),
+      order_id: orderId,
       customer_id: customerId,
       service_type_code: main.service_type_code,
       source_type: 1,
@@ -281,11 +283,16 @@ const RenewalResources: Handler<"RenewalResources"> = (ctx, p) => {
       periodType: p.period_type,
       periodNum: p.period_num,
       ...(discount ? { discount } : {}),
+      discounts,
     };
     state.addOrder(order);
     ctx.effect?.("ordersCreated");
-    // Auto-pay applies the available discount automatically.
-    if (p.is_auto_pay === 1) payOrder(ctx, order, discount?.rate ?? 0);
+    // Auto-pay applies the available discount automatically: the 609 price adjustment when there is one, else the best.
+    if (p.is_auto_pay === 1) {
+      const auto = autoDiscount(discounts);
+      if (auto) order.paidDiscountId = auto.id;
+      payOrder(ctx, order, auto?.rate ?? 0);
+    }
     orderIds.push(order.order_id);
   }
   const out: Record<string, unknown> = { order_ids: orderIds };
@@ -355,16 +362,61 @@ const PayOrders: Handler<"PayOrders"> = (ctx, p) => {
     // (unconfirmed), so this is a parameter error.
     throw paramError(`coupon ${p.coupon_infos?.[0]?.id ?? ""} is not available to this order`);
   }
+  // Discounts are the order's own (ListOrderDiscounts): an id from elsewhere (the renewal inquiry, another
+  // order) or a wrong type is refused; a 609 price adjustment on the order must be the one used.
+  const offers = o.discounts ?? [];
+  const mandatory = offers.find((d) => d.type === 609);
   let rate = 0;
   if (p.use_discount === "YES") {
     const d = p.discount_infos![0]!;
-    if (!o.discount || d.id !== o.discount.id || d.type !== 3) {
-      throw new SandboxError(400, "CBC.99003108", "the selected discount does not apply to this order");
-    }
-    rate = o.discount.rate;
+    const offer = offers.find((x) => x.id === d.id);
+    if (!offer || offer.type !== d.type) throw new SandboxError(400, "CBC.99003108", "the selected discount does not apply to this order");
+    if (mandatory && offer !== mandatory) throw new SandboxError(400, "CBC.99003108", "the order carries a 609 price adjustment, which must be used and cannot be replaced");
+    rate = offer.rate;
+    o.paidDiscountId = offer.id;
+  } else if (mandatory) {
+    // No dedicated code is documented for leaving the mandatory 609 out (unconfirmed): CBC.99003108.
+    throw new SandboxError(400, "CBC.99003108", "the order carries a 609 price adjustment, which must be used");
   }
   payOrder(ctx, o, rate);
   return undefined;
+};
+
+/** What auto-pay (is_auto_pay 1) applies: the 609 price adjustment when present, else the largest discount. */
+function autoDiscount(offers: readonly OrderDiscountOffer[]): OrderDiscountOffer | undefined {
+  return offers.find((d) => d.type === 609) ?? [...offers].sort((a, b) => b.rate - a.rate)[0];
+}
+
+const ListOrderDiscounts: Handler<"ListOrderDiscounts"> = (ctx, p) => {
+  const customerId = customerOf(ctx);
+  ctx.state.expireOrders(ctx.now);
+  const o = ctx.state.order(p.order_id);
+  if (!o || o.customer_id !== customerId) throw new SandboxError(400, "CBC.30000010", `invalid order ${p.order_id}`);
+  // Only a pending order has discounts to choose from (unconfirmed: the reference lists no code for other states).
+  if (o.status !== 6) return { discounts: [] };
+  return {
+    discounts: (o.discounts ?? []).map((d) => {
+      const amount = money2(o.official_amount * d.rate);
+      return {
+        discount_id: d.id,
+        discount_value: d.type === 609 ? moneyString(amount) : String(1 - d.rate),
+        discount_type: d.type,
+        orders: [
+          {
+            order_id: o.order_id,
+            order_line_items: [
+              {
+                order_line_item_ids: [`${o.order_id}-1`],
+                discount_mode: d.type === 609 ? 2 : 0,
+                discount_amount: amount,
+                discount_ratio: Math.round((1 - d.rate) * 10_000) / 10_000,
+              },
+            ],
+          },
+        ],
+      };
+    }),
+  };
 };
 
 const ListCustomerOrders: Handler<"ListCustomerOrders"> = (ctx, p) => {
@@ -617,6 +669,7 @@ export const handlers: { [N in OperationName]?: Handler<N> } = {
   AutoRenewalResources,
   CancelAutoRenewalResources,
   PayOrders,
+  ListOrderDiscounts,
   ListCustomerOrders,
   CreateEnterpriseRealnameAuthentication,
   ChangeEnterpriseRealnameAuthentication,

@@ -58,7 +58,7 @@ export const clientOptionsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(10).default(4),
   /** Requests per second: one number for every operation, or per operation (others keep the catalogue's rate). */
   rate: z.union([z.number().positive(), z.partialRecord(z.enum(operationNames), z.number().positive())]).optional(),
-  /** Limiter jitter margin, ms, absolute (see limiter.ts): floor(r) + 1 consecutive requests span >= 1000 + rateMarginMs ms. Default 100. */
+  /** Limiter jitter margin, ms, absolute (see limiter.ts): floor(r) + 1 consecutive requests span >= 1000 + rateMarginMs ms. Default DEFAULT_MARGIN_MS (40). */
   rateMarginMs: z.number().min(0).max(1000).default(DEFAULT_MARGIN_MS),
   /** Rate for IAM token exchanges, per second. Default 10. */
   iamRate: z.number().positive().default(10),
@@ -176,6 +176,8 @@ export interface BssClient {
   ): AsyncGenerator<ItemOf<"ListPayPerUseCustomerResources">, void, undefined>;
   listCustomerOrders(request?: RequestOf<"ListCustomerOrders">): Promise<ResponseOf<"ListCustomerOrders">>;
   renewRate(customer: CustomerRef, request: RequestOf<"ListRenewRateOnPeriod">): Promise<ResponseOf<"ListRenewRateOnPeriod">>;
+  /** ListOrderDiscounts as the customer: the discounts PayOrders accepts for this pending order. */
+  orderDiscounts(customer: CustomerRef, orderId: string): Promise<ResponseOf<"ListOrderDiscounts">>;
   setAutoRenew(customer: CustomerRef, resourceId: string, autoRenewTimes?: number): Promise<void>;
   cancelAutoRenew(customer: CustomerRef, resourceId: string): Promise<void>;
   reviewResult(customerId: string): Promise<ResponseOf<"ShowRealnameAuthenticationReviewResult">>;
@@ -590,6 +592,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
     customerResources: (customerId, request = {}, options) => paginate("ListPayPerUseCustomerResources", { ...request, customer_id: customerId }, options),
     listCustomerOrders: (request = {}) => call("ListCustomerOrders", request),
     renewRate: (customer, request) => call("ListRenewRateOnPeriod", request, { customer }),
+    orderDiscounts: (customer, orderId) => call("ListOrderDiscounts", { order_id: orderId }, { customer }),
     setAutoRenew: async (customer, resourceId, autoRenewTimes) => {
       await call("AutoRenewalResources", autoRenewTimes === undefined ? {} : { auto_renew_times: autoRenewTimes }, { customer, pathParams: { resource_id: resourceId } });
     },

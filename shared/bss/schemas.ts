@@ -236,6 +236,47 @@ export const autoRenewRequest = z.strictObject({ auto_renew_times: z.number().in
 export const emptyResponse = z.looseObject({});
 
 // ---------------------------------------------------------------------------------------------
+// §6.4 ListOrderDiscounts — GET /v2/orders/customer-orders/order-discounts?order_id=
+
+/** PayOrders `discount_infos[].type` values: the ListOrderDiscounts `discount_type` of the discount sent. */
+export const payDiscountType = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(609)]);
+export type PayDiscountType = z.infer<typeof payDiscountType>;
+
+export const listOrderDiscountsRequest = z.strictObject({ order_id: z.string().min(1).max(64) });
+
+/** Decimal as the contract types it (number); a string form is accepted too. */
+const decimal = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+
+export const orderDiscount = z.looseObject({
+  discount_id: z.string(),
+  /** Rate or amount off as a string; empty for the fixed-price mode. */
+  discount_value: z.string().optional(),
+  /** 0 promotional, 1 contract, 2 commercial, 3 partner-granted, 609 order price adjustment (open: new types are read, not used). */
+  discount_type: z.number().int(),
+  orders: z
+    .array(
+      z.looseObject({
+        order_id: z.string(),
+        order_line_items: z
+          .array(
+            z.looseObject({
+              order_line_item_ids: z.array(z.string()).optional(),
+              /** 0 discount rate, 1 fixed price, 2 amount off. */
+              discount_mode: z.number().int().optional(),
+              discount_amount: decimal.optional(),
+              discount_ratio: decimal.optional(),
+            }),
+          )
+          .optional(),
+      }),
+    )
+    .optional(),
+});
+export type OrderDiscount = z.infer<typeof orderDiscount>;
+
+export const listOrderDiscountsResponse = z.looseObject({ discounts: z.array(orderDiscount).optional() });
+
+// ---------------------------------------------------------------------------------------------
 // §6.1 PayOrders v3 — POST /v3/orders/customer-orders/pay
 
 export const payOrdersRequest = z
@@ -248,8 +289,12 @@ export const payOrdersRequest = z
       .min(1)
       .max(3)
       .optional(),
+    // Types as ListOrderDiscounts returns them (the pay type is the listed type, no mapping): 0 promotional,
+    // 1 contract (intl pay enum), 2 commercial, 3 partner-granted, 609 order price adjustment. The contract's
+    // pay enum lists 0/2/3 (intl 0/1/2/3) while its description makes a 609 discount on the order mandatory
+    // to use; 609 is sent as the type of that discount (issue 12.3; unconfirmed against the live API).
     discount_infos: z
-      .array(z.strictObject({ id: z.string().min(1).max(64), type: z.union([z.literal(0), z.literal(2), z.literal(3)]) }))
+      .array(z.strictObject({ id: z.string().min(1).max(64), type: payDiscountType }))
       .min(1)
       .max(1)
       .optional(),

@@ -4,7 +4,7 @@
  * 壹万零陆佰元整). Values are exact (BigInt cents), output as plain decimals with two decimals.
  * Pure functions, no I/O.
  */
-import { foldWidth } from "./text.ts";
+import { foldWidth, trimEndWhere } from "./text.ts";
 
 export interface FoundAmount {
   /** Plain decimal, exactly two decimals, no sign other than a leading "-" ("10600.00"). */
@@ -262,6 +262,6 @@ function percentToFraction(p: string): string {
 
 function trimZeros(d: string): string {
   if (!d.includes(".")) return d;
-  const t = d.replace(/0+$/, "").replace(/\.$/, "");
+  const t = trimEndWhere(d, (c) => c === "0").replace(/\.$/, "");
   return t === "" ? "0" : t;
 }

@@ -68,6 +68,18 @@ export const EmailIntakeConfigSchema = z.object({
   maxBodyChars: z.number().int().positive().default(500_000),
   /** A parse that takes longer is given up and quarantined. */
   parseTimeoutMs: z.number().int().positive().default(20_000),
+  /**
+   * Budget of the whole extraction after the MIME parse (issue 11.4): wall time, work steps and
+   * characters of body text over all bodies and forward levels. Over any → quarantine, reason
+   * `extraction-over-budget`.
+   */
+  extractionBudget: z
+    .object({
+      ms: z.number().int().positive().default(10_000),
+      steps: z.number().int().positive().default(50_000_000),
+      chars: z.number().int().positive().default(2_000_000),
+    })
+    .prefault({}),
   /** How deep forwarded messages (message/rfc822 inside message/rfc822 …) are followed. */
   maxForwardDepth: z.number().int().min(0).max(5).default(3),
   /** Huawei allow-list for senders, links and mailboxes; matched on whole labels from the right. */

@@ -3,12 +3,13 @@
  * text with its links). Tolerant: a field that cannot be found is null, never an error. Pure.
  */
 import { findAmount, parseTaxRate } from "./amounts.ts";
+import { charge } from "./budget.ts";
 import type { EmailIntakeConfig } from "./config.ts";
 import { findDeadline, findQuarter, parseBillingPeriod, statedSlashOrder } from "./dates.ts";
 import { compileLabels, LabelIndex, type CompiledLabel, type LabelHit, type LabelValue } from "./labels.ts";
 import { findEmails, findUrls } from "./links.ts";
 import type { BillingPeriod, HuaweiEntity, MailingAddress } from "./schema.ts";
-import { fold, foldWidth, type HtmlLink } from "./text.ts";
+import { charsIn, fold, foldWidth, trimEndWhere, trimStartWhere, type HtmlLink } from "./text.ts";
 
 /** One body to extract from: text plus (for HTML) its links, offsets relative to `text`. */
 export interface BodySource {
@@ -79,6 +80,9 @@ export function compile(cfg: EmailIntakeConfig): Compiled {
 }
 
 const MAX_TEXT_VALUE = 200;
+const VALUE_LEAD = charsIn(":：-–—", true);
+const VALUE_TRAIL = charsIn(",，:：", true);
+const GREETING_TRAIL = charsIn(",，:：!！", true);
 
 /** A free-text value (name, address, label): needs a clear label (separator, at a boundary). */
 function textValue(idx: LabelIndex, v: LabelValue, hit: LabelHit): string | null {
@@ -86,7 +90,7 @@ function textValue(idx: LabelIndex, v: LabelValue, hit: LabelHit): string | null
   let s = v.raw;
   const cut = s.search(/[。；;\t]/u);
   if (cut >= 0) s = s.slice(0, cut);
-  s = s.trim().replace(/^[:：\-–—\s]+/u, "").replace(/[,，:：\s]+$/u, "").trim();
+  s = trimEndWhere(trimStartWhere(s.trim(), VALUE_LEAD), VALUE_TRAIL).trim();
   if (!s || s.length > MAX_TEXT_VALUE || !/[\p{L}\p{N}]/u.test(s)) return null;
   return s;
 }
@@ -130,7 +134,7 @@ function greetingName(text: string, c: Compiled): string | null {
       const close = fr.indexOf(")");
       rest = close > 0 ? rest.slice(1, close) : "";
     } else {
-      rest = rest.replace(/[,，:：!！\s]+$/u, "");
+      rest = trimEndWhere(rest, GREETING_TRAIL);
     }
     rest = rest.trim();
     if (!rest || rest.length > MAX_TEXT_VALUE || c.generic.has(fold(rest))) return null;
@@ -153,6 +157,7 @@ function firstUrl(raw: string): string | null {
  */
 export function extractFields(src: BodySource, c: Compiled, want?: ReadonlySet<keyof Extracted>): Extracted {
   const { cfg } = c;
+  charge(src.text.length, "extract");
   const wants = (k: keyof Extracted) => !want || want.has(k);
   let idxCache: LabelIndex | null = null;
   const index = () => (idxCache ??= new LabelIndex(src.text, c.labels, src.folded));

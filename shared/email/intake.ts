@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import type { Attachment } from "mailparser";
 import { judgeAuthenticity, type Finding } from "./authenticity.ts";
+import { Budget, BudgetExceededError, charge, chargeText, withBudget, type BudgetUse } from "./budget.ts";
 import { resolveEmailConfig, type EmailIntakeConfig, type EmailIntakeConfigInput } from "./config.ts";
 import { applicationNoFromSubject, bodySource, compile, extractFields, EXTRACTED_KEYS, type BodySource, type Compiled, type Extracted } from "./extract.ts";
 import { findInlineForward, isForwardSubject, type ForwardSyntax } from "./forward.ts";
@@ -68,6 +69,8 @@ export interface InvoiceNoticeResult {
   /** Observations behind the decision (untrusted links, verdict headers, …), for logs. Never message content beyond hosts/addresses. */
   findings: Finding[];
   sizeBytes: number;
+  /** What the extraction used of its budget (absent when it did not run: too large, unparseable). */
+  work?: BudgetUse;
 }
 
 /**
@@ -88,7 +91,14 @@ export async function parseInvoiceEmail(
     }
     const parsed = await parseMime(buf, cfg.parseTimeoutMs);
     if (!parsed.ok) return await quarantined(buf, base, parsed.reason, parsed.detail);
-    return await analyse(parsed.view, compile(cfg), base);
+    const budget = new Budget(cfg.extractionBudget);
+    try {
+      const result = await withBudget(budget, () => analyse(parsed.view, compile(cfg), base));
+      return { ...result, work: budget.use() };
+    } catch (err) {
+      if (!(err instanceof BudgetExceededError)) throw err;
+      return { ...(await quarantined(buf, base, "extraction-over-budget", err.message)), work: budget.use() };
+    }
   } catch (err) {
     return await quarantined(buf, base, "internal-error", err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300));
   }
@@ -204,6 +214,7 @@ async function quarantined(buf: Buffer, base: Base, reason: QuarantineReason, de
 /** The plain-text and HTML bodies of a message as extraction sources (plain text first). */
 function sourcesOf(view: MessageView, cfg: EmailIntakeConfig): BodySource[] {
   const out: BodySource[] = [];
+  chargeText((view.text?.length ?? 0) + (view.html?.length ?? 0), "bodies");
   if (view.text && view.text.trim()) {
     out.push(bodySource("text", view.text.slice(0, cfg.maxBodyChars).replace(/\r\n?/g, "\n"), []));
   }
@@ -251,6 +262,7 @@ async function noticePartOf(view: MessageView, c: Compiled, depth: number): Prom
     const embedded = view.attachments.filter((a) => a.contentType === "message/rfc822").slice(0, 5);
     let chosen: NoticePart | null = null;
     for (const a of embedded) {
+      charge(a.content.length, "attached original");
       const inner = await parseMime(a.content, cfg.parseTimeoutMs);
       if (!inner.ok) continue;
       const part = await noticePartOf(inner.view, c, depth + 1);
@@ -350,6 +362,7 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
     reasons.add("untrusted-link-domain");
   };
   for (const s of part.sources) {
+    charge(s.links.length * 16, "links");
     const judged = s.links.map((l) => judgeLink(l.href, l.text, cfg.huaweiDomains));
     const urls = findUrls(s.text);
     for (const u of urls) judged.push(judgeLink(u.value, u.value, cfg.huaweiDomains));

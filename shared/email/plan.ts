@@ -39,7 +39,11 @@ export const intakeKeys = {
 };
 
 /** What was read: a parse result, or only the object's size (too large to download). */
-export type IntakeInput = { kind: "parsed"; result: InvoiceNoticeResult } | { kind: "too-large"; size: number; limit: number };
+export type IntakeInput =
+  | { kind: "parsed"; result: InvoiceNoticeResult }
+  | { kind: "too-large"; size: number; limit: number }
+  /** Every attempt of the function failed (on-failure path): quarantined without reading it again. */
+  | { kind: "failed"; size: number; detail: string };
 
 export interface PlanContext {
   bucket: string;
@@ -102,7 +106,16 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
   let quarantine: { reason: QuarantineReason; detail: string } | null;
   let findings: Finding[];
   let result: InvoiceNoticeResult | null = null;
-  if (input.kind === "too-large") {
+  if (input.kind === "failed") {
+    kind = "rejected";
+    reasons = ["processing-failed"];
+    idempotencyKey = `object:${ctx.bucket}/${ctx.sourceKey}`;
+    messageId = null;
+    contentHash = null;
+    sizeBytes = input.size;
+    quarantine = { reason: "processing-failed", detail: input.detail.slice(0, 300) };
+    findings = [{ code: "processing-failed", detail: quarantine.detail }];
+  } else if (input.kind === "too-large") {
     kind = "rejected";
     reasons = ["message-too-large"];
     // Not read, so no Message-ID or hash: the object itself is the unit of work.

@@ -18,12 +18,19 @@ export const REJECT_REASONS = [
   "message-too-large",
   "unparseable-message",
   "parse-timeout",
+  "extraction-over-budget",
+  "processing-failed",
   "internal-error",
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 export const RejectReasonSchema = z.enum(REJECT_REASONS);
 
-export const QUARANTINE_REASONS = ["message-too-large", "unparseable-message", "parse-timeout", "internal-error"] as const;
+/**
+ * extraction-over-budget: the extraction passed its time/step/size budget (shared/email/budget.ts);
+ * processing-failed: every attempt of the function failed (e.g. timed out), quarantined by the
+ * on-failure path (invoice-email-failed) without parsing.
+ */
+export const QUARANTINE_REASONS = ["message-too-large", "unparseable-message", "parse-timeout", "extraction-over-budget", "processing-failed", "internal-error"] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 
 export const NOTICE_KINDS = ["invoice-notice", "not-invoice", "rejected"] as const;

@@ -22,11 +22,15 @@ import { type CustomerContext, ledgerKeys, managerKey } from "../renewal/message
 import { buildDingTalkRequest, buildCustomerEmail, buildDigestEmail, buildFeishuRequest, buildWeComRequest, buildWebhookRequest, type EmailMessage, type OutboundRequest } from "./channels.ts";
 import type { AccountManager, ChannelConfig, ContactEntry, Language } from "./contacts.ts";
 import { buildDigests, renderDigest } from "./digest.ts";
-import { renderCustomerReminder } from "./templates.ts";
+import type { TemplateSet } from "./template-engine.ts";
+import { type PartnerIdentity, renderCustomerReminder } from "./templates.ts";
 
 export interface EmailSender {
-  /** Sends one message; `headers` are extra MIME headers. Returns a message id. */
-  send(message: EmailMessage & { headers: Record<string, string> }): Promise<string>;
+  /**
+   * Sends one message; `headers` are extra MIME headers; `runDate` (the scan's run date, China time by
+   * default) names the local outbox folder. Returns a message id.
+   */
+  send(message: EmailMessage & { headers: Record<string, string>; runDate?: string }): Promise<string>;
 }
 
 export interface HttpPoster {
@@ -62,6 +66,10 @@ export interface DeliverOptions {
   /** Digest recipient for customers without an account manager (optional). */
   digestFallback?: AccountManager | undefined;
   staleAfterSeconds: number;
+  /** The partner's identity in the messages (default: none). */
+  partner?: PartnerIdentity | undefined;
+  /** The templates in use (default: the shipped ones). */
+  templates?: TemplateSet | undefined;
 }
 
 export interface DeliverInput {
@@ -108,7 +116,7 @@ export function effectiveEntry(customer: CustomerContext, unlisted: DeliverOptio
       entry: {
         customer_id: customer.customerId,
         contacts: [{ name: customer.customerName ?? customer.accountName ?? customer.customerId, email: customer.bssEmail }],
-        language: "zh",
+        // language unknown: the reminder goes out bilingual
         channels: [{ type: "email" }],
       },
       source: "bss-email",
@@ -144,7 +152,12 @@ async function sendChannel(
   reminders: readonly DueReminder[],
   input: DeliverInput,
 ): Promise<void> {
-  const rendered = renderCustomerReminder(reminders, { language: entry.language, customerName: customer.customerName ?? customer.accountName });
+  const rendered = renderCustomerReminder(reminders, {
+    language: entry.language ?? "bilingual",
+    customerName: customer.customerName ?? customer.accountName,
+    partner: input.options.partner,
+    templates: input.options.templates,
+  });
   const keys = reminders.map((r) => r.keyString).join(" ");
   const post = async (req: OutboundRequest) => {
     const res = await input.http.post(req);
@@ -154,7 +167,7 @@ async function sendChannel(
   switch (channel.type) {
     case "email": {
       const msg = buildCustomerEmail(entry, rendered, { ccAccountManager: input.options.ccAccountManager });
-      await input.email.send({ ...msg, headers: { [REMINDER_KEYS_HEADER]: keys } });
+      await input.email.send({ ...msg, headers: { [REMINDER_KEYS_HEADER]: keys }, runDate: input.runDate });
       return;
     }
     case "dingtalk": {
@@ -243,6 +256,8 @@ export interface DigestInput {
   email: EmailSender;
   store: DigestStore;
   staleAfterSeconds: number;
+  partner?: PartnerIdentity | undefined;
+  templates?: TemplateSet | undefined;
 }
 
 export interface DigestRunResult {
@@ -288,8 +303,8 @@ export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
       }
       const { digests } = buildDigests({ reminders: [...byKey.values()].map((it) => it.reminder), directory, customerNames: names });
       for (const d of digests) {
-        const rendered = renderDigest(d, { language: input.language, date: input.date });
-        await input.email.send({ ...buildDigestEmail(d.manager, rendered), headers: { [DIGEST_COUNT_HEADER]: String(d.reminderCount) } });
+        const rendered = renderDigest(d, { language: input.language, date: input.date, partner: input.partner, templates: input.templates });
+        await input.email.send({ ...buildDigestEmail(d.manager, rendered), headers: { [DIGEST_COUNT_HEADER]: String(d.reminderCount) }, runDate: input.date });
       }
       result.reminders += byKey.size;
     } catch (err) {

@@ -5,7 +5,7 @@
  */
 import { type BssClient, formatBssTime, isBssError } from "../bss/index.ts";
 import type { EmailSender } from "../notify/deliver.ts";
-import { renderOutcome, type OutcomeReport, type RenewQuote } from "./autorenew.ts";
+import type { OutcomeReport, RenewQuote } from "./autorenew.ts";
 import type { AutoRenewBssPort, ErrorFacts } from "./autorenew-pipeline.ts";
 
 export function bssAutoRenewPort(client: BssClient): AutoRenewBssPort {
@@ -16,6 +16,9 @@ export function bssAutoRenewPort(client: BssClient): AutoRenewBssPort {
     },
     renewRate: async (customer, request) => completeQuote(await client.renewRate(customer, request)),
     renewResources: (customer, request) => client.renewResources(customer, request),
+    async orderDiscounts(customer, orderId) {
+      return (await client.orderDiscounts(customer, orderId)).discounts ?? [];
+    },
     payOrder: (customer, request) => client.payOrder(customer, request),
     async orderStatus(customerId, orderId) {
       const res = await client.listCustomerOrders({ customer_id: customerId, order_id: orderId });
@@ -66,12 +69,14 @@ export function bssErrorFacts(err: unknown): ErrorFacts | undefined {
   return { code: err.code, kind: err.kind, retryable: err.retryable, message: err.detail };
 }
 
-/** The outcome report as an e-mail (same sender as the reminders: SES v2, or the local outbox). */
-export function emailReporter(email: EmailSender): (report: OutcomeReport, to: string | undefined) => Promise<void> {
+/** The outcome report as an e-mail (same sender as the reminders: SES v2, or the local outbox), from the report templates. */
+export function emailReporter(
+  email: EmailSender,
+  render: (report: OutcomeReport) => Promise<{ subject: string; text: string; html: string }>,
+): (report: OutcomeReport, to: string | undefined) => Promise<void> {
   return async (report, to) => {
     if (!to) return; // no recipient configured: the log line is the report
-    const { subject, text } = renderOutcome(report);
-    const html = `<pre>${text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}</pre>`;
+    const { subject, text, html } = await render(report);
     await email.send({ to: [to], cc: [], subject, text, html, headers: { "X-Partner-Ops-Autorenew": `${report.state} ${report.mainResourceId}` } });
   };
 }

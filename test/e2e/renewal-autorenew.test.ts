@@ -106,13 +106,21 @@ describe("auto-renew on the engine + sandbox", () => {
     const run = await setUp("on");
     await runScheduler(run);
     expect(calls(run.sandbox)).toMatchObject({ renew: 3, pay: 3, created: 3, paid: 3 });
+    let discounted = 0;
     for (const t of run.targets) {
       const orders = run.sandbox.data.orders.filter((o) => o.mainResourceId === t.resourceId);
       expect(orders).toHaveLength(1);
       expect(orders[0]!.status).toBe(5);
+      // Paid with the order's own discount (ListOrderDiscounts, issue 12.3): the 609 price adjustment when
+      // the order has one, else the largest saving (rule best-offer); never an id of the price inquiry.
+      const offers = orders[0]!.discounts ?? [];
+      const expected = offers.find((d) => d.type === 609) ?? [...offers].sort((a, b) => b.rate - a.rate)[0];
+      expect(orders[0]!.paidDiscountId).toBe(expected?.id);
+      if (expected) discounted++;
       const now = run.sandbox.data.resources(t.customerId).find((r) => r.resource_id === t.resourceId)!.expire_time;
       expect(Date.parse(now) - Date.parse(t.expireTime)).toBeGreaterThanOrEqual(365 * DAY);
     }
+    expect(discounted).toBeGreaterThan(0);
     const reports = await autoRenewReports(run.engine);
     expect(reports.map((r) => r.tag).sort()).toEqual(run.targets.map((t) => `paid ${t.resourceId}`).sort());
 
