@@ -29,6 +29,7 @@ const commands: Record<string, string> = {
   chaos: "./commands/chaos.ts",
   demo: "./commands/demo.ts",
   console: "./commands/console.ts",
+  metrics: "./commands/metrics.ts",
 };
 
 /** Raised by commands for a usage mistake: printed as one line plus the usage, exit code 2. */
