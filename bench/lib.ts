@@ -92,3 +92,34 @@ export function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/**
+ * The V8 heap flags AWS Lambda's Node.js runtime passes for a function's memory size. Its bootstrap
+ * (/var/runtime/bootstrap in the nodejs14.x–nodejs18.x images; assumed unchanged for nodejs24.x,
+ * which we could not inspect) derives them from AWS_LAMBDA_FUNCTION_MEMORY_SIZE in whole MB:
+ * new_space = memory / 10, --max-semi-space-size = new_space / 2, --max-old-space-size = memory − new_space
+ * (e.g. 256 MB → 12 and 231; 512 MB → 25 and 461; 128 MB → 6 and 116), plus --expose-gc.
+ */
+export function lambdaHeapFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+}
+
+/** memorySize (MB) of a function as serverless.yml configures it (the provider default applies). */
+export async function functionMemoryMb(name: string): Promise<number> {
+  const { loadService } = await import("../local/engine/service.ts");
+  const model = loadService(new URL("../serverless.yml", import.meta.url).pathname, { stage: "bench" });
+  const fn = model.functions.find((f) => f.name === name);
+  if (!fn) throw new Error(`no function ${name} in serverless.yml`);
+  return fn.memorySize;
+}
+
+/** The deployed layout of an SQS-triggered function: batch size and maximum concurrency (serverless.yml). */
+export async function sqsLayout(name: string): Promise<{ batchSize: number; maximumConcurrency: number; memoryMb: number; environment: Record<string, unknown> }> {
+  const { loadService } = await import("../local/engine/service.ts");
+  const model = loadService(new URL("../serverless.yml", import.meta.url).pathname, { stage: "bench" });
+  const fn = model.functions.find((f) => f.name === name);
+  const ev = fn?.events.find((e) => e.type === "sqs") as { batchSize?: number; maximumConcurrency?: number } | undefined;
+  if (!fn || !ev) throw new Error(`no SQS-triggered function ${name} in serverless.yml`);
+  return { batchSize: ev.batchSize ?? 10, maximumConcurrency: ev.maximumConcurrency ?? 1000, memoryMb: fn.memorySize, environment: fn.environment as Record<string, unknown> };
+}

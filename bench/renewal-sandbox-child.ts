@@ -1,16 +1,24 @@
 /**
  * Child process for bench/renewal.ts: the BSS sandbox (local/sandbox, the same server
  * `partner-ops sandbox` runs) in its own process, so that its memory and CPU are not counted as
- * the scanning process's. Unlike the CLI it also reports the SERVER's own counters, so the bench
+ * the scanning processes'. Unlike the CLI it also reports the SERVER's own counters, so the bench
  * does not have to trust the client about throttling.
  *
- * Usage: node bench/renewal-sandbox-child.ts <customers> <resources per customer> <rate per second> <seed>
+ * Network jitter, both ways, injected here (the clients talk to this process's front door):
+ * - uplink: every request waits a uniform random 0..<uplink> ms (seeded) in a forwarding front
+ *   door BEFORE it reaches the sandbox and its rate limiter — what makes requests that left a
+ *   client in order and evenly spaced arrive bunched up;
+ * - downlink: the sandbox's own latency fault delays every answer by <down-min>..<down-max> ms
+ *   (after the rate limiter; it costs the clients time, not quota).
+ *
+ * Usage: node bench/renewal-sandbox-child.ts <customers> <resources> <rate> <seed> <uplink ms> <down-min ms> <down-max ms>
  * stdout: one JSON line `{"env": {HWC_ENDPOINT, ...}}` when listening; then, for every line `stats`
  * on stdin, one JSON line with the sandbox's stats (requests / throttled per operation, and per
  * operation the tightest span of quota + 1 consecutive accepted requests as the server saw them:
- * at least 1000 ms means no rolling second held more than the quota; what is above 1000 ms is the
- * part of the client's jitter margin that was left over). Closes and exits when stdin ends.
+ * at least 1000 ms means no rolling second held more than the quota). Closes and exits when stdin ends.
  */
+import { Agent, createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { sandboxEnv, startSandbox } from "../local/sandbox/index.ts";
 import { isMain } from "./lib.ts";
@@ -22,6 +30,8 @@ export interface SandboxChildStats {
   responses: Record<string, number>;
   /** Per operation: min over i of arrival[i + quota] - arrival[i] of accepted requests, ms (±1 ms). */
   tightestSpanMs: Record<string, number>;
+  /** Uplink delays applied by the front door: count, mean, max (ms). */
+  uplink: { n: number; meanMs: number; maxMs: number };
 }
 
 /** Smallest time spanned by `quota + 1` consecutive times (sorted copy); undefined when there are fewer. */
@@ -33,8 +43,20 @@ export function tightestSpan(times: readonly number[], quota: number): number | 
   return best;
 }
 
+/** mulberry32: a small seeded PRNG, so a run's jitter can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 if (isMain(import.meta.url)) {
-  const [customers, resources, rate, seed] = process.argv.slice(2).map(Number);
+  const [customers, resources, rate, seed, uplinkMs, downMin, downMax] = process.argv.slice(2).map(Number);
   // Arrival time of every accepted request, per operation, from the sandbox's own request log
   // (logged when answered, with the time since the request arrived, rounded to 1 ms).
   const arrivals = new Map<string, number[]>();
@@ -46,8 +68,44 @@ if (isMain(import.meta.url)) {
     list.push(performance.now() - Number(m[2]));
     arrivals.set(m[1]!, list);
   };
-  const sandbox = await startSandbox({ customers: customers!, resourcesPerCustomer: resources!, ratePerSecond: rate!, seed: seed!, log });
-  process.stdout.write(JSON.stringify({ env: sandboxEnv(sandbox) }) + "\n");
+  const sandbox = await startSandbox({
+    customers: customers!,
+    resourcesPerCustomer: resources!,
+    ratePerSecond: rate!,
+    seed: seed!,
+    log,
+    ...(downMax! > 0 ? { faults: { latencyMs: [downMin!, downMax!] as [number, number] } } : {}),
+  });
+  const target = new URL(sandbox.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const random = prng(seed!);
+  const uplink = { n: 0, sum: 0, max: 0 };
+  const front = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const delay = uplinkMs! * random();
+      uplink.n++;
+      uplink.sum += delay;
+      uplink.max = Math.max(uplink.max, delay);
+      setTimeout(() => {
+        const up = httpRequest(
+          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        up.on("error", () => {
+          res.destroy();
+        });
+        up.end(Buffer.concat(chunks));
+      }, delay);
+    });
+  });
+  await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+  const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  process.stdout.write(JSON.stringify({ env: sandboxEnv({ ...sandbox, url: frontUrl }) }) + "\n");
   const lines = createInterface({ input: process.stdin });
   lines.on("line", (line) => {
     if (line.trim() !== "stats") return;
@@ -57,10 +115,19 @@ if (isMain(import.meta.url)) {
       const span = tightestSpan(times, rate!);
       if (span !== undefined) tightestSpanMs[op] = span;
     }
-    const out: SandboxChildStats = { requests, throttled, throttledByOperation, responses, tightestSpanMs };
+    const out: SandboxChildStats = {
+      requests,
+      throttled,
+      throttledByOperation,
+      responses,
+      tightestSpanMs,
+      uplink: { n: uplink.n, meanMs: uplink.n ? uplink.sum / uplink.n : 0, maxMs: uplink.max },
+    };
     process.stdout.write(JSON.stringify(out) + "\n");
   });
   lines.on("close", () => {
+    front.close();
+    agent.destroy();
     void sandbox.close().then(() => process.exit(0));
   });
 }

@@ -1,49 +1,45 @@
 /**
- * bench/renewal (issue 4): the renewal scan of 10,000 customers × ~20 resources against the BSS
- * sandbox at a configured rate. Three processes, so that each number belongs to what it names:
- * - the sandbox (bench/renewal-sandbox-child.ts: local/sandbox, as `partner-ops sandbox` runs it),
- *   which also reports its own request and 429 counters;
- * - the scanning process (bench/renewal-scan-child.ts): the renewal functions' steps
- *   (scheduleScans + scanCustomer from shared/renewal/pipeline.ts) with the real BSS client over
- *   HTTP, and small in-memory stand-ins for SQS and DynamoDB (not the engine: no Lambda wiring,
- *   no SQS/DynamoDB emulators, no delivery);
- * - this process, which only starts the two and prints the table.
+ * bench/renewal (issue 17): the renewal scan at BSS's real quota, in the deployed layout.
  *
- * Prints: ListPayPerUseCustomerResources rate achieved / configured (target >= 0.9), throttled calls
- * as the sandbox counted them (target 0; the client's count must agree), how much of the client's
- * jitter margin was left on the sandbox (tightest span of rate + 1 consecutive accepted requests
- * minus 1000 ms, of the 100 ms the limiter keeps), peak RSS of the scanning process
- * (target <= 256 MB), wall time; plus where the memory and time went (retained heap, the ledger
- * stand-in's share of it, GC pauses, event-loop delay).
+ * Layout, read from serverless.yml: BSS_RATE_PER_SECOND (10 requests/s per account per API) shared
+ * by renewal-scan's maximumConcurrency instances (2), each at perInstanceRate(10, 2) = 5/s with its
+ * own limiter, each fed batches of batchSize (5) messages — as the SQS event source mapping does.
+ * Processes:
+ * - the sandbox (bench/renewal-sandbox-child.ts): local/sandbox with 10,000 customers × 20
+ *   resources, the documented quota as a strict rolling 1 s window per (account, API), and network
+ *   jitter injected on its side (uplink 0–UPLINK ms before its rate limiter, downlink DOWN ms on
+ *   every answer); it counts the 429s itself;
+ * - MAX_CONCURRENCY instance processes (bench/renewal-scan-child.ts), each started with the heap
+ *   flags Lambda applies for renewal-scan's memory size (lib.ts lambdaHeapFlags), measured;
+ * - this process: the scheduler's step (scheduleScans over ListSubCustomers at the full rate, its
+ *   own API quota), the queue, and the poller handing out batches; a record that fails is re-queued.
  *
- * Heap sizing of the scanning process (RENEWAL_BENCH_NODE_FLAGS, default HEAP_FLAGS). V8 sizes its
- * heap from the memory of the machine it runs on. The function has 256 MB (serverless.yml); this
- * bench host has 24 GB, where default V8 lets the young generation grow to 128 MB and garbage pile
- * up in the old generation before collecting: measured there, the scan peaked at 336 MB RSS with
- * 161 MB of heap in use but only ~30 MB still reachable after a full GC — the host, not the code.
- * HEAP_FLAGS give V8 limits of a small machine instead: 8 MB semi-spaces (what Node picks by
- * default for any memory limit up to 2 GB, nodejs/node#55812) and a 160 MB old generation (the
- * rest of the 256 MB is code, young generation and buffers). GC pauses are printed, to show that
- * this does not starve the scan. RENEWAL_BENCH_NODE_FLAGS="" runs with the host's defaults.
+ * 10,000 customers at 10 calls/s take ~17.5 minutes, more than `npm run bench` may. Default (short)
+ * mode: the scheduler lists all 10,000 customers, the instances scan the first SLICE (1,200) of them
+ * — ~2 minutes at the full rate in steady state; the rate, throttles and memory are those of the
+ * slice (a warm instance's memory does not grow with customers, apart from the ledger stand-in,
+ * reported separately). Long mode (`npm run bench -- --long` or RENEWAL_BENCH_LONG=1) scans all.
  *
- * Env: RENEWAL_BENCH_CUSTOMERS (10000), RENEWAL_BENCH_RESOURCES (20), RENEWAL_BENCH_RATE (200),
- * RENEWAL_BENCH_WORKERS (32 customers in flight), RENEWAL_BENCH_NODE_FLAGS (HEAP_FLAGS).
+ * Env: RENEWAL_BENCH_CUSTOMERS (10000), RENEWAL_BENCH_RESOURCES (20), RENEWAL_BENCH_SLICE (1200),
+ * RENEWAL_BENCH_UPLINK_MS (30), RENEWAL_BENCH_DOWN_MS ("5-40").
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { createBssClient } from "../shared/bss/index.ts";
 import { DEFAULT_MARGIN_MS } from "../shared/bss/limiter.ts";
-import { type BenchResult, formatTable, isMain } from "./lib.ts";
+import { perInstanceRate } from "../shared/renewal/messages.ts";
+import { runDateOf, scheduleScans, type LedgerPort } from "../shared/renewal/pipeline.ts";
+import { type BenchResult, formatTable, isMain, lambdaHeapFlags, sqsLayout } from "./lib.ts";
 import type { SandboxChildStats } from "./renewal-sandbox-child.ts";
-import type { ScanChildResult } from "./renewal-scan-child.ts";
+import type { BatchResult, InstanceResult } from "./renewal-scan-child.ts";
 
+const LONG = process.env["RENEWAL_BENCH_LONG"] === "1" || process.env["BENCH_LONG"] === "1";
 const CUSTOMERS = Number(process.env["RENEWAL_BENCH_CUSTOMERS"] ?? 10_000);
 const RESOURCES = Number(process.env["RENEWAL_BENCH_RESOURCES"] ?? 20);
-const RATE = Number(process.env["RENEWAL_BENCH_RATE"] ?? 200);
-const WORKERS = Number(process.env["RENEWAL_BENCH_WORKERS"] ?? 32);
-/** V8 limits in line with a 256 MB function: 8 MB semi-spaces (young generation 24 MB), 160 MB old generation. */
-const HEAP_FLAGS = ["--max-semi-space-size=8", "--max-old-space-size=160"];
-const NODE_FLAGS = process.env["RENEWAL_BENCH_NODE_FLAGS"] === undefined ? HEAP_FLAGS : process.env["RENEWAL_BENCH_NODE_FLAGS"].split(/\s+/).filter(Boolean);
+const SLICE = LONG ? CUSTOMERS : Math.min(CUSTOMERS, Number(process.env["RENEWAL_BENCH_SLICE"] ?? 1200));
+const UPLINK_MS = Number(process.env["RENEWAL_BENCH_UPLINK_MS"] ?? 30);
+const [DOWN_MIN, DOWN_MAX] = (process.env["RENEWAL_BENCH_DOWN_MS"] ?? "5-40").split("-").map(Number) as [number, number];
 const OPERATION = "ListPayPerUseCustomerResources";
 
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
@@ -59,10 +55,9 @@ function nextLine(lines: Interface, child: ChildProcess, what: string): Promise<
   });
 }
 
-async function startSandbox() {
-  const child = spawn(process.execPath, [here("./renewal-sandbox-child.ts"), String(CUSTOMERS), String(RESOURCES), String(RATE), "11"], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+async function startSandbox(quota: number) {
+  const args = [CUSTOMERS, RESOURCES, quota, 11, UPLINK_MS, DOWN_MIN, DOWN_MAX].map(String);
+  const child = spawn(process.execPath, [here("./renewal-sandbox-child.ts"), ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! });
   const { env } = JSON.parse(await nextLine(lines, child, "sandbox")) as { env: Record<string, string> };
   return {
@@ -82,57 +77,166 @@ async function startSandbox() {
   };
 }
 
-async function runScanChild(env: Record<string, string>): Promise<ScanChildResult> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, "--expose-gc", here("./renewal-scan-child.ts")], {
-    env: { ...process.env, ...env, RENEWAL_BENCH_RATE: String(RATE), RENEWAL_BENCH_WORKERS: String(WORKERS) },
-    stdio: ["ignore", "pipe", "inherit"],
+/** One renewal-scan instance: a child process with Lambda's heap flags, fed batches over IPC. */
+function startInstance(env: Record<string, string>, flags: string[], rate: number) {
+  const child = fork(here("./renewal-scan-child.ts"), [], {
+    execArgv: [...flags, "--expose-gc"],
+    env: { ...process.env, ...env, RENEWAL_BENCH_INSTANCE_RATE: String(rate) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  let out = "";
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  if (code !== 0) throw new Error(`scan child exited with ${code}`);
-  return JSON.parse(out.trim()) as ScanChildResult;
+  let waiting: ((m: { done?: BatchResult; final?: InstanceResult; ready?: boolean }) => void) | undefined;
+  child.on("message", (m) => {
+    const w = waiting;
+    waiting = undefined;
+    w?.(m as { done?: BatchResult; final?: InstanceResult });
+  });
+  const ask = <T>(msg: unknown, pick: (m: { done?: BatchResult; final?: InstanceResult; ready?: boolean }) => T | undefined): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`renewal-scan instance exited (${code})`));
+      child.once("exit", onExit);
+      waiting = (m) => {
+        child.off("exit", onExit);
+        const v = pick(m);
+        if (v === undefined) reject(new Error("unexpected answer from the instance"));
+        else resolve(v);
+      };
+      if (msg !== undefined) child.send(msg as object);
+    });
+  return {
+    ready: ask(undefined, (m) => (m.ready ? true : undefined)),
+    batch: (bodies: string[]) => ask({ batch: bodies }, (m) => m.done),
+    finish: () => ask({ finish: true }, (m) => m.final),
+  };
+}
+
+/** The scheduler's ledger stand-in (its claims are per customer and run date). */
+function schedulerLedger(): LedgerPort {
+  const keys = new Set<string>();
+  return {
+    async claim(key) {
+      if (keys.has(key)) return "busy";
+      keys.add(key);
+      return "new";
+    },
+    async complete() {},
+    async release(key) {
+      keys.delete(key);
+    },
+    async get(key) {
+      return keys.has(key) ? { status: "done" } : undefined;
+    },
+  };
 }
 
 export async function run(): Promise<BenchResult> {
   const started = performance.now();
-  const sb = await startSandbox();
+  const layout = await sqsLayout("renewal-scan");
+  const total = Number(layout.environment["BSS_RATE_PER_SECOND"]);
+  const declared = Number(layout.environment["RENEWAL_SCAN_CONCURRENCY"]);
+  if (declared !== layout.maximumConcurrency) throw new Error(`RENEWAL_SCAN_CONCURRENCY ${declared} != maximumConcurrency ${layout.maximumConcurrency}`);
+  const instances = layout.maximumConcurrency;
+  const perInstance = perInstanceRate(total, instances);
+  const flags = lambdaHeapFlags(layout.memoryMb);
+  const sb = await startSandbox(total);
   try {
     const before = await sb.stats();
-    const scan = await runScanChild(sb.env);
+    const pool = Array.from({ length: instances }, () => startInstance(sb.env, flags, perInstance));
+    await Promise.all(pool.map((p) => p.ready));
+
+    // The scheduler (its own function, one instance, full rate on ListSubCustomers).
+    const queue: string[] = [];
+    let schedulingDone = false;
+    const sleepers: (() => void)[] = [];
+    const wake = (): void => {
+      for (const w of sleepers.splice(0)) w();
+    };
+    const schedulerClient = createBssClient({
+      endpoint: sb.env["HWC_ENDPOINT"]!,
+      iamEndpoint: sb.env["HWC_IAM_ENDPOINT"]!,
+      credentials: { ak: sb.env["HWC_AK"]!, sk: sb.env["HWC_SK"]! },
+      agencyName: sb.env["HWC_XACCOUNT_TYPE"]!,
+      rate: total,
+      maxAttempts: 6,
+    });
+    const now = Date.now();
+    const scheduling = scheduleScans({
+      customers: schedulerClient.subCustomers({}),
+      associationTypes: new Set(["1", "2"]),
+      directory: new Map(),
+      runDate: runDateOf(now, "Asia/Shanghai"),
+      scheduledAt: new Date(now).toISOString(),
+      ledger: schedulerLedger(),
+      publish: async (envelopes) => {
+        for (const e of envelopes) queue.push(JSON.stringify(e));
+        wake();
+      },
+    }).finally(() => {
+      schedulingDone = true;
+      wake();
+    });
+
+    // The pollers: one per instance, batches of batchSize, until SLICE customers are scanned.
+    let dispatched = 0;
+    let scanned = 0;
+    let requeued = 0;
+    const scanStart = performance.now();
+    const poller = async (inst: ReturnType<typeof startInstance>): Promise<void> => {
+      for (;;) {
+        while (queue.length === 0 && !schedulingDone) await new Promise<void>((r) => sleepers.push(r));
+        if (queue.length === 0 || dispatched >= SLICE) return;
+        const take = Math.min(layout.batchSize, SLICE - dispatched);
+        const bodies = queue.splice(0, take);
+        dispatched += bodies.length;
+        const r = await inst.batch(bodies);
+        scanned += r.customers;
+        if (r.failed.length) {
+          requeued += r.failed.length;
+          dispatched -= r.failed.length;
+          queue.unshift(...r.failed);
+        }
+      }
+    };
+    await Promise.all(pool.map(poller));
+    const scanSeconds = (performance.now() - scanStart) / 1000;
+    const results = await Promise.all(pool.map((p) => p.finish()));
+    await scheduling;
     const after = await sb.stats();
     const wall = (performance.now() - started) / 1000;
+
+    const ok = results.reduce((s, r) => s + r.resourceCallsOk, 0);
+    const first = Math.min(...results.map((r) => r.firstCallAt));
+    const last = Math.max(...results.map((r) => r.lastCallAt));
+    // n answers spread over (last − first) at rate r: (n − 1) / span is the achieved rate.
+    const achieved = (ok - 1) / ((last - first) / 1000);
+    const ratio = achieved / total;
     const served = (after.requests[OPERATION] ?? 0) - (before.requests[OPERATION] ?? 0);
     const serverThrottled = after.throttled - before.throttled;
-    const achieved = scan.resourceCalls / scan.scanSeconds;
-    const ratio = achieved / RATE;
+    const clientThrottled = results.reduce((s, r) => s + r.throttled, 0);
+    const per10k = (serverThrottled / Math.max(1, served)) * 10_000;
+    const peakRss = Math.max(...results.map((r) => r.peakRssMb));
     const ceiling = 1000 / (1000 + DEFAULT_MARGIN_MS);
-    const gcShare = scan.gcMs / 1000 / scan.scanSeconds;
     const span = after.tightestSpanMs[OPERATION];
     const r1 = (n: number) => Math.round(n * 10) / 10;
     return {
       name: "renewal",
       rows: [
-        { metric: `${OPERATION} rate`, value: achieved, unit: "req/s", baseline: { name: "configured", value: RATE }, ratio, target: ">= 0.9x", pass: ratio >= 0.9 },
-        { metric: "throttled calls (429 counted by the sandbox)", value: serverThrottled, target: "0", pass: scan.throttled === 0 && serverThrottled === 0 },
-        ...(span === undefined
-          ? []
-          : [{ metric: `margin left on the sandbox (tightest ${RATE + 1} requests − 1 s)`, value: span - 1000, unit: "ms", baseline: { name: "client margin", value: DEFAULT_MARGIN_MS } }]),
-        { metric: "peak RSS (scanning process)", value: scan.peakRssMb, unit: "MB", target: "<= 256 MB", pass: scan.peakRssMb <= 256 },
-        { metric: "wall time (scan)", value: scan.scanSeconds, unit: "s" },
+        { metric: `${OPERATION} rate, ${instances} instances × ${perInstance}/s`, value: achieved, unit: "req/s", baseline: { name: "BSS quota", value: total }, ratio, target: ">= 0.95x", pass: ratio >= 0.95 },
+        { metric: "throttled answers (429, sandbox's count) per 10,000 calls", value: per10k, baseline: { name: "calls", value: served }, target: "<= 1", pass: per10k <= 1 && scanned === SLICE },
+        ...(span === undefined ? [] : [{ metric: `tightest ${total + 1} accepted calls on the sandbox − 1 s`, value: span - 1000, unit: "ms" }]),
+        { metric: `peak RSS per instance (Lambda heap flags for ${layout.memoryMb} MB)`, value: peakRss, unit: "MB", baseline: { name: "memorySize", value: layout.memoryMb }, ratio: peakRss / layout.memoryMb, target: "<= 1x", pass: peakRss <= layout.memoryMb },
+        { metric: "customers scanned (each exactly once)", value: scanned, baseline: { name: "slice", value: SLICE } },
+        { metric: "wall time (scan)", value: scanSeconds, unit: "s" },
         { metric: "wall time (bench, incl. sandbox start)", value: wall, unit: "s" },
-        { metric: "retained heap after GC (scanning process)", value: scan.retainedHeapMb, unit: "MB" },
-        { metric: "  of which the ledger stand-in", value: scan.retainedHeapMb - scan.retainedHeapWithoutLedgerMb, unit: "MB" },
-        { metric: "GC pauses (share of scan time)", value: 100 * gcShare, unit: "%" },
-        { metric: "customers scanned", value: scan.customersScanned },
-        { metric: "resources read", value: scan.resources },
-        { metric: "reminders claimed + published", value: scan.published },
       ],
       notes: [
-        `measured: the scan steps (shared/renewal/pipeline.ts scheduleScans + scanCustomer, real BSS client over HTTP) in their own process; not the whole engine (no Lambda wiring, SQS, DynamoDB or delivery: in-memory stand-ins — a ${scan.queueCapacity}-message bounded queue, a Map/Set ledger of ${scan.ledgerEntries} keys, serialising notify publish)`,
-        `sandbox: separate process, ${CUSTOMERS} customers × ~${RESOURCES} resources, --rate ${RATE} per (account, API), strict sliding 1 s window; it served ${served} ${OPERATION} requests and answered ${serverThrottled} with 429 (the client saw ${scan.throttled})`,
-        `client: rate ${RATE}/s per API, ${scan.workers} customers in flight, ${scan.attempts} HTTP attempts (${scan.resourceCalls} ${OPERATION}, ${scan.subCustomerCalls} ListSubCustomers); limiter margin ${DEFAULT_MARGIN_MS} ms per 1 s window, so the ceiling is ${(RATE * ceiling).toFixed(1)}/s = ${ceiling.toFixed(3)}x`,
-        `scanning process: node ${scan.execArgv.join(" ") || "(default flags)"} running the .ts sources (type stripping adds ~35 MB of RSS over the deployed esbuild bundle); peak heap used ${r1(scan.peakHeapUsedMb)} MB of ${r1(scan.peakHeapTotalMb)} MB committed; GC pauses ${r1(scan.gcMs)} ms; event-loop delay p99 ${r1(scan.loopDelayP99Ms)} ms, max ${r1(scan.loopDelayMaxMs)} ms; ${scan.notifyMessages} notify messages (${r1(scan.notifyBytes / 2 ** 20)} MB serialised)`,
+        `layout from serverless.yml: BSS_RATE_PER_SECOND ${total}, renewal-scan maximumConcurrency ${instances} (= RENEWAL_SCAN_CONCURRENCY), so ${instances} instance processes at perInstanceRate = ${perInstance}/s each with its own limiter, batches of ${layout.batchSize}, records of a batch concurrently; the scheduler step (ListSubCustomers, its own quota) runs beside them at ${total}/s`,
+        `${LONG ? "LONG mode: all" : `SHORT mode: a slice of ${SLICE} of the`} ${CUSTOMERS} customers × ${RESOURCES} resources scanned (the scheduler lists all ${CUSTOMERS}); ${LONG ? "" : "the full set takes ~17.5 min at 10/s: `npm run bench -- --long`; "}sandbox quota ${total}/s per (account, API) as a strict rolling 1,000 ms window`,
+        `network jitter injected by the sandbox process: uplink uniform 0–${UPLINK_MS} ms before its rate limiter (mean ${r1(after.uplink.meanMs)}, max ${r1(after.uplink.maxMs)} ms over ${after.uplink.n} requests), downlink ${DOWN_MIN}–${DOWN_MAX} ms on every answer (its latency fault)`,
+        `sandbox served ${served} ${OPERATION} and answered ${serverThrottled} of all calls with 429 (${JSON.stringify(after.throttledByOperation)}; clients saw ${clientThrottled}; each retried by the transport, ${requeued} records re-queued); limiter margin ${DEFAULT_MARGIN_MS} ms per 1 s window, ceiling ${ceiling.toFixed(3)}x`,
+        ...results.map(
+          (r, i) =>
+            `instance ${i + 1}: node ${r.execArgv.join(" ")} (.ts sources via type stripping), ${r.customersScanned} customers, peak RSS ${r1(r.peakRssMb)} MB, peak heap ${r1(r.peakHeapUsedMb)} MB, retained after GC ${r1(r.retainedHeapMb)} MB (${r1(r.retainedHeapWithoutLedgerMb)} MB without the ledger stand-in), GC ${r1(r.gcMs)} ms, loop delay p99 ${r1(r.loopDelayP99Ms)} / max ${r1(r.loopDelayMaxMs)} ms`,
+        ),
       ],
     };
   } finally {

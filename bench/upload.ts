@@ -25,6 +25,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sampleJpeg } from "../shared/realname/sample-files.ts";
 import { formatTable, isMain, type BenchResult } from "./lib.ts";
 
 const FILE_BYTES = 10_000_000; // MAX_FILE_BYTES: BSS's "10 MB" read conservatively
@@ -207,14 +208,8 @@ async function stop(cp: ChildProcess): Promise<void> {
   await exited;
 }
 
-function jpegOf(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  for (let i = 0; i + 4 <= size; i += 4) b.writeUInt32LE((i * 2654435761 + seed) >>> 0, i);
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]).copy(b, 0);
-  b[size - 2] = 0xff;
-  b[size - 1] = 0xd9;
-  return b;
-}
+/** A well-formed JPEG of `size` bytes (shared/realname/sample-files.ts), different per seed. */
+const jpegOf = (size: number, seed: number): Buffer => sampleJpeg(size, `bench upload file ${seed}`);
 
 const ROLES = ["passport_bio_page", "passport_entry_stamp_page", "passport_handheld_bio_page"];
 function applicationBody(customer: string, number: string, size: number): string {

@@ -21,7 +21,7 @@ import { ActionError, type Query } from "./query.ts";
 import type { ConsoleSources } from "./sources.ts";
 import { calendarCsv, calendarFilter, calendarView, filterCalendar, managerIcs } from "./views/calendar.ts";
 import { deliveriesView, messageView } from "./views/deliveries.ts";
-import { healthData, healthView } from "./views/health.ts";
+import { healthView } from "./views/health.ts";
 import { type ViewContext, layout, translator } from "./views/layout.ts";
 import { noticeDetailView, noticesView } from "./views/notices.ts";
 import { dlqView, queuesView } from "./views/queues.ts";
@@ -80,6 +80,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
     return c.body(f.body, 200, { "content-type": f.type, "cache-control": "no-cache" });
   });
   app.get("/", (c) => c.redirect("/calendar"));
+  app.get("/favicon.ico", (c) => c.body(null, 204));
 
   // 1. Expiry calendar
   const managersOf = (rows: { manager?: { name: string; email: string } | undefined }[]) => {
@@ -100,7 +101,8 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
     const manager = c.req.query("manager") ?? "";
     if (!manager) return c.text("?manager=<account manager e-mail> is required", 400);
     const snap = await query.snapshot();
-    const rows = filterCalendar(snap.calendar, { customer: "", manager, window: "90", status: "" }).concat(filterCalendar(snap.calendar, { customer: "", manager, window: "expired", status: "" }));
+    // The 90-day window includes the resources in grace/retention.
+    const rows = filterCalendar(snap.calendar, { customer: "", manager, window: "90", status: "" });
     const safe = manager.replace(/[^A-Za-z0-9._-]/g, "_");
     return c.body(managerIcs(rows, manager, sources.stage), 200, { "content-type": "text/calendar; charset=utf-8", "content-disposition": `attachment; filename="expiries-${safe}.ics"` });
   });
@@ -161,7 +163,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
   app.get("/health", async (c) => {
     const [snap, queues] = await Promise.all([query.snapshot(), query.queueRows()]);
     const dlqMessages = queues.filter((q) => q.isDlq).reduce((n, q) => n + q.visible + q.inFlight, 0);
-    return c.html(healthView(ctxOf(c), sources, healthData(snap.ledger, snap.inventory, snap.loadMs), { queues: queues.length, dlqMessages }));
+    return c.html(healthView(ctxOf(c), sources, snap.health, { queues: queues.length, dlqMessages }));
   });
 
   // --- actions -------------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
   });
   action("/actions/realname/retry", async (f) => {
     const id = f["id"] ?? "";
-    await query.retryApplication(id, "operator:console");
+    await query.retryApplication(id);
     return `/realname/${encodeURIComponent(id)}?done=retry`;
   });
   action("/actions/realname/flag", async (f) => {

@@ -6,7 +6,6 @@
  * page is a filter over memory. Nothing here renders; nothing here returns a secret, a full ID number
  * or file contents (records are reduced to the fields the views show).
  */
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -21,7 +20,7 @@ import { REDACTED, redact, redactString } from "../shared/log/redact.ts";
 import { createRecordStore } from "../shared/realname-io/records.ts";
 import { RealnameSubmitRequested, type RealnameRecord } from "../shared/realname/record.ts";
 import { redactText } from "../shared/realname/redact.ts";
-import { applyEvent, type ApplicationState } from "../shared/realname/state.ts";
+import type { ApplicationState } from "../shared/realname/state.ts";
 import { parseLedgerKeyString, type LedgerKey } from "../shared/renewal/decision.ts";
 import { INVENTORY_KEY_PREFIX, inventoryItemSchema, type InventoryItem } from "../shared/renewal/inventory.ts";
 import { bucket as storageBucket } from "../shared/storage/index.ts";
@@ -54,6 +53,8 @@ export interface CalendarRow {
   /** Reminders already claimed/sent for this (main) resource and expiry. */
   reminders: { window: string; status: string; at: string | undefined; channels: { channel: string; status: string; at: string | undefined }[] }[];
   nextDue: { window: string; date: string } | undefined;
+  /** Lower-cased customer id and account name, for the customer filter. */
+  search: string;
 }
 
 export interface DeliveryRow {
@@ -149,12 +150,18 @@ export function redactBody(body: string): string {
 }
 
 /** `YYYY-MM-DD` of an instant in a time zone. */
+const formatters = new Map<string, Intl.DateTimeFormat | null>();
 export function localDate(epochMs: number, timeZone: string): string {
-  try {
-    return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(epochMs);
-  } catch {
-    return new Date(epochMs).toISOString().slice(0, 10);
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    } catch {
+      f = null; // unknown zone: UTC dates
+    }
+    formatters.set(timeZone, f);
   }
+  return f ? f.format(epochMs) : new Date(epochMs).toISOString().slice(0, 10);
 }
 
 const dayNumber = (date: string) => Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
@@ -184,7 +191,44 @@ export interface Snapshot {
   calendar: CalendarRow[];
   deliveries: DeliveryRow[];
   applications: ApplicationRow[];
+  health: HealthData;
   loadMs: number;
+}
+
+export interface HealthData {
+  scheduler: { runDate: string; customers: number; done: number; lastAt: string | undefined } | undefined;
+  scans: { item: InventoryItem; reminders: number }[];
+  loadMs: number;
+}
+
+/** Last scheduler run and last scan per customer, from the ledger (computed once per snapshot). */
+export function healthData(ledger: readonly LedgerItem[], inventory: readonly InventoryItem[], loadMs: number): HealthData {
+  const runs = new Map<string, { customers: number; done: number; lastAt: string | undefined }>();
+  for (const l of ledger) {
+    if (l.pk.startsWith("renewal-scan#")) {
+      const runDate = l.pk.split("#")[1] ?? "";
+      const r = runs.get(runDate) ?? { customers: 0, done: 0, lastAt: undefined };
+      r.customers++;
+      if (l.status === "done") r.done++;
+      const at = l.completedAt ?? l.claimedAt;
+      if (at && (!r.lastAt || at > r.lastAt)) r.lastAt = at;
+      runs.set(runDate, r);
+    }
+  }
+  const last = [...runs.entries()].sort(([a], [b]) => b.localeCompare(a))[0];
+  const scans = [...inventory].sort((a, b) => b.scannedAt.localeCompare(a.scannedAt)).map((item) => ({ item, reminders: 0 }));
+  // Reminders claimed by each customer's scan of its run date (scan envelope id = `renewal-scan-<runDate>-<hash>`).
+  const perCustomer = new Map<string, number>();
+  for (const l of ledger) {
+    if (!l.pk.startsWith("renewal#")) continue;
+    const c = l.attrs?.["customerId"];
+    const scanId = l.attrs?.["scanId"];
+    if (typeof c !== "string" || typeof scanId !== "string") continue;
+    const key = `${c}|${scanId.slice("renewal-scan-".length, "renewal-scan-".length + 10)}`;
+    perCustomer.set(key, (perCustomer.get(key) ?? 0) + 1);
+  }
+  for (const s of scans) s.reminders = perCustomer.get(`${s.item.customerId}|${s.item.runDate}`) ?? 0;
+  return { scheduler: last ? { runDate: last[0], ...last[1] } : undefined, scans, loadMs };
 }
 
 export interface QueryOptions {
@@ -217,8 +261,31 @@ function safeKey(s: string): LedgerKey | undefined {
   }
 }
 
-/** Builds calendar and delivery rows from ledger items (pure; exported for the bench and tests). */
-export function buildIndex(ledger: readonly LedgerItem[], now: number, windowsDays: readonly number[] = WINDOWS_DEFAULT): Pick<Snapshot, "inventory" | "calendar" | "deliveries"> {
+/**
+ * Parse results reused across snapshots: inventory items by `pk` while their `scannedAt` is unchanged (a
+ * scan rewrites each once a day), and parsed renewal ledger keys (immutable).
+ */
+export interface IndexCache {
+  inventory: Map<string, { scannedAt: unknown; item: InventoryItem | undefined }>;
+  keys: Map<string, LedgerKey | undefined>;
+}
+export const newIndexCache = (): IndexCache => ({ inventory: new Map(), keys: new Map() });
+
+/** Builds calendar and delivery rows from ledger items (pure but for the optional parse cache; exported for the bench and tests). */
+export function buildIndex(
+  ledger: readonly LedgerItem[],
+  now: number,
+  windowsDays: readonly number[] = WINDOWS_DEFAULT,
+  cache: IndexCache = newIndexCache(),
+): Pick<Snapshot, "inventory" | "calendar" | "deliveries"> {
+  // Only what this ledger still holds is carried to the next snapshot (TTL-expired items drop out).
+  const keys = new Map<string, LedgerKey | undefined>();
+  const parsedInventory: IndexCache["inventory"] = new Map();
+  const keyOf = (s: string) => {
+    const k = cache.keys.has(s) ? cache.keys.get(s) : safeKey(s);
+    keys.set(s, k);
+    return k;
+  };
   const inventory: InventoryItem[] = [];
   // reminders per customer#mainResource#expireTime
   const reminders = new Map<string, CalendarRow["reminders"]>();
@@ -230,7 +297,7 @@ export function buildIndex(ledger: readonly LedgerItem[], now: number, windowsDa
       const cut = rest.lastIndexOf("#");
       const keyString = rest.slice(0, cut);
       const channel = rest.slice(cut + 1);
-      const k = safeKey(keyString);
+      const k = keyOf(keyString);
       if (!k) continue;
       const at = item.completedAt ?? item.claimedAt;
       const list = channelsOf.get(keyString) ?? [];
@@ -250,28 +317,50 @@ export function buildIndex(ledger: readonly LedgerItem[], now: number, windowsDa
   }
   for (const item of ledger) {
     if (item.pk.startsWith(INVENTORY_KEY_PREFIX)) {
-      const parsed = inventoryItemSchema.safeParse(item);
-      if (parsed.success) inventory.push(parsed.data);
+      const scannedAt = (item as { scannedAt?: unknown }).scannedAt;
+      let hit = cache.inventory.get(item.pk);
+      if (!hit || hit.scannedAt !== scannedAt) {
+        const parsed = inventoryItemSchema.safeParse(item);
+        hit = { scannedAt, item: parsed.success ? parsed.data : undefined };
+      }
+      parsedInventory.set(item.pk, hit);
+      if (hit.item) inventory.push(hit.item);
       continue;
     }
     if (!item.pk.startsWith("renewal#")) continue;
     const keyString = item.pk.slice("renewal#".length);
-    const k = safeKey(keyString);
+    const k = keyOf(keyString);
     if (!k) continue;
     const id = `${k.customerId}#${k.mainResourceId}#${k.expireTime}`;
     const list = reminders.get(id) ?? [];
     list.push({ window: k.window, status: item.status === "done" ? "sent" : "claimed", at: item.completedAt ?? item.claimedAt, channels: channelsOf.get(keyString) ?? [] });
     reminders.set(id, list);
   }
+  cache.keys = keys;
+  cache.inventory = parsedInventory;
   const today = (tz: string) => dayNumber(localDate(now, tz));
+  // Expiry times repeat (BSS ends periods at the end of a day): one date conversion per (zone, time).
+  const dates = new Map<string, { date: string; day: number } | null>();
+  const localExpiry = (e: string, tz: string) => {
+    const key = `${tz}|${e}`;
+    let d = dates.get(key);
+    if (d === undefined) {
+      const ms = Date.parse(e);
+      d = Number.isNaN(ms) ? null : { date: localDate(ms, tz), day: 0 };
+      if (d) d.day = dayNumber(d.date);
+      dates.set(key, d);
+    }
+    return d;
+  };
   const calendar: CalendarRow[] = [];
   for (const inv of inventory) {
     const t0 = today(inv.timeZone);
+    const searchText = `${inv.customerId} ${inv.accountName ?? ""}`.toLowerCase();
     for (const r of inv.resources) {
-      const expiryMs = Date.parse(r.e);
-      if (Number.isNaN(expiryMs)) continue;
-      const expiryDate = localDate(expiryMs, inv.timeZone);
-      const daysLeft = dayNumber(expiryDate) - t0;
+      const local = localExpiry(r.e, inv.timeZone);
+      if (!local) continue;
+      const expiryDate = local.date;
+      const daysLeft = local.day - t0;
       const status = statusOf(r.s, daysLeft);
       if (daysLeft > 90 || (daysLeft < 0 && status === "in-use") || status === "closed") continue;
       const mainId = r.m === 1 ? r.i : (r.g ?? r.i);
@@ -292,6 +381,7 @@ export function buildIndex(ledger: readonly LedgerItem[], now: number, windowsDa
         main: r.m === 1,
         reminders: sent,
         nextDue: r.p === 3 || status === "retention" ? undefined : nextWindow(daysLeft, expiryDate, new Set(sent.map((s) => s.window)), windowsDays),
+        search: searchText,
       });
     }
   }
@@ -335,43 +425,62 @@ export const FLAG_PREFIX = "console-flag#realname#";
 export function createQuery(sources: ConsoleSources, options: QueryOptions = {}) {
   const now = options.now ?? Date.now;
   const cacheMs = (options.cacheSeconds ?? 15) * 1000;
-  let snapshot: Promise<Snapshot> | undefined;
-  let snapshotAt = 0;
+  // The last loaded snapshot, and the load in progress. An expired snapshot is still served while a
+  // new one loads in the background (a page never waits for a table scan, except the first one and
+  // the first after an action, which must show the action's effect).
+  let ready: Snapshot | undefined;
+  let loading: Promise<Snapshot> | undefined;
   const outcomeCache = new Map<string, { etag: string | undefined; row: NoticeRow }>();
+  const indexCache = newIndexCache();
   const inbound = sources.buckets.inbound ? storageBucket(sources.s3, sources.buckets.inbound) : undefined;
   const config = sources.buckets.config ? storageBucket(sources.s3, sources.buckets.config) : undefined;
   const records = sources.tables.realname ? createRecordStore({ tableName: sources.tables.realname, client: sources.doc }) : undefined;
 
   async function load(): Promise<Snapshot> {
     const started = performance.now();
+    const loadedAt = now();
     const [ledger, apps] = await Promise.all([
       scanAll<LedgerItem>(sources, sources.tables.ledger),
       sources.tables.realname ? scanAll<RealnameRecord>(sources, sources.tables.realname) : Promise.resolve([]),
     ]);
     const flags = new Map<string, string>();
     for (const l of ledger) if (l.pk.startsWith(FLAG_PREFIX)) flags.set(l.pk.slice(FLAG_PREFIX.length), String(l.attrs?.["note"] ?? "flagged"));
-    const index = buildIndex(ledger, now(), options.windowsDays);
+    const index = buildIndex(ledger, now(), options.windowsDays, indexCache);
     const applications = apps
       .filter((a) => typeof a.id === "string" && !a.id.startsWith("request#") && a.status !== undefined)
       .map((a) => applicationRow(a, flags.get(a.id)))
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-    return { loadedAt: now(), ledger, ...index, applications, loadMs: performance.now() - started };
+    const loadMs = performance.now() - started;
+    return { loadedAt, ledger, ...index, applications, health: healthData(ledger, index.inventory, loadMs), loadMs };
+  }
+
+  let generation = 0;
+  function refresh(): Promise<Snapshot> {
+    if (!loading) {
+      const gen = generation;
+      const p = load().then((snap) => {
+        // A load started before an action must not replace what the action invalidated.
+        if (gen === generation) ready = snap;
+        return snap;
+      });
+      loading = p;
+      void p.catch(() => undefined).finally(() => {
+        if (loading === p) loading = undefined;
+      });
+    }
+    return loading;
   }
 
   function current(): Promise<Snapshot> {
-    if (!snapshot || now() - snapshotAt > cacheMs) {
-      snapshotAt = now();
-      const p = load();
-      snapshot = p;
-      p.catch(() => {
-        if (snapshot === p) snapshot = undefined;
-      });
-    }
-    return snapshot;
+    if (!ready) return refresh();
+    if (now() - ready.loadedAt > cacheMs) void refresh().catch(() => undefined);
+    return Promise.resolve(ready);
   }
 
   function invalidate(): void {
-    snapshot = undefined;
+    generation++;
+    ready = undefined;
+    loading = undefined;
   }
 
   async function notices(): Promise<NoticeRow[]> {
@@ -562,11 +671,10 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
         );
         const batch = res.Messages ?? [];
         if (batch.length === 0) return false;
-        for (const m of batch) {
-          if (m.MessageId !== messageId) {
-            others.push(m);
-            continue;
-          }
+        const match = batch.find((m) => m.MessageId === messageId);
+        others.push(...batch.filter((m) => m !== match));
+        if (match) {
+          const m = match;
           await sources.sqs.send(
             new SendMessageCommand({
               QueueUrl: source.url,
@@ -610,7 +718,7 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
    * Final states (`failed_config`, `needs_operator`, …) are not retried: BSS gave a final answer or the
    * outcome needs a person in Partner Center (issue 11.3, 12.5).
    */
-  async function retryApplication(id: string, _actor: string): Promise<ApplicationState> {
+  async function retryApplication(id: string): Promise<ApplicationState> {
     if (!records) throw new ActionError("no real-name table");
     const submitQueue = sources.queues.find((q) => q.logicalId === "RealnameSubmitQueue");
     if (!submitQueue) throw new ActionError("no RealnameSubmitQueue");
@@ -636,11 +744,6 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
     invalidate();
   }
 
-  async function getObjectText(bucketName: string, key: string): Promise<string> {
-    const res = await sources.s3.send(new GetObjectCommand({ Bucket: bucketName, Key: key }));
-    return res.Body ? res.Body.transformToString() : "";
-  }
-
   return {
     snapshot: current,
     invalidate,
@@ -656,7 +759,6 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
     reprocessQuarantined,
     retryApplication,
     flagApplication,
-    getObjectText,
   };
 }
 

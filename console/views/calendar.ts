@@ -1,5 +1,4 @@
 /** View 1: the expiry calendar (grouped by day), its CSV export and one .ics per account manager. */
-import ical from "ical-generator";
 import { html } from "hono/html";
 import { csvField } from "../../shared/notify/csv.ts";
 import type { CalendarRow } from "../query.ts";
@@ -22,7 +21,7 @@ export function filterCalendar(rows: readonly CalendarRow[], f: CalendarFilter):
   return rows.filter(
     (r) =>
       (f.window === "expired" ? r.daysLeft < 0 || r.status !== "in-use" : r.daysLeft <= days! && (r.daysLeft >= 0 || r.status !== "in-use")) &&
-      (!needle || r.customerId.toLowerCase().includes(needle) || (r.accountName ?? "").toLowerCase().includes(needle)) &&
+      (!needle || r.search.includes(needle)) &&
       (!f.manager || r.manager?.email === f.manager) &&
       (!f.status || (f.status === "auto-renew" ? r.autoRenew : r.status === f.status)),
   );
@@ -103,19 +102,54 @@ export function calendarCsv(rows: readonly CalendarRow[]): string {
   return `${lines.join("\r\n")}\r\n`;
 }
 
-/** One iCalendar feed for an account manager: an all-day event on each expiry date of their customers' resources. */
-export function managerIcs(rows: readonly CalendarRow[], manager: string, stage: string): string {
-  const cal = ical({ name: `partner-ops ${stage}: expiries (${manager})`, prodId: { company: "partner-ops", product: "console" } });
+/** RFC 5545 TEXT value: backslash, semicolon, comma and newlines escaped. */
+export function icsText(v: string): string {
+  return v.replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\r\n|\r|\n/g, "\\n");
+}
+
+/** RFC 5545 line folding: lines of at most 75 octets, continuation lines start with one space (never splits a UTF-8 character). */
+export function icsFold(line: string): string {
+  const out: string[] = [];
+  let cur = "";
+  let octets = 0;
+  for (const ch of line) {
+    const n = Buffer.byteLength(ch);
+    if (octets + n > (out.length === 0 ? 75 : 74)) {
+      out.push(cur);
+      cur = "";
+      octets = 0;
+    }
+    cur += ch;
+    octets += n;
+  }
+  out.push(cur);
+  return out.join("\r\n ");
+}
+
+/**
+ * One iCalendar feed for an account manager: an all-day event on each expiry date of their customers'
+ * resources. Written directly (RFC 5545: VCALENDAR/VEVENT, TEXT escaping, 75-octet folding): ical-generator
+ * took ~700 ms for 1,250 events, over the 300 ms page budget; this takes a few ms.
+ */
+export function managerIcs(rows: readonly CalendarRow[], manager: string, stage: string, now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//partner-ops//console//EN", "CALSCALE:GREGORIAN", `X-WR-CALNAME:${icsText(`partner-ops ${stage}: expiries (${manager})`)}`];
   for (const r of rows) {
     if (r.manager?.email !== manager) continue;
-    const day = new Date(`${r.expiryDate}T00:00:00Z`);
-    cal.createEvent({
-      id: `${r.customerId}-${r.resourceId}-${r.expireTime}@partner-ops`,
-      start: day,
-      allDay: true,
-      summary: `${r.name ?? r.resourceId} (${r.customerId}) expires`,
-      description: `Resource ${r.resourceId}, ${r.service ?? ""} ${r.region ?? ""}; status ${r.status}${r.autoRenew ? ", auto-renew" : ""}; expires ${r.expireTime} UTC`,
-    });
+    const day = r.expiryDate.replace(/-/g, "");
+    const next = new Date(Date.parse(`${r.expiryDate}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10).replace(/-/g, "");
+    lines.push(
+      "BEGIN:VEVENT",
+      `UID:${icsText(`${r.customerId}-${r.resourceId}-${r.expireTime}@partner-ops`)}`,
+      `DTSTAMP:${stamp}`,
+      `DTSTART;VALUE=DATE:${day}`,
+      `DTEND;VALUE=DATE:${next}`,
+      `SUMMARY:${icsText(`${r.name ?? r.resourceId} (${r.customerId}) expires`)}`,
+      `DESCRIPTION:${icsText(`Resource ${r.resourceId}, ${r.service ?? ""} ${r.region ?? ""}; status ${r.status}${r.autoRenew ? ", auto-renew" : ""}; expires ${r.expireTime} UTC`)}`,
+      "TRANSP:TRANSPARENT",
+      "END:VEVENT",
+    );
   }
-  return cal.toString();
+  lines.push("END:VCALENDAR");
+  return `${lines.map(icsFold).join("\r\n")}\r\n`;
 }

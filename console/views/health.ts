@@ -2,8 +2,7 @@
 import { html } from "hono/html";
 import { SECRET_NAMES } from "../../shared/config/index.ts";
 import { isSensitiveKey } from "../../shared/log/redact.ts";
-import type { LedgerItem } from "../query.ts";
-import type { InventoryItem } from "../../shared/renewal/inventory.ts";
+import type { HealthData } from "../query.ts";
 import type { ConsoleSources } from "../sources.ts";
 import { type Html, type ViewContext, layout, pager, paginate } from "./layout.ts";
 
@@ -13,41 +12,6 @@ const SECRET_SET = new Set<string>(SECRET_NAMES);
 export function shownValue(name: string, value: string | undefined): { secret: boolean; value: string | undefined } {
   if (SECRET_SET.has(name) || name.endsWith("_REF") || isSensitiveKey(name)) return { secret: true, value: undefined };
   return { secret: false, value };
-}
-
-export interface HealthData {
-  scheduler: { runDate: string; customers: number; done: number; lastAt: string | undefined } | undefined;
-  scans: { item: InventoryItem; reminders: number }[];
-  loadMs: number;
-}
-
-export function healthData(ledger: readonly LedgerItem[], inventory: readonly InventoryItem[], loadMs: number): HealthData {
-  const runs = new Map<string, { customers: number; done: number; lastAt: string | undefined }>();
-  for (const l of ledger) {
-    if (l.pk.startsWith("renewal-scan#")) {
-      const runDate = l.pk.split("#")[1] ?? "";
-      const r = runs.get(runDate) ?? { customers: 0, done: 0, lastAt: undefined };
-      r.customers++;
-      if (l.status === "done") r.done++;
-      const at = l.completedAt ?? l.claimedAt;
-      if (at && (!r.lastAt || at > r.lastAt)) r.lastAt = at;
-      runs.set(runDate, r);
-    }
-  }
-  const last = [...runs.entries()].sort(([a], [b]) => b.localeCompare(a))[0];
-  const scans = [...inventory].sort((a, b) => b.scannedAt.localeCompare(a.scannedAt)).map((item) => ({ item, reminders: 0 }));
-  // Reminders claimed by each customer's scan of its run date (scan envelope id = `renewal-scan-<runDate>-<hash>`).
-  const perCustomer = new Map<string, number>();
-  for (const l of ledger) {
-    if (!l.pk.startsWith("renewal#")) continue;
-    const c = l.attrs?.["customerId"];
-    const scanId = l.attrs?.["scanId"];
-    if (typeof c !== "string" || typeof scanId !== "string") continue;
-    const key = `${c}|${scanId.slice("renewal-scan-".length, "renewal-scan-".length + 10)}`;
-    perCustomer.set(key, (perCustomer.get(key) ?? 0) + 1);
-  }
-  for (const s of scans) s.reminders = perCustomer.get(`${s.item.customerId}|${s.item.runDate}`) ?? 0;
-  return { scheduler: last ? { runDate: last[0], ...last[1] } : undefined, scans, loadMs };
 }
 
 export function healthView(ctx: ViewContext, sources: ConsoleSources, data: HealthData, queueTotals: { queues: number; dlqMessages: number }): Html {

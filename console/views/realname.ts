@@ -28,7 +28,8 @@ ${p.items.map(
 
 export function applicationView(ctx: ViewContext, a: ApplicationRow): Html {
   const t = ctx.t;
-  const retryable = a.state === "validated" || a.state === "submitting" || a.state === "failed_config";
+  // Only a submission that may be stuck; failed_config and other final states need a fix, not a retry.
+  const retryable = a.state === "validated" || a.state === "submitting";
   const body = html`<p><a href="/realname">${t("back")}</a></p>
 <dl>
 <dt>${t("customer")}</dt><dd>${a.customerId}</dd><dt>${t("type")}</dt><dd>${a.type} (${a.mode})</dd>

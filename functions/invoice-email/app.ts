@@ -44,12 +44,13 @@ export interface InvoiceEmailHandlerOptions {
   metrics?: MetricsPort;
 }
 
-/** The metric dimension of an intake: quarantined, rejected, notice, not-invoice, duplicate or missing. */
+/** The metric dimension of an intake: notice, needs-review, rejected, quarantined, not-invoice, duplicate or missing. */
 export function noticeMetricKind(report: IntakeReport): string {
   if (report.status === "duplicate" || report.status === "missing") return report.status;
   if (report.plan?.copy) return "quarantined";
   if (report.plan?.kind === "rejected") return "rejected";
   if (report.plan?.kind === "invoice-notice") return "notice";
+  if (report.plan?.kind === "needs-review") return "needs-review";
   return "not-invoice";
 }
 

@@ -32,8 +32,25 @@ const eventSchema = z.object({
 const CREATE_ROUTE = "POST /realname/applications";
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
+/** The field an error without its own `errors` list is about (every 4xx names a field and a message). */
+const ERROR_FIELDS: Record<string, string> = {
+  unauthorized: "X-Partner-Ops-Signature",
+  request_id_reused: "X-Request-Id",
+  not_found: "id",
+  expired: "id",
+  not_an_upload_application: "id",
+  bad_request: "(request)",
+  no_route: "(route)",
+  invalid_body: "(body)",
+};
+
 function reply(r: HttpResult): APIGatewayProxyResultV2 {
-  return { statusCode: r.statusCode, headers: { "content-type": "application/json", "cache-control": "no-store" }, body: JSON.stringify(r.body) };
+  let body = r.body;
+  if (r.statusCode >= 400 && r.statusCode < 500 && !Array.isArray(body["errors"]) && typeof body["message"] === "string") {
+    const code = String(body["error"]);
+    body = { ...body, errors: [{ field: Object.hasOwn(ERROR_FIELDS, code) ? ERROR_FIELDS[code]! : "(request)", message: body["message"] }] };
+  }
+  return { statusCode: r.statusCode, headers: { "content-type": "application/json", "cache-control": "no-store" }, body: JSON.stringify(body) };
 }
 
 async function base(rawEvent: unknown): Promise<APIGatewayProxyResultV2> {
@@ -56,16 +73,23 @@ async function base(rawEvent: unknown): Promise<APIGatewayProxyResultV2> {
   if (verdict.version === "v1") logger.warn("realname: deprecated v1 signature accepted (sign v2: method, path and body)", { route: event.routeKey });
 
   const id = event.pathParameters?.["id"] ?? "";
-  try {
-    // A header that carried v1 and v2 also claims the nonce-less v1 key, so the same header stripped
-    // to its v1 part (accepted on create) is refused as well.
+  // Each signature is accepted once. A header that carried v1 and v2 also claims the nonce-less v1
+  // key, so the same header stripped to its v1 part (accepted on create) is refused as well.
+  const replayGuard = async (): Promise<HttpResult | undefined> => {
     const nonces = verdict.version === "v2" && versions.includes("v1") && verdict.presented.includes("v1") ? [verdict.nonce, ""] : [verdict.nonce];
     const expiresAt = verdict.timestamp + DEFAULT_TOLERANCE_SECONDS + 60;
     let fresh = true;
     for (const n of nonces) fresh = (await claimSignature(webhookReplayKey(verdict.timestamp, n, request, raw), expiresAt)) && fresh;
-    if (!fresh) {
-      logger.warn("realname: request refused (signature replayed)", { route: event.routeKey });
-      return reply({ statusCode: 401, body: { error: "unauthorized", message: "this signature was already used; sign every request anew" } });
+    if (fresh) return undefined;
+    logger.warn("realname: request refused (signature replayed)", { route: event.routeKey });
+    return { statusCode: 401, body: { error: "unauthorized", message: "this signature was already used; sign every request anew" } };
+  };
+  try {
+    // Create claims the signature once the body is valid, just before anything is stored (an invalid
+    // body changes nothing, replayed or not); the other routes claim it first.
+    if (event.routeKey !== CREATE_ROUTE) {
+      const refused = await replayGuard();
+      if (refused) return reply(refused);
     }
     switch (event.routeKey) {
       case "POST /realname/applications": {
@@ -73,14 +97,14 @@ async function base(rawEvent: unknown): Promise<APIGatewayProxyResultV2> {
         if (requestId !== undefined && !REQUEST_ID.test(requestId)) {
           return reply({ statusCode: 400, body: { error: "validation_failed", errors: [{ field: "X-Request-Id", message: "must be 1-128 printable ASCII characters" }] } });
         }
-        return reply(await service.createApplication(raw.toString("utf8"), requestId));
+        return reply(await service.createApplication(raw.toString("utf8"), requestId, replayGuard));
       }
       case "POST /realname/applications/{id}/submit":
         return reply(await service.submitUploads(id));
       case "GET /realname/applications/{id}":
         return reply(await service.getApplication(id));
       default:
-        return reply({ statusCode: 404, body: { error: "not_found", message: "no such route" } });
+        return reply({ statusCode: 404, body: { error: "no_route", message: "no such route" } });
     }
   } catch (err) {
     const e = err as Error & { $metadata?: { httpStatusCode?: number } };

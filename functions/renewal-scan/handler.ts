@@ -9,11 +9,11 @@ import { loadConfig, queueUrl } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { bssMetricsObserver, createMetrics } from "../../shared/metrics/index.ts";
 import { createPublisher, createSqsClient, sqsConsumer } from "../../shared/queue/index.ts";
-import type { OrderInstance } from "../../shared/bss/schemas.ts";
+import type { OrderInstance, ResourceRecord } from "../../shared/bss/schemas.ts";
 import { inventorySnapshot } from "../../shared/renewal/inventory.ts";
 import { inventoryWriter, lazyBssClient, ledgerPort } from "../../shared/renewal/io.ts";
 import { RenewalScan, perInstanceRate } from "../../shared/renewal/messages.ts";
-import { scanCustomer } from "../../shared/renewal/pipeline.ts";
+import { scanCustomer, unusableFields } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
 import { parseAutoRenewSettings } from "../../shared/renewal/autorenew.ts";
 import { enqueueAutoRenew } from "../../shared/renewal/autorenew-pipeline.ts";
@@ -47,10 +47,11 @@ export const handler = sqsConsumer(
   RenewalScan,
   async (message) => {
     const client = await bss();
+    // The inventory snapshot lists the usable records; the scan reports the others (onSkippedRecord).
     const seen: OrderInstance[] = [];
-    async function* tap(source: AsyncIterable<OrderInstance>) {
+    async function* tap(source: AsyncIterable<ResourceRecord>) {
       for await (const r of source) {
-        seen.push(r);
+        if (unusableFields(r).length === 0) seen.push(r as OrderInstance);
         yield r;
       }
     }
@@ -58,6 +59,8 @@ export const handler = sqsConsumer(
     const result = await countedScan(() => scanCustomer({
       message,
       resources: tap(client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 })),
+      onSkippedRecord: (skipped) =>
+        logger.warn("resource record skipped: it lacks a field the renewal decision needs", { customerId: message.data.customer.customerId, ...skipped }),
       config: settings.decision,
       now,
       ledger,

@@ -25,6 +25,7 @@ import { S3_EVENTS_DLQ, S3_EVENTS_QUEUE } from "../engine/s3-notify.ts";
 import { sandboxEnv, startSandbox, type FaultConfig, type Sandbox, type SandboxStats } from "../sandbox/index.ts";
 import { noticeIdOf, parseInvoiceEmail } from "../../shared/email/index.ts";
 import { usccCheckChar } from "../../shared/realname/index.ts";
+import { sampleJpeg } from "../../shared/realname/sample-files.ts";
 import { signWebhook } from "../../shared/signing/index.ts";
 import { contactsDirectory, expectedReminderKeys, queueBacklog, readOutbox, startWebhookReceiver, waitDrained } from "./renewal-oracle.ts";
 
@@ -109,14 +110,8 @@ const defaults = {
   settleTimeoutMs: 600_000,
 };
 
-/** A small file with JPEG magic bytes (the API sniffs the type). */
-function tinyJpeg(tag: string): Buffer {
-  const b = Buffer.alloc(2048, 0x7f);
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]).copy(b, 0);
-  Buffer.from(`chaos-${tag}`).copy(b, 100);
-  b.writeUInt16BE(0xffd9, b.length - 2);
-  return b;
-}
+/** A small well-formed JPEG with a tag inside. */
+const tinyJpeg = (tag: string): Buffer => sampleJpeg(2048, `chaos-${tag}`);
 
 function tally(expected: Set<string>, deliveredKeys: string[]): ChannelTally {
   const counts = new Map<string, number>();

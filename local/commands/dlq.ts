@@ -90,8 +90,11 @@ async function allQueues(sqs: SQSClient): Promise<QueueInfo[]> {
 /** Finds the DLQ and its source queue(s) from a name that may be either. */
 export async function resolveDlq(sqs: SQSClient, name: string): Promise<DlqTarget> {
   const queues = await allQueues(sqs);
+  // Case-insensitive: `dlq list notify` finds partner-ops-local-RenewalNotifyQueue.
+  const wanted = name.toLowerCase();
   const exact = queues.filter((q) => q.name === name);
-  const candidates = exact.length ? exact : queues.filter((q) => q.name.includes(name));
+  const exactFolded = exact.length ? exact : queues.filter((q) => q.name.toLowerCase() === wanted);
+  const candidates = exactFolded.length ? exactFolded : queues.filter((q) => q.name.toLowerCase().includes(wanted));
   if (candidates.length === 0) throw new UsageError(`no queue named like "${name}" (queues: ${queues.map((q) => q.name).join(", ") || "none"})`);
   const resolved = new Map<string, DlqTarget>();
   for (const c of candidates) {

@@ -14,11 +14,11 @@
 import { EventEmitter } from "node:events";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Cron } from "croner";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { configSchema } from "../../shared/config/index.ts";
@@ -26,6 +26,7 @@ import { SECRET_NAMES } from "../../shared/config/secrets.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { formatBanner, type BannerInfo } from "./banner.ts";
 import { makePrivate, privateUmask } from "./private-dir.ts";
+import { OUTBOX_DIR, outboxFileFor, writeOutboxFile, type OutboxSource } from "./outbox.ts";
 import { installEnvScope, type FunctionEnv } from "./env-scope.ts";
 import { fauxqsEndpoint, localCredentials, localQueueUrl, startLocalDynamo, startLocalFauxqs, type FauxqsServer, type LocalDynamo } from "./emulators.ts";
 import { compileRoute, startHttpServer, type HttpReply, type LocalHttpServer, type Route } from "./http.ts";
@@ -69,6 +70,11 @@ export interface EngineOptions {
   pollIdleMs?: number;
   /** Multiplies rate() intervals (tests use e.g. 0.01 to run "rate(1 minute)" every 0.6 s). */
   rateScale?: number;
+  /**
+   * When set, every rate() schedule also fires once this many ms after the engine is ready (then
+   * every period as usual); `npm start` uses 1000 so the first renewal scan is seconds away.
+   */
+  rateKickoffMs?: number;
   /** Delay between retries of asynchronous invocations (schedules); default 1000 ms. */
   asyncRetryDelayMs?: number;
   /** false: only provision resources and load functions (no pollers, schedules, HTTP or SMTP) — for `invoke`. */
@@ -243,6 +249,26 @@ async function startSandboxIfAvailable(
   return { url: sb.url, env, close: () => sb.close() };
 }
 
+/**
+ * Whether `endpoint` is a partner-ops BSS sandbox: every sandbox response carries
+ * X-Partner-Ops-Sandbox. One unauthenticated GET with a short timeout; false when unreachable.
+ */
+export async function isSandboxEndpoint(endpoint: string, timeoutMs = 1500): Promise<boolean> {
+  if (!/^https?:\/\//.test(endpoint)) return false;
+  try {
+    const res = await fetch(new URL("/", endpoint), { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    await res.body?.cancel();
+    return res.headers.get("x-partner-ops-sandbox") === "1"; // SANDBOX_HEADER of local/sandbox
+  } catch {
+    return false;
+  }
+}
+
+/** shared/config's ConfigError and the feature settings' errors (EmailConfigError, RenewalSettingsError, …). */
+function isConfigurationError(err: unknown): err is Error {
+  return err instanceof Error && (/(Config|Configuration|Settings)Error$/.test(err.name) || /^invalid [\w-]+ ?configuration\b/.test(err.message));
+}
+
 let engineInstances = 0;
 
 export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
@@ -376,7 +402,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       if (sandbox) cleanups.push(() => sandbox!.close());
       bss = sandbox ? { mode: "sandbox", url: sandbox.url } : { mode: "none", reason: "no credentials and no sandbox" };
     } else if (realHwc) {
-      bss = { mode: "real", endpoint: hostEnvironment["HWC_ENDPOINT"] ?? String(model.functions[0]?.environment["HWC_ENDPOINT"] ?? "(HWC_ENDPOINT not set)") };
+      const endpoint = hostEnvironment["HWC_ENDPOINT"] ?? String(model.functions[0]?.environment["HWC_ENDPOINT"] ?? "(HWC_ENDPOINT not set)");
+      // A standalone `partner-ops sandbox` is told from Huawei Cloud by what it answers, not its address.
+      bss = (await isSandboxEndpoint(endpoint)) ? { mode: "sandbox", url: endpoint, standalone: true } : { mode: "real", endpoint };
     } else {
       bss = { mode: "none", reason: "sandbox off and no HWC_AK/HWC_SK" };
     }
@@ -388,6 +416,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     const uninstallEnv = installEnvScope();
     cleanups.push(uninstallEnv);
     const runtimes = new Map<string, FunctionRuntime>();
+    const outboxSources: OutboxSource[] = [];
     const observe = (phase: "start" | "end", r: InvocationReport) => {
       if (phase === "start") {
         events.emit("invocation-start", r);
@@ -432,20 +461,32 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         Object.assign(vars, { OBS_ENDPOINT: awsEndpoint, OBS_REGION: model.region, OBS_AK: "local", OBS_SK: "local" });
       }
       vars["WEBHOOK_SECRET"] = hostEnvironment["WEBHOOK_SECRET"] ?? localSecrets["WEBHOOK_SECRET"]!;
+      if (vars["RENEWAL_EMAIL_TRANSPORT"] === "outbox" && vars["RENEWAL_CONFIG_BUCKET"]) {
+        const src = { bucket: vars["RENEWAL_CONFIG_BUCKET"], prefix: vars["RENEWAL_OUTBOX_PREFIX"] || "outbox/" };
+        if (!outboxSources.some((o) => o.bucket === src.bucket && o.prefix === src.prefix)) outboxSources.push(src);
+      }
       for (const k of ["LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_DEV"]) if (hostEnvironment[k]) vars[k] = hostEnvironment[k]!;
       if (options.logLevel && !hostEnvironment["POWERTOOLS_LOG_LEVEL"]) vars["POWERTOOLS_LOG_LEVEL"] = options.logLevel;
       const env: FunctionEnv = { vars, masked: maskedKey };
       runtimes.set(fn.name, new FunctionRuntime({ model: fn, env, lambdaName, region: model.region, accountId: LOCAL_ACCOUNT, observe, instance }));
     }
     const loadErrors = new Map<string, string>();
+    const configErrors: string[] = [];
     await Promise.all(
       [...runtimes.values()].map((rt) =>
         rt.load().catch((err: Error) => {
+          // A function validates its configuration when it loads (shared/config): a configuration
+          // error stops the start, as it stops a cold start in AWS, instead of failing every event.
+          const config = [err.cause, err].find(isConfigurationError);
+          if (config) configErrors.push(`  ${rt.name}: ${config.message}`);
           loadErrors.set(rt.name, err.message);
           logger.error("function failed to load", { function: rt.name, error: err });
         }),
       ),
     );
+    if (configErrors.length > 0) {
+      throw new EngineError(`configuration errors, the engine does not start:\n${configErrors.sort().join("\n")}`);
+    }
     cleanups.push(async () => {
       await Promise.all([...runtimes.values()].map((rt) => rt.drain(options.shutdownTimeoutMs ?? 120_000)));
     });
@@ -481,7 +522,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     const allQueues = [...plan.queues, ...internalQueues];
     const pollers: QueuePoller[] = [];
     const pollersOf = new Map<string, QueuePoller[]>();
-    const cronJobs: { fn: string; expression: string; schedule: Schedule; job?: Cron; timer?: NodeJS.Timeout; startedAt: number; everyMs?: number }[] = [];
+    const cronJobs: { fn: string; expression: string; schedule: Schedule; job?: Cron; timer?: NodeJS.Timeout; startedAt: number; everyMs?: number; fire: () => void; kickoff?: { timer: NodeJS.Timeout; at: number } }[] = [];
     let http: LocalHttpServer | undefined;
     let smtp: SmtpIngress | undefined;
     const pollCommon = { sqs, region: model.region, pollWaitSeconds: options.pollWaitSeconds ?? 1, idleMs: options.pollIdleMs ?? 100 };
@@ -493,6 +534,23 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     };
     const onPollError = (err: Error) => logger.error("queue poller error", { error: err });
 
+    // Local e-mails also as plain files: <data-dir>/outbox/<run-date>/<id>.eml.
+    const outboxDir = dataDir ? join(dataDir, OUTBOX_DIR) : undefined;
+    const mirrors = new Set<Promise<void>>();
+    const mirrorToOutbox = (bucket: string, key: string, rel: string) => {
+      const p = (async () => {
+        const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const file = await writeOutboxFile(outboxDir!, rel, await obj.Body!.transformToByteArray());
+        logger.info(`e-mail written to ${relative(process.cwd(), file).startsWith("..") ? file : relative(process.cwd(), file)}`, { file });
+        events.emit("outbox", { file, bucket, key });
+      })().catch((err: unknown) => logger.error("e-mail not written to the outbox directory", { bucket, key, error: err as Error }));
+      mirrors.add(p);
+      void p.finally(() => mirrors.delete(p));
+    };
+    cleanups.push(async () => {
+      await Promise.allSettled([...mirrors]);
+    });
+
     // Moves to a DLQ, reported by fauxqs.
     const spy = fauxqs.spy as unknown as { addMessage?: (m: Record<string, unknown>) => void };
     const originalAdd = spy.addMessage?.bind(spy);
@@ -503,6 +561,10 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         if (m["service"] === "sqs" && m["status"] === "dlq") {
           logger.warn("message moved to its dead-letter queue", { queue: m["queueName"], messageId: m["messageId"] });
           events.emit("dlq", { queue: m["queueName"], messageId: m["messageId"] });
+        }
+        if (m["service"] === "s3" && m["status"] === "uploaded" && outboxDir) {
+          const rel = outboxFileFor(outboxSources, String(m["bucket"]), String(m["key"]));
+          if (rel) mirrorToOutbox(String(m["bucket"]), String(m["key"]), rel);
         }
         if (m["service"] === "s3" && m["status"] === "uploaded" && triggers) {
           const bucket = String(m["bucket"]);
@@ -618,18 +680,19 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
             };
             if (schedule.kind === "cron") {
               const job = new Cron(schedule.pattern, { ...cronerOptions(schedule), catch: true }, fire);
-              cronJobs.push({ fn: fn.name, expression, schedule, job, startedAt: Date.now() });
+              cronJobs.push({ fn: fn.name, expression, schedule, job, startedAt: Date.now(), fire });
             } else {
               // setInterval treats delays above 2^31 - 1 ms (~24.8 days) as 1 ms: cap them.
               const everyMs = Math.min(2_147_483_647, Math.max(10, Math.round(schedule.everyMs * rateScale)));
               const timer = setInterval(fire, everyMs);
-              cronJobs.push({ fn: fn.name, expression, schedule, timer, startedAt: Date.now(), everyMs });
+              cronJobs.push({ fn: fn.name, expression, schedule, timer, startedAt: Date.now(), everyMs, fire });
             }
           }
         }
       }
       cleanups.push(() => {
         for (const j of cronJobs) {
+          if (j.kickoff) clearTimeout(j.kickoff.timer);
           j.job?.stop();
           if (j.timer) clearInterval(j.timer);
         }
@@ -728,11 +791,28 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       writeFileSync(join(dataDir, RUNTIME_FILE), JSON.stringify(info, null, 2), { mode: 0o600 });
     }
 
+    // Local convenience: every rate() schedule also runs once shortly after the engine is ready, so
+    // the first renewal scan comes seconds after `npm start`, not a whole period later.
+    if (options.rateKickoffMs !== undefined) {
+      for (const j of cronJobs) {
+        if (!j.everyMs) continue;
+        const job = j;
+        const at = Date.now() + options.rateKickoffMs;
+        job.kickoff = {
+          at,
+          timer: setTimeout(() => {
+            job.kickoff = undefined;
+            job.fire();
+          }, options.rateKickoffMs),
+        };
+      }
+    }
+
     const schedules = () =>
       cronJobs.map((j) => ({
         fn: j.fn,
         expression: j.expression,
-        next: j.job ? (j.job.nextRun() ?? undefined) : new Date(j.startedAt + Math.ceil((Date.now() - j.startedAt + 1) / j.everyMs!) * j.everyMs!),
+        next: j.kickoff ? new Date(j.kickoff.at) : j.job ? (j.job.nextRun() ?? undefined) : new Date(j.startedAt + Math.ceil((Date.now() - j.startedAt + 1) / j.everyMs!) * j.everyMs!),
       }));
 
     const bannerInfo = (): BannerInfo => ({
@@ -752,6 +832,9 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
       schedules: schedules().map((s) => ({ fn: s.fn, expression: s.expression, next: s.next?.toISOString() })),
       s3: s3Subscriptions.map((s) => ({ fn: s.fn, bucket: s.bucket, filter: s.rules.map((r) => `${r.prefix ?? ""}*${r.suffix ?? ""}`).join(" ") || "*" })),
       bss,
+      buckets: plan.buckets.map((b) => ({ name: b.name, logicalId: b.logicalId })),
+      tables: plan.tables.map((t) => ({ name: t.name, logicalId: t.logicalId })),
+      outbox: { dir: outboxDir, buckets: outboxSources.map((o) => `${o.bucket}/${o.prefix}`) },
       aws: { sqsS3: awsEndpoint, dynamodb: dynamo.endpoint },
       functions: model.functions.map((f) => ({
         name: f.name,

@@ -16,10 +16,14 @@ import { decideFault, validateFaults, type FaultConfig, type FaultKind } from ".
 import type { Customer, Resource } from "./generate.ts";
 import { createAgencyToken, iamBodyInvalid, iamUnauthenticated } from "./iam.ts";
 import { SlidingWindowLimiter } from "./limiter.ts";
+import { hashUnit } from "./rng.ts";
 import { handlers, runOperation, seedEarlierReview, setReviewOutcome, type Caller, type EarlierReview, type EffectName, type OpContext } from "./operations.ts";
 import type { AssumeRoleRequest, SandboxOperationName as OperationName } from "./requests.ts";
 import { checkRules } from "./rules.ts";
 import { SandboxState, type Order, type RealnameApplication } from "./state.ts";
+
+/** Header on every sandbox response, so a client can tell it is not Huawei Cloud. */
+export const SANDBOX_HEADER = "X-Partner-Ops-Sandbox";
 
 export interface SandboxOptions {
   host?: string;
@@ -59,6 +63,8 @@ export interface SandboxData {
   readonly orders: readonly Order[];
   /** Real-name applications by customer id (latest per customer). */
   readonly realname: ReadonlyMap<string, RealnameApplication>;
+  /** Registration data (reg_country, reg_address) of approved enterprise verifications, by customer id. */
+  readonly registration: ReadonlyMap<string, { reg_country?: string; reg_address?: string }>;
   /** Every customer token the IAM endpoint issued (X-Subject-Token), in order, expired ones included. */
   readonly issuedTokens: readonly string[];
 }
@@ -68,7 +74,9 @@ export interface SandboxStats {
   requests: Record<string, number>;
   /** Responses per HTTP status ("0" = no answer: held timeout or reset). */
   responses: Record<string, number>;
-  /** Requests refused by the rate limiter (429 CBC.0250), total and per operation. */
+  /** 429 answers by error code: BSS's CBC.0250 and the gateway's APIG.0308 (limiter and throttle faults together). */
+  throttleCodes: Record<string, number>;
+  /** Requests refused by the rate limiter (429 CBC.0250 or APIG.0308), total and per operation. */
   throttled: number;
   throttledByOperation: Record<string, number>;
   /** Injected faults by kind, and each one in order. */
@@ -118,6 +126,8 @@ export function sandboxEnv(sb: Pick<Sandbox, "url" | "credentials" | "xaccountTy
 const MAX_BODY_BYTES = 1024 * 1024;
 const IAM_TOKEN_PATH = "/v3/auth/tokens";
 const IAM_OPERATION = "KeystoneCreateAgencyToken";
+const IAM_DOMAINS_PATH = "/v3/auth/domains";
+const IAM_DOMAINS_OPERATION = "KeystoneListAuthDomains";
 /** Documented flow control of every BSS operation used here: 10 requests per second (bss-api.md §1.7). */
 const DEFAULT_RATE = 10;
 /** POST operations that only read (queries with a JSON body): never given an "ambiguous" fault. */
@@ -226,6 +236,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     resourcesPerCustomer: perCustomer,
     now: genNow,
     xaccountType,
+    site,
     realnameBucketConfigured: options.realnameBucketConfigured ?? true,
     partnerDomainId: options.credentials?.domainId,
   });
@@ -245,6 +256,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stats: SandboxStats = {
     requests: {},
     responses: {},
+    throttleCodes: {},
     throttled: 0,
     throttledByOperation: {},
     faults: { error: 0, throttle: 0, timeout: 0, ambiguous: 0, latency: 0 },
@@ -272,7 +284,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const send = (res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void => {
     bump(stats.responses, String(status));
     if (res.destroyed) return;
-    const headers: Record<string, string> = { "X-Request-Id": requestId(), ...extraHeaders };
+    // X-Partner-Ops-Sandbox: how a client (the engine's banner) tells a sandbox from the real BSS.
+    const headers: Record<string, string> = { "X-Request-Id": requestId(), [SANDBOX_HEADER]: "1", ...extraHeaders };
     if (status === 204 || body === undefined) {
       res.writeHead(status, headers).end();
       return;
@@ -290,6 +303,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     res.on("close", () => held.delete(res));
   };
 
+  /**
+   * Flow control answers 429 either from BSS (CBC.0250) or from the API gateway in front of it
+   * (APIG.0308 "over ratelimit", bss-api.md §1.7); which one is drawn from (seed, throttle number).
+   */
+  let throttleSeq = 0;
+  const throttleAnswer = (quota: number): SandboxError => {
+    const gateway = hashUnit(seed, `throttle-code:${++throttleSeq}`) < 0.5;
+    const err = gateway
+      ? new SandboxError(429, "APIG.0308", `over ratelimit,limit:${quota},time:1 second`)
+      : new SandboxError(429, "CBC.0250", "flow control: too many requests, try again later");
+    bump(stats.throttleCodes, err.code);
+    return err;
+  };
+
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
@@ -301,7 +328,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return "(body too large)";
     }
     const authReq: AuthRequest = { method, url: url.toString(), headers: req.headers, body };
-    const authCfg = (): AuthConfig => ({ ak: credentials.ak, sk: credentials.sk, partnerDomainId, maxSkewMs, now: clock(), tokens });
+    const authCfg = (requireDomainId = true): AuthConfig => ({ ak: credentials.ak, sk: credentials.sk, partnerDomainId, maxSkewMs, now: clock(), tokens, requireDomainId });
+
+    // IAM: the accounts of the caller (how an SDK finds X-Domain-Id when it is not configured).
+    if (url.pathname === IAM_DOMAINS_PATH || url.pathname === `${IAM_DOMAINS_PATH}/`) {
+      bump(stats.requests, IAM_DOMAINS_OPERATION);
+      if (method !== "GET") {
+        sendError(res, new SandboxError(404, "APIG.0101", "The API does not exist."));
+        return IAM_DOMAINS_OPERATION;
+      }
+      if (!verifyPartnerSignature(authReq, authCfg(false)).ok) {
+        sendError(res, iamUnauthenticated());
+        return IAM_DOMAINS_OPERATION;
+      }
+      if ((await injectBefore(res, IAM_DOMAINS_OPERATION, false)) === true) return IAM_DOMAINS_OPERATION;
+      const self = `${url.origin}${IAM_DOMAINS_PATH}`;
+      send(res, 200, {
+        domains: [{ enabled: true, id: partnerDomainId, name: state.partnerAccountName, description: "", links: { self: `${url.origin}/v3/domains/${partnerDomainId}` } }],
+        links: { self },
+      });
+      return IAM_DOMAINS_OPERATION;
+    }
 
     // IAM agency token endpoint.
     if (url.pathname === IAM_TOKEN_PATH || url.pathname === `${IAM_TOKEN_PATH}/`) {
@@ -368,7 +415,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!limiter.tryAcquire(`${auth.account}\u0000${name}`, quotaFor(name), performance.now())) {
       stats.throttled++;
       bump(stats.throttledByOperation, name);
-      sendError(res, new SandboxError(429, "CBC.0250", "flow control: too many requests, try again later"));
+      sendError(res, throttleAnswer(quotaFor(name)));
       return name;
     }
 
@@ -459,7 +506,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (d.before === "throttle") {
       recordFault(operation, "throttle");
-      sendError(res, new SandboxError(429, "CBC.0250", "flow control: too many requests, try again later"));
+      sendError(res, throttleAnswer(quotaFor(operation)));
       return true;
     }
     if (d.before === "timeout") {
@@ -508,6 +555,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     allResources: () => state.allResources(),
     orders: state.orders,
     realname: state.realname,
+    registration: state.registration,
     issuedTokens: tokens.issued,
   };
 

@@ -215,7 +215,7 @@ const ListRenewRateOnPeriod: Handler<"ListRenewRateOnPeriod"> = (ctx, p) => {
       results.push({ resource_id: id, amount: moneyString(amount) });
     }
   }
-  const out: Record<string, unknown> = { currency: "CNY", renew_inquiry_results: results };
+  const out: Record<string, unknown> = { currency: ctx.state.currency, renew_inquiry_results: results };
   if (results.length > 0) {
     out["official_website_rating_result"] = { official_website_amount: moneyString(total) };
     const d = ctx.state.partnerDiscount(customerId);
@@ -275,7 +275,7 @@ const RenewalResources: Handler<"RenewalResources"> = (ctx, p) => {
       amount_after_discount: official,
       discount_amount: 0,
       measure_id: 1,
-      currency: "CNY",
+      currency: state.currency,
       create_time: formatUtc(now),
       createdAt: now,
       mainResourceId: main.resource_id,
@@ -501,6 +501,15 @@ function finalizeReview(ctx: OpContext, app: RealnameApplication, result: "appro
     c.info.customer_type = app.kind === "individual" ? 0 : 1;
     const name = app.kind === "individual" ? app.request["name"] : app.request["corp_name"];
     if (typeof name === "string") c.info.customer = name;
+    if (app.kind !== "individual") {
+      // reg_country/reg_address: omitted = not assigned (kept as it was), a value = set, "" (change call only) = set to empty.
+      const reg = { ...ctx.state.registration.get(app.customer_id) };
+      for (const k of ["reg_country", "reg_address"] as const) {
+        const v = app.request[k];
+        if (typeof v === "string") reg[k] = v;
+      }
+      ctx.state.registration.set(app.customer_id, reg);
+    }
   } else {
     app.opinion = opinion ?? "证件照片不清晰，请重新上传。";
     // A rejected change leaves the customer's existing individual verification in place.
@@ -530,7 +539,9 @@ async function submitRealname(ctx: OpContext, kind: RealnameKind, p: Record<stri
   }
   if (kind === "individual") {
     const bank = p["identify_type"] === 4;
-    await checkAttachments(ctx, p.verified_file_url, bank ? 1 : 3, bank ? "bank-card verification" : "certificate verification");
+    // A passport takes 2 files on the international site (data page, holding photo), 3 in China.
+    const passportIntl = state.options.site === "intl" && p["verified_type"] === 3;
+    await checkAttachments(ctx, p.verified_file_url, bank ? 1 : passportIntl ? 2 : 3, bank ? "bank-card verification" : "certificate verification");
   } else {
     const person = p["enterprise_person"] !== undefined;
     await checkAttachments(ctx, p.verified_file_url, person ? 3 : 1, person ? "a certificate plus the legal person's ID card" : "a company certificate");

@@ -28,7 +28,8 @@ export interface Order {
   amount_after_discount: number;
   discount_amount: number;
   measure_id: 1;
-  currency: "CNY";
+  /** CNY on the China site, USD on the international site. */
+  currency: "CNY" | "USD";
   create_time: string;
   payment_time?: string;
   /** Sandbox-only fields below. */
@@ -104,6 +105,8 @@ export class SandboxState {
   readonly managers: string[];
   readonly orders: Order[] = [];
   readonly realname = new Map<string, RealnameApplication>();
+  /** Enterprise registration data of approved enterprise verifications (reg_country, reg_address); absent = never set. */
+  readonly registration = new Map<string, { reg_country?: string; reg_address?: string }>();
   readonly reviewScripts = new Map<string, ReviewScript>();
   realnameBucketConfigured: boolean;
   /** Auto-renew times requested per resource (AutoRenewalResources body). */
@@ -129,6 +132,11 @@ export class SandboxState {
       this.byAccountName.set(c.info.account_name, c);
     }
     this.realnameBucketConfigured = options.realnameBucketConfigured;
+  }
+
+  /** The site's currency (CNY, or USD on the international site). */
+  get currency(): "CNY" | "USD" {
+    return this.options.site === "intl" ? "USD" : "CNY";
   }
 
   customer(id: string): Customer | undefined {
@@ -224,7 +232,7 @@ export class SandboxState {
   /** The partner-granted discount offered to a customer: reseller customers only, 5-15 %. */
   partnerDiscount(customerId: string): { id: string; rate: number } | undefined {
     const c = this.byId.get(customerId);
-    if (!c || c.info.association_type !== "2") return undefined;
+    if (!c || c.info.association_type === "1") return undefined;
     const rng = new Rng(this.options.seed, `discount:${customerId}`);
     return { id: `sbx-discount-${rng.hex(12)}`, rate: rng.int(5, 15) / 100 };
   }

@@ -91,6 +91,37 @@ export async function processInboundObject(ports: IntakePorts, sourceKey: string
     return { status: "not-invoice", sourceKey, plan };
   }
 
+  return carryOut(ports, plan, sourceKey, summary);
+}
+
+/**
+ * The on-failure path (issue 11.4): every attempt of the function failed for this object (a
+ * timeout, an out-of-memory exit…). Unless an attempt did finish (its outcome record exists), the
+ * original is quarantined with reason `processing-failed` and `detail`, without reading it again,
+ * and a rejected event is published — exactly once per object.
+ */
+export async function quarantineFailedObject(ports: IntakePorts, sourceKey: string, detail: string): Promise<IntakeReport> {
+  const { storage } = ports;
+  const now = ports.now ?? (() => new Date());
+  const head = await storage.head(sourceKey);
+  if (!head) {
+    ports.logger?.warn("failed inbound object is gone; nothing to quarantine", { sourceKey });
+    return { status: "missing", sourceKey };
+  }
+  const plan = planIntake({ kind: "failed", size: head.contentLength, detail }, { bucket: storage.name, sourceKey, now: now() });
+  if (await storage.head(plan.outcomeKey)) {
+    ports.logger?.info("failed inbound object has an outcome already; nothing to quarantine", { sourceKey });
+    return { status: "duplicate", sourceKey };
+  }
+  const summary = { sourceKey, noticeId: plan.noticeId, kind: plan.kind, reasons: plan.outcome.rejectReasons, findings: plan.outcome.findings.map((f) => f.code) };
+  return carryOut(ports, plan, sourceKey, summary);
+}
+
+/** Claim → writes → publish → outcome → complete, exactly once per ledger key (see the file comment). */
+async function carryOut(ports: IntakePorts, plan: IntakePlan, sourceKey: string, summary: Record<string, unknown>): Promise<IntakeReport> {
+  const { storage, ledger, publisher } = ports;
+  const log = ports.logger;
+  if (!plan.ledgerKey || !plan.event) throw new Error("carryOut: a plan without an event has nothing to do exactly once");
   const claim = await ledger.claim(plan.ledgerKey, { sourceKey, noticeId: plan.noticeId }, { staleAfterSeconds: ports.staleAfterSeconds ?? 90 });
   if (claim !== "new") {
     // Only a completed record counts: a claim that is not complete ("busy") throws (retried) until it

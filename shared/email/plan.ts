@@ -39,7 +39,11 @@ export const intakeKeys = {
 };
 
 /** What was read: a parse result, or only the object's size (too large to download). */
-export type IntakeInput = { kind: "parsed"; result: InvoiceNoticeResult } | { kind: "too-large"; size: number; limit: number };
+export type IntakeInput =
+  | { kind: "parsed"; result: InvoiceNoticeResult }
+  | { kind: "too-large"; size: number; limit: number }
+  /** Every attempt of the function failed (on-failure path): quarantined without reading it again. */
+  | { kind: "failed"; size: number; detail: string };
 
 export interface PlanContext {
   bucket: string;
@@ -71,6 +75,8 @@ export interface OutcomeRecord {
   /** Set when an earlier object with the same idempotency key was already processed. */
   duplicateOf: { key: string } | null;
   findings: Finding[];
+  /** Where each field of the notice came from (part and line), for a person checking it. */
+  sources: Record<string, { part: string; line: number }>;
 }
 
 export interface IntakePlan {
@@ -102,7 +108,16 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
   let quarantine: { reason: QuarantineReason; detail: string } | null;
   let findings: Finding[];
   let result: InvoiceNoticeResult | null = null;
-  if (input.kind === "too-large") {
+  if (input.kind === "failed") {
+    kind = "rejected";
+    reasons = ["processing-failed"];
+    idempotencyKey = `object:${ctx.bucket}/${ctx.sourceKey}`;
+    messageId = null;
+    contentHash = null;
+    sizeBytes = input.size;
+    quarantine = { reason: "processing-failed", detail: input.detail.slice(0, 300) };
+    findings = [{ code: "processing-failed", detail: quarantine.detail }];
+  } else if (input.kind === "too-large") {
     kind = "rejected";
     reasons = ["message-too-large"];
     // Not read, so no Message-ID or hash: the object itself is the unit of work.
@@ -154,7 +169,7 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
   }
 
   let event: Envelope | null = null;
-  if (kind === "invoice-notice" && result && noticeKey) {
+  if ((kind === "invoice-notice" || kind === "needs-review") && result && noticeKey) {
     const n = result.notice;
     event = InvoiceNoticeReceived.create(
       {
@@ -172,8 +187,10 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
           forwarded: n.forwarded,
           senderVerified: n.senderVerified,
           partnerName: n.partnerName,
-          applicationNo: n.applicationNo ?? "",
-          amount: n.amount ?? "",
+          kind: n.kind === "needs-review" ? "needs-review" : "invoice-notice",
+          reviewReasons: n.review?.reasons ?? [],
+          applicationNo: n.applicationNo,
+          amount: n.amount,
           currency: n.currency,
           billingPeriod: n.billingPeriod,
           deadline: n.deadline,
@@ -205,6 +222,7 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
     event: event ? { type: event.type, id: event.id } : null,
     duplicateOf: null,
     findings,
+    sources: result?.sources ?? {},
   };
   return {
     kind,

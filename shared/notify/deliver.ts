@@ -22,11 +22,15 @@ import { type CustomerContext, ledgerKeys, managerKey } from "../renewal/message
 import { buildDingTalkRequest, buildCustomerEmail, buildDigestEmail, buildFeishuRequest, buildWeComRequest, buildWebhookRequest, type EmailMessage, type OutboundRequest } from "./channels.ts";
 import type { AccountManager, ChannelConfig, ContactEntry, Language } from "./contacts.ts";
 import { buildDigests, renderDigest } from "./digest.ts";
-import { renderCustomerReminder } from "./templates.ts";
+import type { TemplateSet } from "./template-engine.ts";
+import { type PartnerIdentity, renderCustomerReminder } from "./templates.ts";
 
 export interface EmailSender {
-  /** Sends one message; `headers` are extra MIME headers. Returns a message id. */
-  send(message: EmailMessage & { headers: Record<string, string> }): Promise<string>;
+  /**
+   * Sends one message; `headers` are extra MIME headers; `runDate` (the scan's run date, China time by
+   * default) names the local outbox folder. Returns a message id.
+   */
+  send(message: EmailMessage & { headers: Record<string, string>; runDate?: string }): Promise<string>;
 }
 
 export interface HttpPoster {
@@ -62,6 +66,17 @@ export interface DeliverOptions {
   /** Digest recipient for customers without an account manager (optional). */
   digestFallback?: AccountManager | undefined;
   staleAfterSeconds: number;
+  /**
+   * How long to wait for deliveries claimed by a concurrent attempt (the same reminder in two messages,
+   * e.g. after a scan retry) to complete before failing the message for a redelivery. Default 0.
+   */
+  waitForBusyMs?: number | undefined;
+  /** Sleep (tests); default setTimeout. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** The partner's identity in the messages (default: none). */
+  partner?: PartnerIdentity | undefined;
+  /** The templates in use (default: the shipped ones). */
+  templates?: TemplateSet | undefined;
 }
 
 export interface DeliverInput {
@@ -110,7 +125,7 @@ export function effectiveEntry(customer: CustomerContext, unlisted: DeliverOptio
       entry: {
         customer_id: customer.customerId,
         contacts: [{ name: customer.customerName ?? customer.accountName ?? customer.customerId, email: customer.bssEmail }],
-        language: "zh",
+        // language unknown: the reminder goes out bilingual
         channels: [{ type: "email" }],
       },
       source: "bss-email",
@@ -146,7 +161,12 @@ async function sendChannel(
   reminders: readonly DueReminder[],
   input: DeliverInput,
 ): Promise<void> {
-  const rendered = renderCustomerReminder(reminders, { language: entry.language, customerName: customer.customerName ?? customer.accountName });
+  const rendered = renderCustomerReminder(reminders, {
+    language: entry.language ?? "bilingual",
+    customerName: customer.customerName ?? customer.accountName,
+    partner: input.options.partner,
+    templates: input.options.templates,
+  });
   const keys = reminders.map((r) => r.keyString).join(" ");
   const post = async (req: OutboundRequest) => {
     const res = await input.http.post(req);
@@ -156,7 +176,7 @@ async function sendChannel(
   switch (channel.type) {
     case "email": {
       const msg = buildCustomerEmail(entry, rendered, { ccAccountManager: input.options.ccAccountManager });
-      await input.email.send({ ...msg, headers: { [REMINDER_KEYS_HEADER]: keys } });
+      await input.email.send({ ...msg, headers: { [REMINDER_KEYS_HEADER]: keys }, runDate: input.runDate });
       return;
     }
     case "dingtalk": {
@@ -191,21 +211,22 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
   const result: DeliverResult = { entry: source, channels: [], digest: manager ? "stored" : "no-manager" };
 
   const errors: string[] = [];
-  const busyChannels: string[] = [];
+  const busyKeys: { outcome: ChannelOutcome; keys: string[] }[] = [];
   for (const [i, channel] of (entry?.channels ?? []).entries()) {
     const name = `${channel.type}:${i}`;
     const pending: DueReminder[] = [];
     let alreadyDone = 0;
-    let busy = 0;
+    const busy: string[] = [];
     for (const r of reminders) {
-      const claim = await ledger.claim(ledgerKeys.delivery(r.keyString, name), { channel: channel.type }, { staleAfterSeconds: options.staleAfterSeconds });
+      const key = ledgerKeys.delivery(r.keyString, name);
+      const claim = await ledger.claim(key, { channel: channel.type }, { staleAfterSeconds: options.staleAfterSeconds });
       if (claim === "new") pending.push(r);
       else if (claim === "done") alreadyDone++;
-      else busy++;
+      else busy.push(key);
     }
-    const outcome: ChannelOutcome = { channel: name, sent: 0, alreadyDone, ...(busy > 0 ? { busy } : {}) };
+    const outcome: ChannelOutcome = { channel: name, sent: 0, alreadyDone };
     result.channels.push(outcome);
-    if (busy > 0) busyChannels.push(`${name}: ${busy}`);
+    if (busy.length > 0) busyKeys.push({ outcome, keys: busy });
     if (pending.length === 0) continue;
     try {
       await sendChannel(channel, entry!, customer, pending, input);
@@ -223,19 +244,51 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
     input.onChannel?.(type, outcome.sent + (outcome.error !== undefined ? reminders.length - outcome.alreadyDone - (outcome.busy ?? 0) : 0), outcome);
   }
   if (errors.length > 0) throw new DeliveryError(`delivery failed on ${errors.length} channel(s): ${errors.join("; ")}`);
-  if (busyChannels.length > 0) {
-    throw new ClaimBusyError(`delivery claimed by an unfinished attempt (${busyChannels.join("; ")}); retried until it is completed or stale`);
+  // Claims held by another attempt: a concurrent one usually completes within seconds — wait a little;
+  // what is still not done fails the message (SQS brings it back until completed or stale).
+  const stillBusy = await waitUntilDone(ledger, busyKeys, options);
+  if (stillBusy.length > 0) {
+    throw new ClaimBusyError(`delivery claimed by an unfinished attempt (${stillBusy.join("; ")}); retried until it is completed or stale`);
   }
 
   for (const r of reminders) {
     const key = ledgerKeys.reminder(r.keyString);
-    // The scan's claim may have been released after a failed publish (and not claimed again yet): nothing
-    // to complete, the deliveries are recorded per channel. Any other failure fails the message (retried:
-    // every channel is then "done" and only this write is repeated).
-    if ((await ledger.get(key)) === undefined) continue;
-    await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
+    try {
+      await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
+    } catch (err) {
+      // The scan's claim may have been released after a failed publish (and not claimed again yet):
+      // nothing to complete, the deliveries are recorded per channel. Any other failure fails the message
+      // (retried: every channel is then "done" and only this write is repeated).
+      if ((await ledger.get(key)) === undefined) continue;
+      throw err;
+    }
   }
   return result;
+}
+
+/** Polls busy delivery claims for up to `waitForBusyMs`; returns "<channel>: <n>" for those still not done. */
+async function waitUntilDone(ledger: LedgerPort, busy: { outcome: ChannelOutcome; keys: string[] }[], options: DeliverOptions): Promise<string[]> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let waited = 0;
+  const budget = options.waitForBusyMs ?? 0;
+  for (;;) {
+    for (const b of busy) {
+      const left: string[] = [];
+      for (const key of b.keys) {
+        if ((await ledger.get(key))?.status === "done") b.outcome.alreadyDone++;
+        else left.push(key);
+      }
+      b.keys = left;
+    }
+    const open = busy.filter((b) => b.keys.length > 0);
+    if (open.length === 0 || waited >= budget) {
+      for (const b of open) b.outcome.busy = b.keys.length;
+      return open.map((b) => `${b.outcome.channel}: ${b.keys.length}`);
+    }
+    const step = Math.min(250, budget - waited);
+    await sleep(step);
+    waited += step;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,6 +302,8 @@ export interface DigestInput {
   email: EmailSender;
   store: DigestStore;
   staleAfterSeconds: number;
+  partner?: PartnerIdentity | undefined;
+  templates?: TemplateSet | undefined;
 }
 
 export interface DigestRunResult {
@@ -294,8 +349,8 @@ export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
       }
       const { digests } = buildDigests({ reminders: [...byKey.values()].map((it) => it.reminder), directory, customerNames: names });
       for (const d of digests) {
-        const rendered = renderDigest(d, { language: input.language, date: input.date });
-        await input.email.send({ ...buildDigestEmail(d.manager, rendered), headers: { [DIGEST_COUNT_HEADER]: String(d.reminderCount) } });
+        const rendered = renderDigest(d, { language: input.language, date: input.date, partner: input.partner, templates: input.templates });
+        await input.email.send({ ...buildDigestEmail(d.manager, rendered), headers: { [DIGEST_COUNT_HEADER]: String(d.reminderCount) }, runDate: input.date });
       }
       result.reminders += byKey.size;
     } catch (err) {

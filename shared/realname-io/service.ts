@@ -154,7 +154,11 @@ export function createRealnameService(deps: RealnameDeps) {
   // ---------------------------------------------------------------------------------------------
   // POST /realname/applications
 
-  async function createApplication(rawBody: string, requestId: string | undefined): Promise<HttpResult> {
+  /**
+   * `beforeChanges` runs once the body is valid and before anything is stored (the API's replay
+   * guard: a replayed signature must not create a second application); a refusal is returned as is.
+   */
+  async function createApplication(rawBody: string, requestId: string | undefined, beforeChanges?: () => Promise<HttpResult | undefined>): Promise<HttpResult> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(rawBody);
@@ -179,6 +183,9 @@ export function createRealnameService(deps: RealnameDeps) {
         return json(422, { error: "unprocessable_file", errors: inline.errors });
       }
     }
+
+    const refused = await beforeChanges?.();
+    if (refused) return refused;
 
     let id = newApplicationId({ now: now().getTime() });
     const bodyHash = createHash("sha256").update(rawBody).digest("hex");
@@ -463,7 +470,7 @@ export function createRealnameService(deps: RealnameDeps) {
         // before? Only the comparison with the baseline can tell (state.ts, issue 12.5).
         event = { type: "bss_failed", failure: { kind: "ambiguous", code: "AMBIGUOUS", message: "the submit answer was lost; BSS shows a review result" } };
       } else {
-        event = { type: "bss_accepted", isReview: outcome.isReview };
+        event = { type: "bss_accepted", isReview: outcome.isReview === 0 || outcome.isReview === 1 ? outcome.isReview : undefined };
       }
     } catch (err) {
       if (err instanceof SubmissionBuildError) {

@@ -77,7 +77,7 @@ export function wireRealname(env: NodeJS.ProcessEnv, logger: Logger, needs: { bs
       if (!eventPublisher) throw new Error("REALNAME_EVENTS_QUEUE_URL is not configured for this function");
       await eventPublisher.publish([envelope]);
     },
-    callback: async (url, payload) => postSignedCallback(url, payload, await webhookSecrets()),
+    callback: async (url, payload) => postSignedCallback(url, payload, await webhookSecrets(), { allowLoopback: settings.allowLoopbackHttpCallback }),
     metrics,
     logger,
   };

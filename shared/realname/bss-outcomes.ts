@@ -175,5 +175,8 @@ export function interpretReviewResult(body: unknown): ReviewOutcome {
       return { result: "approved" };
     case 1:
       return { result: "rejected", opinion: parsed.opinion?.trim() || "rejected without an opinion" };
+    default:
+      // A value the contract does not document: a review exists but is not known to be final.
+      return { result: "under_review" };
   }
 }

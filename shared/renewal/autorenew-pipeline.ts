@@ -103,7 +103,11 @@ export async function enqueueAutoRenew(input: EnqueueInput): Promise<EnqueueResu
     seen.add(key);
     result.eligible++;
     const claim = await input.ledger.claim(key, { state: "claimed", scanId: input.scanId, mode });
-    if (claim !== "new") {
+    if (claim === "done") {
+      result.alreadyClaimed++;
+      continue;
+    }
+    if (claim === "busy") {
       const rec = await input.ledger.get(key);
       const ours = rec?.status === "claimed" && rec.attrs?.["state"] === "claimed" && rec.attrs?.["scanId"] === input.scanId;
       if (!ours) {

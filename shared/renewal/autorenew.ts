@@ -324,7 +324,7 @@ export function payRequest(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Outcome report (plain text; no names of persons)
+// Outcome report (rendered from the report templates: shared/notify/templates.ts renderAutoRenewReport)
 
 export type FinalState = "dry-run" | "paid" | "skipped" | "failed";
 
@@ -345,40 +345,3 @@ export interface OutcomeReport {
   period: { type: 2 | 3; num: number };
 }
 
-const money = (amount: number | undefined, currency: string | undefined) =>
-  amount === undefined ? "?" : `${currency === "USD" ? "$" : currency === "CNY" || currency === undefined ? "¥" : `${currency} `}${amount.toFixed(2)}`;
-const periodText = (p: { type: 2 | 3; num: number }) => `${p.num} ${p.type === 2 ? "month" : "year"}${p.num > 1 ? "s" : ""}`;
-
-export function renderOutcome(r: OutcomeReport): { subject: string; text: string } {
-  const what = `${r.resourceName ? `${r.resourceName} ` : ""}(${r.mainResourceId}${r.region ? `, ${r.region}` : ""})`;
-  let line: string;
-  switch (r.state) {
-    case "dry-run":
-      line = r.wouldRenew
-        ? `DRY RUN: would renew ${what} for ${periodText(r.period)} for ${money(r.amount, r.currency)}.`
-        : `DRY RUN: would NOT renew ${what}: ${r.reason ?? "skipped"} (${money(r.amount, r.currency)}).`;
-      break;
-    case "paid":
-      line = `Renewed ${what} for ${periodText(r.period)}: order ${(r.orderIds ?? []).join(", ")} paid, ${money(r.amount, r.currency)}.`;
-      break;
-    case "skipped":
-      line = `Auto-renew skipped for ${what}: ${r.reason ?? "skipped"}${r.amount !== undefined ? ` (${money(r.amount, r.currency)})` : ""}.`;
-      break;
-    case "failed":
-      line = `Auto-renew FAILED for ${what}: ${r.code ?? "error"}${r.reason ? ` — ${r.reason}` : ""}${r.orderIds?.length ? ` (order ${r.orderIds.join(", ")} left unpaid)` : ""}.`;
-      break;
-  }
-  const text = [
-    line,
-    "",
-    `Customer: ${r.customerId}`,
-    `Expiry before renewal: ${r.expireTime}`,
-    r.discountName ? `Discount: ${r.discountName}` : undefined,
-    "",
-    "partner-ops renewal-autorenew",
-  ]
-    .filter((x) => x !== undefined)
-    .join("\n");
-  const tag = { "dry-run": "[dry-run]", paid: "[renewed]", skipped: "[skipped]", failed: "[FAILED]" }[r.state];
-  return { subject: `Auto-renew ${tag} ${r.mainResourceId}`, text };
-}

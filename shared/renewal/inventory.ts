@@ -4,9 +4,10 @@
  * item `inventory#<customerId>` that DynamoDB's TTL removes after `ttlDays`.
  *
  * Size (measured by test/unit/console): ~2.9 KB for 20 resources with UUID ids (~140 bytes each, short
- * attribute names below) = 3 write request units per customer per scan; 10,000 customers ≈ 30,000 WRU
- * per daily scan ($0.0375 at $1.25 per million on-demand WRU, ≈ $1.15/month) and ≈ 29 MB stored
- * (≈ $0.01/month); the TTL delete is free. Reading them all (the console) is a Scan of the ledger table.
+ * attribute names below) = 3 write request units per customer per scan. 10,000 customers ≈ 30,000
+ * WRU per daily scan ≈ $0.019 (on-demand, us-east-1 list price $0.625 per million WRU) ≈ $0.57/month,
+ * and ≈ 29 MB stored ≈ $0.01/month; TTL deletes are free. Reading them (the ops console) is a Scan
+ * of the ledger table.
  */
 import { z } from "zod";
 import type { OrderInstance } from "../bss/schemas.ts";

@@ -17,7 +17,7 @@
  * - A window is not sent after a more urgent one for the same (main resource, expiry): the few more
  *   urgent keys are read before claiming (they matter only when a time zone or the windows changed).
  */
-import type { OrderInstance } from "../bss/schemas.ts";
+import { orderInstance, type OrderInstance, type ResourceRecord } from "../bss/schemas.ts";
 import type { ClaimOutcome } from "../ledger/index.ts";
 import type { Envelope } from "../queue/envelope.ts";
 import type { ContactEntry } from "../notify/contacts.ts";
@@ -139,14 +139,11 @@ export async function scheduleScans(input: ScheduleInput): Promise<ScheduleResul
     }
     const key = ledgerKeys.scan(input.runDate, c.customer_id);
     const claim = await input.ledger.claim(key, { runDate: input.runDate });
-    if (claim !== "new") {
-      const rec = await input.ledger.get(key);
-      if (rec?.status !== "claimed") {
-        result.alreadyScheduled++;
-        continue;
-      }
-      // Claimed by a run that did not finish: publish again (the consumer deduplicates on the id).
+    if (claim === "done") {
+      result.alreadyScheduled++;
+      continue;
     }
+    // "busy": claimed by a run that did not finish — publish again (the consumer deduplicates on the id).
     const envelope = RenewalScan.create(
       { runDate: input.runDate, scheduledAt: input.scheduledAt, customer: customerContext(c, input.directory.get(c.customer_id)) },
       { id: scanEnvelopeId(input.runDate, c.customer_id) },
@@ -163,7 +160,10 @@ export async function scheduleScans(input: ScheduleInput): Promise<ScheduleResul
 
 export interface ScanInput {
   message: { id: string; data: ReturnType<typeof RenewalScan.parse>["data"] };
-  resources: AsyncIterable<OrderInstance>;
+  /** The customer's resources as BSS sent them; records lacking what the decision needs are skipped (see ScanResult.skippedRecords). */
+  resources: AsyncIterable<ResourceRecord>;
+  /** Called once per skipped record (the handler logs it as a warning for the operator). */
+  onSkippedRecord?: (skipped: SkippedRecord) => void;
   config: RenewalDecisionConfig;
   now: number;
   ledger: LedgerPort;
@@ -177,8 +177,24 @@ export interface ScanInput {
   afterPublish?: (due: readonly DueReminder[]) => Promise<void>;
 }
 
+/** A resource record the scan could not decide on: which record (resource_id, else id, else its position) and which fields. */
+export interface SkippedRecord {
+  record: string;
+  fields: string[];
+}
+
+/** The fields the renewal decision needs that a record lacks or carries in an unusable form. Pure. */
+export function unusableFields(r: ResourceRecord): string[] {
+  const parsed = orderInstance.safeParse(r);
+  if (parsed.success) return [];
+  return [...new Set(parsed.error.issues.map((i) => (i.path.length > 0 ? i.path.map(String).join(".") : "(record)")))];
+}
+
 export interface ScanResult {
+  /** Resource records received (usable or not). */
   resources: number;
+  /** Records skipped because they lack a field the decision needs (each one reported through onSkippedRecord). */
+  skippedRecords: number;
   due: number;
   published: number;
   alreadyClaimed: number;
@@ -189,7 +205,18 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
   const { data } = input.message;
   const customer = data.customer;
   const resources: OrderInstance[] = [];
-  for await (const r of input.resources) resources.push(r);
+  let received = 0;
+  let skippedRecords = 0;
+  for await (const r of input.resources) {
+    received++;
+    const fields = unusableFields(r);
+    if (fields.length === 0) {
+      resources.push(r as OrderInstance);
+      continue;
+    }
+    skippedRecords++;
+    input.onSkippedRecord?.({ record: r.resource_id ?? (r.id !== undefined ? `id ${r.id}` : `#${received}`), fields });
+  }
   const timeZone = customer.entry?.time_zone ?? input.config.defaultTimeZone;
   const decision = decideReminders({
     customer: { customer_id: customer.customerId, customer_level: customer.customerLevel },
@@ -199,7 +226,7 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
     config: input.config,
     alreadySent: new Set(),
   });
-  const result: ScanResult = { resources: resources.length, due: decision.due.length, published: 0, alreadyClaimed: 0, moreUrgentSent: 0 };
+  const result: ScanResult = { resources: received, skippedRecords, due: decision.due.length, published: 0, alreadyClaimed: 0, moreUrgentSent: 0 };
 
   const toPublish: DueReminder[] = [];
   for (const reminder of decision.due) {
@@ -222,6 +249,10 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
     );
     if (claim === "new") {
       toPublish.push(reminder);
+      continue;
+    }
+    if (claim === "done") {
+      result.alreadyClaimed++;
       continue;
     }
     const rec = await input.ledger.get(key);

@@ -94,7 +94,8 @@ describe("auto-renew on the engine + sandbox", () => {
     expect(reports.map((r) => r.tag).sort()).toEqual(run.targets.map((t) => `dry-run ${t.resourceId}`).sort());
     for (const r of reports) {
       expect(r.to).toEqual(["desk@partner.example"]);
-      expect(r.text).toMatch(/DRY RUN: would renew .* for 1 year for ¥\d+\.\d{2}\./);
+      // The report templates in renewalDigestLanguage (default zh).
+      expect(r.text).toMatch(/演练：将为 .* 续费 1 年，金额 ¥\d+\.\d{2}。/);
     }
     // a second run the same day neither quotes nor reports again
     await runScheduler(run);

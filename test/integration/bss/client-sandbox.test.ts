@@ -46,7 +46,7 @@ async function listEverything(pageSize: number): Promise<Snapshot> {
     customers.push(c);
     const list: Snapshot["resources"][string] = [];
     for await (const r of client.customerResources(c.customer_id, {}, { pageSize: 3 })) {
-      list.push({ resource_id: r.resource_id, expire_time: r.expire_time, status: r.status, is_main_resource: r.is_main_resource });
+      list.push({ resource_id: r.resource_id!, expire_time: r.expire_time!, status: r.status!, is_main_resource: r.is_main_resource! });
     }
     resources[c.customer_id] = list;
   }

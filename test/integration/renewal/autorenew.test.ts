@@ -252,7 +252,7 @@ describe("issue 12.3: PayOrders discounts come from ListOrderDiscounts for the o
     const listed = (await client.orderDiscounts(customer, orderId)).discounts ?? [];
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.map((d) => d.discount_id)).not.toContain(inquiry!.discount_id);
-    const err = await client.payOrder(customer, { order_id: orderId, use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: inquiry!.discount_id, type: 3 }] }).catch((e: unknown) => e);
+    const err = await client.payOrder(customer, { order_id: orderId, use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: inquiry!.discount_id!, type: 3 }] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "CBC.99003108" });
     const chosen = chooseOrderDiscount(listed, orderId, "best-offer")!;
     await client.payOrder(customer, payRequest(orderId, chosen));

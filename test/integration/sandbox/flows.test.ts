@@ -244,8 +244,14 @@ describe("real-name", () => {
     expectError(await op(sb, "ChangeEnterpriseRealnameAuthentication", { ...enterprise(enterpriseCustomer.info.customer_id, ["chg/licence.jpg"]), change_type: 1 }), 400, "CBC.99007004");
     const id = individual.info.customer_id;
     sb.control.setReviewOutcome(id, { result: "approved", afterPolls: 0 });
-    expectOk("ChangeEnterpriseRealnameAuthentication", await op(sb, "ChangeEnterpriseRealnameAuthentication", { ...enterprise(id, ["chg/licence.jpg"]), change_type: 1 }));
+    // "" is "set to empty" in the change call only (contract); the create call refuses it.
+    expectError(await op(sb, "CreateEnterpriseRealnameAuthentication", enterprise(id, ["chg/licence.jpg"], { reg_country: "" })), 400, "CBC.0100");
+    expectOk(
+      "ChangeEnterpriseRealnameAuthentication",
+      await op(sb, "ChangeEnterpriseRealnameAuthentication", { ...enterprise(id, ["chg/licence.jpg"]), change_type: 1, reg_country: "", reg_address: "" }),
+    );
     expect(await review(id)).toEqual({ review_result: 2 });
     expect(sb.data.customer(id)!.info.customer_type).toBe(1);
+    expect(sb.data.registration.get(id)).toEqual({ reg_country: "", reg_address: "" });
   });
 });

@@ -17,7 +17,7 @@ export interface RealnameHarness {
   api: string;
   freshCustomer: () => string;
   /** Sends a request; `signature` overrides the v2 header signWebhook would make. */
-  send(method: string, path: string, body?: string, opts?: { signature?: string | null; headers?: Record<string, string> }): Promise<{ status: number; text: string; json: any }>;
+  send(method: string, path: string, body?: string | Uint8Array, opts?: { signature?: string | null; headers?: Record<string, string> }): Promise<{ status: number; text: string; json: any }>;
   close(): Promise<void>;
 }
 

@@ -8,9 +8,9 @@ import { resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { createConsoleApp } from "../../../console/app.ts";
-import { buildIndex, nextWindow, redactBody, type LedgerItem, type Query } from "../../../console/query.ts";
+import { buildIndex, newIndexCache, nextWindow, redactBody, type LedgerItem, type Query } from "../../../console/query.ts";
 import { ResolutionError, redriveLinks, resolveNames, stackResources, type ConsoleSources } from "../../../console/sources.ts";
-import { calendarCsv, managerIcs } from "../../../console/views/calendar.ts";
+import { calendarCsv, icsFold, icsText, managerIcs } from "../../../console/views/calendar.ts";
 import { shownValue } from "../../../console/views/health.ts";
 import { loadService } from "../../../local/engine/service.ts";
 import type { OrderInstance } from "../../../shared/bss/schemas.ts";
@@ -149,6 +149,17 @@ describe("calendar index", () => {
     expect(index.deliveries.map((d) => d.status).sort()).toEqual(["pending", "sent"]);
   });
 
+  it("a reused parse cache still shows a customer's new scan, and forgets items gone from the table", () => {
+    const cache = newIndexCache();
+    buildIndex(ledger, NOW, undefined, cache);
+    const rescanned = { ...item, scannedAt: "2026-12-07T01:00:00.000Z", resources: item.resources.slice(0, 1) };
+    const again = buildIndex([rescanned as unknown as LedgerItem, ...ledger.slice(1)], NOW, undefined, cache);
+    expect(again.calendar.map((r) => r.resourceId.slice(0, 8))).toEqual(["res-0001"]);
+    buildIndex(ledger.slice(1), NOW, undefined, cache);
+    expect(cache.inventory.size).toBe(0);
+    expect(cache.keys.size).toBe(1); // one reminder key, shared by its record and its two deliveries
+  });
+
   it("nextWindow: a window not yet sent, smaller than the days left, dated that many days before the expiry", () => {
     fc.assert(
       fc.property(fc.integer({ min: -5, max: 120 }), fc.subarray(["30d", "15d", "7d", "3d", "1d", "grace"]), (daysLeft, sent) => {
@@ -193,6 +204,33 @@ describe("calendar index", () => {
     expect(ics).toContain("DTSTART;VALUE=DATE:20261213");
     expect(ics).toContain("DTSTART;VALUE=DATE:20261205");
     expect(managerIcs(index.calendar, "other@p.example", "prod")).not.toContain("BEGIN:VEVENT");
+  });
+});
+
+describe("iCalendar text (RFC 5545)", () => {
+  const unescape = (v: string) => v.replace(/\\([\\;,nN])/g, (_m, c: string) => (c === "n" || c === "N" ? "\n" : c));
+  it("folds to ≤ 75 octets per line without splitting a character, and unfolds/unescapes back to the value", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 300 }), (value) => {
+        const folded = icsFold(`SUMMARY:${icsText(value)}`);
+        for (const line of folded.split("\r\n")) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
+        const unfolded = folded.replace(/\r\n /g, "");
+        expect(unfolded.startsWith("SUMMARY:")).toBe(true);
+        expect(unescape(unfolded.slice(8))).toBe(value.replace(/\r\n|\r/g, "\n"));
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a resource name with commas, semicolons and a newline stays one event with the name intact", () => {
+    const row = { customerId: "c1", accountName: undefined, manager: { name: "M", email: "m@p.example" }, resourceId: "r1", name: "db, main; \\prod\nB", service: "rds", region: "cn-north-4", expireTime: "2027-01-05T15:59:59Z", expiryDate: "2027-01-05", daysLeft: 30, status: "in-use" as const, autoRenew: false, main: true, reminders: [], nextDue: undefined, search: "c1" };
+    const ics = managerIcs([row], "m@p.example", "prod", new Date("2026-12-06T00:00:00Z")).replace(/\r\n /g, "");
+    expect(ics.match(/BEGIN:VEVENT/g)).toHaveLength(1);
+    const summary = ics.split("\r\n").find((l) => l.startsWith("SUMMARY:"))!;
+    expect(unescape(summary.slice(8))).toBe("db, main; \\prod\nB (c1) expires");
+    expect(ics).toContain("DTEND;VALUE=DATE:20270106");
+    expect(ics).toContain("DTSTAMP:20261206T000000Z");
   });
 });
 

@@ -131,6 +131,29 @@ describe("deliverReminders", () => {
     for (const d of due) expect((await s.ledger.get(`renewal#${d.keyString}`))?.status).toBe("done");
   });
 
+  it("waits a little for a concurrent attempt holding a claim: done meanwhile counts as already done, never sent twice", async () => {
+    const s = setup();
+    const other = `renewal-delivery#${due[0]!.keyString}#email:0`;
+    await s.ledger.claim(other, { channel: "email" }); // a concurrent attempt (same reminder in another message)
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      if (sleeps.length === 2) await s.ledger.complete(other); // it finishes while we wait
+    };
+    const r = await deliverReminders({ runDate: "2026-07-01", customer, reminders: due, ...s, options: { ...options, waitForBusyMs: 5_000, sleep } });
+    expect(sleeps).toEqual([250, 250]);
+    expect(r.channels[0]).toEqual({ channel: "email:0", sent: 1, alreadyDone: 1 });
+    expect(s.email.sent.map((m) => m.headers["X-Partner-Ops-Reminder-Keys"])).toEqual([due[1]!.keyString]);
+
+    // Still busy when the wait is over: the message fails (and comes back), nothing counted as done.
+    const t = setup();
+    await t.ledger.claim(other, { channel: "email" });
+    const slept: number[] = [];
+    await expect(deliverReminders({ runDate: "2026-07-01", customer, reminders: due, ...t, options: { ...options, waitForBusyMs: 600, sleep: async (ms) => void slept.push(ms) } })).rejects.toBeInstanceOf(ClaimBusyError);
+    expect(slept).toEqual([250, 250, 100]);
+    expect((await t.ledger.get(`renewal#${due[0]!.keyString}`))?.status).toBe("claimed");
+  });
+
   it("unlisted customers: BSS e-mail (or nothing with 'skip'); robots' error codes count as failures", () => {
     const { entry: _e, ...unlisted } = customer;
     expect(effectiveEntry(unlisted, "bss-email")).toMatchObject({ source: "bss-email", entry: { contacts: [{ email: "acct-1@example.com" }], channels: [{ type: "email" }] } });

@@ -27,18 +27,18 @@ describe("isSizeError", () => {
   const b64 = (n: number) => Buffer.alloc(n, 0xff).toString("base64");
   it("recognises exactly validateApplication's size messages", () => {
     const big = validateApplication({
-      type: "enterprise", customer_id: "c1", corp_name: "Acme", verified_number: "X1",
+      type: "enterprise", customer_id: "c1", corp_name: "Acme", certificate_type: 99, verified_number: "X1",
       attachments: { mode: "inline", files: [{ role: "company_certificate", content_base64: b64(4 * 1024 * 1024 + 3) }] },
     });
     expect(big.ok).toBe(false);
     if (!big.ok) expect(big.errors.every(isSizeError)).toBe(true);
     const slot = validateApplication({
-      type: "enterprise", customer_id: "c1", corp_name: "Acme", verified_number: "X1",
+      type: "enterprise", customer_id: "c1", corp_name: "Acme", certificate_type: 99, verified_number: "X1",
       attachments: { mode: "upload", files: [{ role: "company_certificate", size: 10_000_001 }] },
     });
     expect(slot.ok).toBe(false);
     if (!slot.ok) expect(slot.errors.map(isSizeError)).toEqual([true]);
-    const shape = validateApplication({ type: "enterprise", customer_id: "bad id", corp_name: "Acme", verified_number: "X1", attachments: { mode: "inline", files: [] } });
+    const shape = validateApplication({ type: "enterprise", customer_id: "bad id", corp_name: "Acme", certificate_type: 99, verified_number: "X1", attachments: { mode: "inline", files: [] } });
     expect(shape.ok).toBe(false);
     if (!shape.ok) expect(shape.errors.some(isSizeError)).toBe(false);
   });

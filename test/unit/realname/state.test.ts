@@ -313,7 +313,9 @@ describe("BSS outcomes", () => {
     expect(interpretReviewResult({ review_result: 2, extra: 1 })).toEqual({ result: "approved" });
     expect(interpretReviewResult({ review_result: 1, opinion: " 照片不清晰 " })).toEqual({ result: "rejected", opinion: "照片不清晰" });
     expect(interpretReviewResult({ review_result: 1 })).toEqual({ result: "rejected", opinion: "rejected without an opinion" });
-    expect(() => interpretReviewResult({ review_result: 3 })).toThrow();
+    // Tolerant reading (issue 12.2): an undocumented value means a review exists that is not known to be final.
+    expect(interpretReviewResult({ review_result: 3 })).toEqual({ result: "under_review" });
+    expect(() => interpretReviewResult({ review_result: "2" })).toThrow();
   });
 });
 

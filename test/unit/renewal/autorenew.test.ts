@@ -1,5 +1,6 @@
 /** Auto-renew: the pure decisions (config, allow-list, eligibility, mode, price/discount/cap) and the enqueue step. */
 import fc from "fast-check";
+import { renderAutoRenewReport } from "../../../shared/notify/templates.ts";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RENEWAL_DECISION_CONFIG, decideReminders, type DueReminder } from "../../../shared/renewal/index.ts";
 import {
@@ -13,7 +14,6 @@ import {
   parseAllowList,
   parseAutoRenewSettings,
   payRequest,
-  renderOutcome,
   type RenewQuote,
 } from "../../../shared/renewal/autorenew.ts";
 import { enqueueAutoRenew } from "../../../shared/renewal/autorenew-pipeline.ts";
@@ -186,7 +186,10 @@ describe("issue 12.3: the discount paid with comes from ListOrderDiscounts for t
   });
 
   it("renders 'would renew X for ¥Y' for a dry run", () => {
-    const r = renderOutcome({ state: "dry-run", wouldRenew: true, customerId: "c1", mainResourceId: "r1", resourceName: "ecs-1", expireTime: "2026-07-08T15:59:59Z", amount: 170, currency: "CNY", period: { type: 2, num: 1 } });
+    const r = renderAutoRenewReport(
+      { state: "dry-run", wouldRenew: true, customerId: "c1", mainResourceId: "r1", resourceName: "ecs-1", expireTime: "2026-07-08T15:59:59Z", amount: 170, currency: "CNY", period: { type: 2, num: 1 } },
+      { language: "en", timeZone: "Asia/Shanghai" },
+    );
     expect(r.text).toContain("would renew ecs-1 (r1) for 1 month for ¥170.00");
     expect(r.subject).toContain("[dry-run]");
   });
