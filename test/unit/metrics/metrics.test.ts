@@ -124,3 +124,16 @@ describe("partner-ops metrics", () => {
     expect(err.read()?.toString()).toContain("no metrics yet");
   });
 });
+
+describe("notices by kind (invoice-email)", () => {
+  it("maps each intake report to one kind", async () => {
+    const { noticeMetricKind } = await import("../../../functions/invoice-email/app.ts");
+    const plan = (kind: string, copy: unknown = null) => ({ kind, copy }) as never;
+    expect(noticeMetricKind({ status: "processed", sourceKey: "k", plan: plan("invoice-notice") })).toBe("notice");
+    expect(noticeMetricKind({ status: "processed", sourceKey: "k", plan: plan("needs-review") })).toBe("needs-review");
+    expect(noticeMetricKind({ status: "processed", sourceKey: "k", plan: plan("rejected") })).toBe("rejected");
+    expect(noticeMetricKind({ status: "processed", sourceKey: "k", plan: plan("not-invoice", { from: "a", to: "b", contentType: "x" }) })).toBe("quarantined");
+    expect(noticeMetricKind({ status: "not-invoice", sourceKey: "k", plan: plan("not-invoice") })).toBe("not-invoice");
+    expect(noticeMetricKind({ status: "duplicate", sourceKey: "k" })).toBe("duplicate");
+  });
+});
