@@ -59,7 +59,9 @@ async function base(rawEvent: unknown): Promise<APIGatewayProxyResultV2> {
   const event = parsed.data;
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(event.headers)) if (v !== undefined) headers[k.toLowerCase()] = v;
-  const raw = event.body === undefined ? Buffer.alloc(0) : event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+  // A text body is signed and handed on as the string the event carries (its UTF-8 bytes are what
+  // the HMAC covers): no Buffer copy and no decode back, which for an inline upload is megabytes each.
+  const raw: string | Buffer = event.body === undefined ? "" : event.isBase64Encoded ? Buffer.from(event.body, "base64") : event.body;
 
   const method = event.routeKey.split(" ")[0] ?? "";
   const request = { method, path: event.rawPath + (event.rawQueryString ? `?${event.rawQueryString}` : "") };
@@ -97,7 +99,7 @@ async function base(rawEvent: unknown): Promise<APIGatewayProxyResultV2> {
         if (requestId !== undefined && !REQUEST_ID.test(requestId)) {
           return reply({ statusCode: 400, body: { error: "validation_failed", errors: [{ field: "X-Request-Id", message: "must be 1-128 printable ASCII characters" }] } });
         }
-        return reply(await service.createApplication(raw.toString("utf8"), requestId, replayGuard));
+        return reply(await service.createApplication(typeof raw === "string" ? raw : raw.toString("utf8"), requestId, replayGuard));
       }
       case "POST /realname/applications/{id}/submit":
         return reply(await service.submitUploads(id));

@@ -188,7 +188,7 @@ export function createRealnameService(deps: RealnameDeps) {
     if (refused) return refused;
 
     let id = newApplicationId({ now: now().getTime() });
-    const bodyHash = createHash("sha256").update(rawBody).digest("hex");
+    const bodyHash = sha256OfText(rawBody);
     if (requestId !== undefined) {
       const claim = await records.claimRequest(requestId, {
         applicationId: id,
@@ -599,3 +599,22 @@ export function createRealnameService(deps: RealnameDeps) {
 
 export type RealnameService = ReturnType<typeof createRealnameService>;
 export type { Application };
+
+/**
+ * SHA-256 (hex) of a string's UTF-8 bytes, fed in 64 Ki-character slices: hashing a multi-megabyte
+ * inline-upload body in one update() makes a UTF-8 copy of all of it first.
+ */
+export function sha256OfText(text: string): string {
+  const h = createHash("sha256");
+  const step = 65_536;
+  for (let i = 0; i < text.length; i += step) {
+    let end = Math.min(text.length, i + step);
+    // Never split a surrogate pair between two slices (each half alone would encode as U+FFFD):
+    // a slice never ends on a high surrogate; it goes to the next slice with what follows it.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    h.update(text.slice(i, end), "utf8");
+    i = end - step;
+  }
+  return h.digest("hex");
+}
