@@ -101,8 +101,10 @@ async function sweep(site: Site): Promise<void> {
       const renew = await op(sb, site, "RenewalResources", { resource_ids: [main.resource_id, "no-such-resource"], period_type: 2, period_num: 1 }, { auth });
       const orderId = (renew?.body as { order_ids?: string[] } | undefined)?.order_ids?.[0];
       if (!orderId) continue;
+      // PayOrders takes the order's own discounts (ListOrderDiscounts, issue 12.3); a 609 must be used.
       const listed = await op(sb, site, "ListOrderDiscounts", { order_id: orderId }, { auth });
-      const discount = (listed?.body as { discounts?: { discount_id: string; discount_type: number }[] } | undefined)?.discounts?.[0];
+      const offers = (listed?.body as { discounts?: { discount_id: string; discount_type: number }[] } | undefined)?.discounts ?? [];
+      const discount = offers.find((d) => d.discount_type === 609) ?? offers.find((d) => d.discount_type !== 1);
       await op(sb, site, "PayOrders", discount ? { order_id: orderId, use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: discount.discount_id, type: discount.discount_type }] } : { order_id: orderId, use_coupon: "NO", use_discount: "NO" }, { auth });
       await op(sb, site, "ListCustomerOrders", { customer_id: cid, limit: 100 });
     }
