@@ -19,28 +19,31 @@ import { PassThrough, Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { validateApplication } from "../shared/realname/application.ts";
 import { UploadInspector, inspectingTransform } from "../shared/realname/files.ts";
+import { sampleJpeg } from "../shared/realname/sample-files.ts";
 import { type BenchResult, formatTable, functionMemoryMb, isMain, lambdaHeapFlags, median } from "./lib.ts";
 
 const FILE = 10_000_000;
 const CHUNK = 64 * 1024;
-const JPEG_HEAD = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]);
+/** A well-formed JPEG's headers up to its start of scan (the file checks need a complete JPEG). */
+const SMALL_JPEG = sampleJpeg(300, "bench");
+const JPEG_HEAD = SMALL_JPEG.subarray(0, SMALL_JPEG.length - 3);
+
+/** Chunk `at` of a 10 MB JPEG: headers, scan bytes (never 0xFF), EOI as the last two bytes. */
+function chunkAt(seed: number, at: number): Buffer {
+  const c = Buffer.alloc(Math.min(CHUNK, FILE - at), (seed + at / CHUNK) & 0x7f);
+  if (at === 0) JPEG_HEAD.copy(c);
+  if (at + c.length === FILE) c.set([0xff, 0xd9], c.length - 2);
+  return c;
+}
 
 function fileChunks(seed: number): Buffer[] {
   const out: Buffer[] = [];
-  for (let at = 0; at < FILE; at += CHUNK) {
-    const c = Buffer.alloc(Math.min(CHUNK, FILE - at), (seed + at / CHUNK) & 0xff);
-    if (at === 0) JPEG_HEAD.copy(c);
-    out.push(c);
-  }
+  for (let at = 0; at < FILE; at += CHUNK) out.push(chunkAt(seed, at));
   return out;
 }
 
 function* streamed(seed: number): Generator<Buffer> {
-  for (let at = 0; at < FILE; at += CHUNK) {
-    const c = Buffer.alloc(Math.min(CHUNK, FILE - at), (seed + at / CHUNK) & 0xff);
-    if (at === 0) JPEG_HEAD.copy(c);
-    yield c;
-  }
+  for (let at = 0; at < FILE; at += CHUNK) yield chunkAt(seed, at);
 }
 
 function time(fn: () => void): number {

@@ -61,7 +61,8 @@ function compactLedger(): LedgerPort & { clear(): void } {
   const done = new Set<string>();
   return {
     async claim(key, attrs) {
-      if (claimed.has(key) || done.has(key)) return "exists";
+      if (done.has(key)) return "done";
+      if (claimed.has(key)) return "busy";
       const scanId = attrs?.["scanId"];
       claimed.set(key, typeof scanId === "string" ? scanId : "");
       return "new";

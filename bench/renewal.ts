@@ -114,7 +114,7 @@ function schedulerLedger(): LedgerPort {
   const keys = new Set<string>();
   return {
     async claim(key) {
-      if (keys.has(key)) return "exists";
+      if (keys.has(key)) return "busy";
       keys.add(key);
       return "new";
     },

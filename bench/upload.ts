@@ -25,6 +25,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sampleJpeg } from "../shared/realname/sample-files.ts";
 import { formatTable, functionMemoryMb, isMain, lambdaHeapFlags, type BenchResult } from "./lib.ts";
 
 const FILE_BYTES = 10_000_000; // MAX_FILE_BYTES: BSS's "10 MB" read conservatively
@@ -219,14 +220,8 @@ async function stop(cp: ChildProcess): Promise<void> {
   await exited;
 }
 
-function jpegOf(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  for (let i = 0; i + 4 <= size; i += 4) b.writeUInt32LE((i * 2654435761 + seed) >>> 0, i);
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]).copy(b, 0);
-  b[size - 2] = 0xff;
-  b[size - 1] = 0xd9;
-  return b;
-}
+/** A well-formed JPEG of `size` bytes (shared/realname/sample-files.ts), different per seed. */
+const jpegOf = (size: number, seed: number): Buffer => sampleJpeg(size, `bench upload file ${seed}`);
 
 const ROLES = ["passport_bio_page", "passport_entry_stamp_page", "passport_handheld_bio_page"];
 function applicationBody(customer: string, number: string, size: number): string {
@@ -280,7 +275,7 @@ const peakOf = (m: Mem) => Math.max(m.hwm, m.sampled);
 
 /** The measured flow: realname-api alone in a child, the emulators in another. */
 async function functionFlow(): Promise<Numbers> {
-  const { signWebhook, webhookSignedPayload } = await import("../shared/signing/index.ts");
+  const { signWebhook } = await import("../shared/signing/index.ts");
   const memoryMb = await functionMemoryMb("realname-api");
   const dataDir = mkdtempSync(join(tmpdir(), "po-bench-upload-"));
   const emu = fork(HERE, ["--emulators", dataDir], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
@@ -323,7 +318,7 @@ async function functionFlow(): Promise<Numbers> {
         routeKey,
         rawPath: path,
         rawQueryString: "",
-        headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, body ?? ""), SECRET) },
+        headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(body ?? "", SECRET, { request: { method, path } }) },
         requestContext: { http: { method, path }, routeKey, stage: "$default" },
         ...(id ? { pathParameters: { id } } : {}),
         ...(body !== undefined ? { body } : {}),
@@ -387,13 +382,13 @@ async function functionFlow(): Promise<Numbers> {
 
 /** The previous measurement: the whole engine (emulator included) in one child, over HTTP. */
 async function engineFlow(): Promise<Numbers> {
-  const { signWebhook, webhookSignedPayload } = await import("../shared/signing/index.ts");
+  const { signWebhook } = await import("../shared/signing/index.ts");
   const dataDir = mkdtempSync(join(tmpdir(), "po-bench-upload-engine-"));
   const cp = fork(HERE, ["--engine", dataDir], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   try {
     const ready = (await started(cp, "engine")) as { api: string };
     const call = async (method: string, path: string, body = "") => {
-      const res = await fetch(ready.api + path, { method, headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, body), SECRET) }, ...(method === "GET" ? {} : { body }) });
+      const res = await fetch(ready.api + path, { method, headers: { "content-type": "application/json", "x-partner-ops-signature": signWebhook(body ?? "", SECRET, { request: { method, path } }) }, ...(method === "GET" ? {} : { body }) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const warm = await call("POST", "/realname/applications", applicationBody("bench-engine-warm", "E00000001", 4096));

@@ -3,6 +3,8 @@
  * `command: Command`. Commands return an exit code; they write results to stdout and
  * human-facing messages to stderr, and never echo secrets.
  */
+import { readFileSync } from "node:fs";
+
 export interface CommandIO {
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
@@ -28,6 +30,8 @@ const commands: Record<string, string> = {
   "parse-email": "./commands/parse-email.ts",
   chaos: "./commands/chaos.ts",
   demo: "./commands/demo.ts",
+  console: "./commands/console.ts",
+  outbox: "./commands/outbox.ts",
 };
 
 /** Raised by commands for a usage mistake: printed as one line plus the usage, exit code 2. */
@@ -54,12 +58,17 @@ async function help(io: CommandIO): Promise<void> {
     const c = await load(name);
     if (c) lines.push(`  ${name.padEnd(12)} ${c.summary}`);
   }
-  lines.push("", "Run `partner-ops <command> --help` for a command's options.");
+  lines.push("", "Run `partner-ops <command> --help` for a command's options, `partner-ops --version` for the version.");
   io.stdout.write(lines.join("\n") + "\n");
 }
 
 export async function main(argv: string[], io: CommandIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-v" || name === "version") {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    io.stdout.write(`partner-ops ${pkg.version} (node ${process.versions.node})\n`);
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     await help(io);
     return name ? 0 : 2;

@@ -7,12 +7,13 @@
 import { loadConfig } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { sqsConsumer } from "../../shared/queue/index.ts";
-import { bucketDigestStore, fetchPoster, refResolver } from "../../shared/notify/adapters.ts";
+import { bucketDigestStore, fetchPoster, lazyTemplateSet, refResolver } from "../../shared/notify/adapters.ts";
 import { deliverReminders } from "../../shared/notify/deliver.ts";
 import { ledgerPort } from "../../shared/renewal/io.ts";
 import { renewalEmailSender } from "../../shared/renewal/email.ts";
 import { RenewalNotify, perInstanceRate } from "../../shared/renewal/messages.ts";
-import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
+import { parseRenewalSettings, partnerIdentity } from "../../shared/renewal/settings.ts";
+import { NOTIFY_CLAIM_STALE_SECONDS } from "../../shared/renewal/timing.ts";
 import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
 
 const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_TABLE"] });
@@ -25,19 +26,23 @@ const email = renewalEmailSender(settings, () => configBucket);
 const http = fetchPoster({ timeoutMs: settings.RENEWAL_HTTP_TIMEOUT_MS });
 const resolveRef = refResolver({ env: process.env, port: config.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT });
 const digest = bucketDigestStore(configBucket, settings.RENEWAL_DIGEST_PREFIX);
+const templates = lazyTemplateSet(configBucket, settings.RENEWAL_TEMPLATES_PREFIX, logger);
 const options = {
   unlisted: settings.RENEWAL_UNLISTED,
   ccAccountManager: settings.RENEWAL_CC_ACCOUNT_MANAGER,
   digestFallback: settings.RENEWAL_DIGEST_FALLBACK_EMAIL ? { name: "Renewal desk", email: settings.RENEWAL_DIGEST_FALLBACK_EMAIL } : undefined,
-  // Longer than the function timeout: an older unfinished claim is a crashed attempt.
-  staleAfterSeconds: 120,
+  // The notify queue's visibility timeout + a margin: an older unfinished claim is a crashed attempt.
+  staleAfterSeconds: NOTIFY_CLAIM_STALE_SECONDS,
+  // A concurrent attempt (the same reminder in two messages) usually finishes within seconds.
+  waitForBusyMs: 5_000,
+  partner: partnerIdentity(settings),
 };
 
 export const handler = sqsConsumer(
   RenewalNotify,
   async (message) => {
     const { customer, reminders, runDate } = message.data;
-    const result = await deliverReminders({ runDate, customer, reminders, ledger, email, http, resolveRef, digest, options });
+    const result = await deliverReminders({ runDate, customer, reminders, ledger, email, http, resolveRef, digest, options: { ...options, templates: await templates() } });
     logger.info("reminders delivered", { customerId: customer.customerId, reminders: reminders.length, entry: result.entry, digest: result.digest, channels: result.channels });
   },
   { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },

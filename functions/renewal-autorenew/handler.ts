@@ -14,7 +14,9 @@ import { processAutoRenew } from "../../shared/renewal/autorenew-pipeline.ts";
 import { lazyBssClient } from "../../shared/renewal/io.ts";
 import { renewalEmailSender } from "../../shared/renewal/email.ts";
 import { perInstanceRate } from "../../shared/renewal/messages.ts";
-import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
+import { parseRenewalSettings, partnerIdentity } from "../../shared/renewal/settings.ts";
+import { lazyTemplateSet } from "../../shared/notify/adapters.ts";
+import { renderAutoRenewReport } from "../../shared/notify/templates.ts";
 import { createLedger } from "../../shared/ledger/index.ts";
 import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
 
@@ -25,8 +27,12 @@ const logger = createLogger({ persistentKeys: { function: "renewal-autorenew" } 
 const ledger = createLedger({ tableName: config.LEDGER_TABLE! });
 // Low volume: one instance at a time (maximumConcurrency 2 in serverless.yml) at a fraction of the budget.
 const bss = lazyBssClient(config, perInstanceRate(settings.BSS_RATE_PER_SECOND, 2));
-const email = renewalEmailSender(settings, () => bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET ?? ""));
-const report = emailReporter(email);
+const configBucket = () => bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET ?? "");
+const email = renewalEmailSender(settings, configBucket);
+const templates = lazyTemplateSet(configBucket(), settings.RENEWAL_TEMPLATES_PREFIX, logger);
+const report = emailReporter(email, async (r) =>
+  renderAutoRenewReport(r, { language: settings.RENEWAL_DIGEST_LANGUAGE, timeZone: settings.decision.defaultTimeZone, partner: partnerIdentity(settings), templates: await templates() }),
+);
 
 export const handler = sqsConsumer(
   RenewalAutoRenew,

@@ -2,14 +2,17 @@
  * renewal-scan (RenewalScanQueue): pages one customer's yearly/monthly resources, decides the due
  * reminders, claims each in the ledger and publishes only the new ones to RenewalNotifyQueue.
  * BSS rate per instance = floor(BSS_RATE_PER_SECOND / RENEWAL_SCAN_CONCURRENCY), so all instances
- * together stay within the budget. Wiring only: the steps are shared/renewal/pipeline.ts.
+ * together stay within the budget. After a successful scan the customer's inventory snapshot
+ * (shared/renewal/inventory.ts) is written once to the ledger table for the ops console. Wiring only: the steps are shared/renewal/pipeline.ts.
  */
 import { loadConfig, queueUrl } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { createPublisher, createSqsClient, sqsConsumer } from "../../shared/queue/index.ts";
-import { lazyBssClient, ledgerPort } from "../../shared/renewal/io.ts";
+import type { OrderInstance, ResourceRecord } from "../../shared/bss/schemas.ts";
+import { inventorySnapshot } from "../../shared/renewal/inventory.ts";
+import { inventoryWriter, lazyBssClient, ledgerPort } from "../../shared/renewal/io.ts";
 import { RenewalScan, perInstanceRate } from "../../shared/renewal/messages.ts";
-import { scanCustomer } from "../../shared/renewal/pipeline.ts";
+import { scanCustomer, unusableFields } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
 import { parseAutoRenewSettings } from "../../shared/renewal/autorenew.ts";
 import { enqueueAutoRenew } from "../../shared/renewal/autorenew-pipeline.ts";
@@ -19,6 +22,7 @@ const settings = parseRenewalSettings(process.env, perInstanceRate);
 const logger = createLogger({ persistentKeys: { function: "renewal-scan" } });
 const publisher = createPublisher({ client: createSqsClient(config.AWS_REGION), queueUrl: queueUrl(config, "RENEWAL_NOTIFY_QUEUE_URL") });
 const ledger = ledgerPort(config.LEDGER_TABLE!);
+const writeInventory = inventoryWriter(config.LEDGER_TABLE!);
 const bss = lazyBssClient(config, settings.scanRatePerSecond);
 // Optional auto-renew (off by default): eligible due reminders are enqueued on RenewalAutoRenewQueue.
 const autoRenew = parseAutoRenewSettings(process.env);
@@ -29,11 +33,22 @@ export const handler = sqsConsumer(
   RenewalScan,
   async (message) => {
     const client = await bss();
+    // The inventory snapshot lists the usable records; the scan reports the others (onSkippedRecord).
+    const seen: OrderInstance[] = [];
+    async function* tap(source: AsyncIterable<ResourceRecord>) {
+      for await (const r of source) {
+        if (unusableFields(r).length === 0) seen.push(r as OrderInstance);
+        yield r;
+      }
+    }
+    const now = Date.now();
     const result = await scanCustomer({
       message,
-      resources: client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 }),
+      resources: tap(client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 })),
+      onSkippedRecord: (skipped) =>
+        logger.warn("resource record skipped: it lacks a field the renewal decision needs", { customerId: message.data.customer.customerId, ...skipped }),
       config: settings.decision,
-      now: Date.now(),
+      now,
       ledger,
       publish: async (envelopes) => {
         await publisher.publish(envelopes);
@@ -54,6 +69,9 @@ export const handler = sqsConsumer(
         if (queued.eligible > 0) logger.info("auto-renew requests", { customerId: message.data.customer.customerId, mode: autoRenew.mode, ...queued });
       },
     });
+    await writeInventory(
+      inventorySnapshot({ customer: message.data.customer, resources: seen, runDate: message.data.runDate, now, defaultTimeZone: settings.decision.defaultTimeZone }),
+    );
     logger.info("customer scanned", { customerId: message.data.customer.customerId, runDate: message.data.runDate, ...result });
   },
   { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },

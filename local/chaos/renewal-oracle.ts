@@ -19,19 +19,21 @@ export const chinaDay = (ms: number): number => Math.floor((ms + 8 * 3_600_000) 
 
 /**
  * Expected reminder keys (`customer#resource#expiry#window`), from the reference rules (bss-api §5.1,
- * partner-processes B, issue 4): reseller customers only; main resources (attached ones travel with
- * their master); statuses 2/4/5; expire_policy 3 (auto-renew) skipped; days left = China calendar days
+ * partner-processes B, issue 4): reseller customers only (association type "2" on the China site, "3" on the
+ * international site: anything but "1" advisory); main resources (attached ones travel with
+ * their master); statuses 2/4/5; expire_policy 3 (auto-renew) skipped until its expiry (past it, the
+ * automatic renewal did not happen: reminded like any other, issue 12.6); days left = China calendar days
  * (UTC+8, no DST); status 5 → "grace", 4 → "retention"; otherwise the smallest window W of
  * 30/15/7/3/1 with days left ≤ W.
  */
 export function expectedReminderKeys(data: SandboxData, nowMs: number): Set<string> {
   const out = new Set<string>();
   for (const c of data.customers) {
-    if (c.info.association_type !== "2") continue;
+    if (c.info.association_type === "1") continue;
     for (const r of data.resources(c.info.customer_id)) {
       if (r.is_main_resource !== 1) continue;
-      if (![2, 4, 5].includes(r.status) || r.expire_policy === 3) continue;
       const expire = Date.parse(r.expire_time);
+      if (![2, 4, 5].includes(r.status) || (r.expire_policy === 3 && expire > nowMs)) continue;
       let window: string | undefined;
       if (r.status === 4 && expire <= nowMs) window = "retention";
       else if (r.status === 5 && expire <= nowMs) window = "grace";
@@ -52,7 +54,7 @@ export const managerEmail = (name: string) => `${name}@partner.example`;
 export function contactsDirectory(data: SandboxData, hookUrl: string): { json: string; listed: Set<string> } {
   const listed = new Set<string>();
   const entries = data.customers
-    .filter((c, i) => c.info.association_type === "2" && i % 7 !== 0)
+    .filter((c, i) => c.info.association_type !== "1" && i % 7 !== 0)
     .map((c, i) => {
       listed.add(c.info.customer_id);
       const am = c.info.account_managers?.[0]?.account_name;

@@ -19,14 +19,14 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
 import { THROWAWAY_ENGINE, startEngine, type Engine } from "../engine/engine.ts";
 import { S3_EVENTS_DLQ, S3_EVENTS_QUEUE } from "../engine/s3-notify.ts";
 import { sandboxEnv, startSandbox, type FaultConfig, type Sandbox, type SandboxStats } from "../sandbox/index.ts";
-import { noticeIdOf } from "../../shared/email/index.ts";
+import { noticeIdOf, parseInvoiceEmail } from "../../shared/email/index.ts";
 import { usccCheckChar } from "../../shared/realname/index.ts";
-import { signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { sampleJpeg } from "../../shared/realname/sample-files.ts";
+import { signWebhook } from "../../shared/signing/index.ts";
 import { contactsDirectory, expectedReminderKeys, queueBacklog, readOutbox, startWebhookReceiver, waitDrained } from "./renewal-oracle.ts";
 
 export interface ChaosOptions {
@@ -110,14 +110,8 @@ const defaults = {
   settleTimeoutMs: 600_000,
 };
 
-/** A small file with JPEG magic bytes (the API sniffs the type). */
-function tinyJpeg(tag: string): Buffer {
-  const b = Buffer.alloc(2048, 0x7f);
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]).copy(b, 0);
-  Buffer.from(`chaos-${tag}`).copy(b, 100);
-  b.writeUInt16BE(0xffd9, b.length - 2);
-  return b;
-}
+/** A small well-formed JPEG with a tag inside. */
+const tinyJpeg = (tag: string): Buffer => sampleJpeg(2048, `chaos-${tag}`);
 
 function tally(expected: Set<string>, deliveredKeys: string[]): ChannelTally {
   const counts = new Map<string, number>();
@@ -256,7 +250,7 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     const api = e.urls.http!;
     const call = async (method: string, path: string, body?: unknown) => {
       const text = body === undefined ? "" : JSON.stringify(body);
-      const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, text), SECRET) };
+      const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(text, SECRET, { request: { method, path } }) };
       const res = await fetch(api + path, { method, headers, ...(method === "GET" ? {} : { body: text }) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
@@ -319,9 +313,9 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     const invoiceExpect: { fixture: string; kind: string; noticeId: string; expectedJson: unknown }[] = [];
     for (const f of fixtures) {
       const raw = readFileSync(resolve(fixturesDir, f));
-      const parsed = await simpleParser(raw);
+      const parsed = await parseInvoiceEmail(raw, { internalDomains: ["shilicloud.example", "xugou-digital.example", "yangli-net.example"] });
       const expectedJson = JSON.parse(readFileSync(resolve(fixturesDir, f.replace(/\.eml$/, ".expected.json")), "utf8")) as { kind: string };
-      invoiceExpect.push({ fixture: f.replace(/\.eml$/, ""), kind: expectedJson.kind, noticeId: noticeIdOf(`mid:${parsed.messageId}`), expectedJson });
+      invoiceExpect.push({ fixture: f.replace(/\.eml$/, ""), kind: expectedJson.kind, noticeId: noticeIdOf(parsed.idempotencyKey), expectedJson });
       const copies = twice.has(f) ? 2 : 1;
       await Promise.all(Array.from({ length: copies }, () => sendMail(raw)));
       mailsSent += copies;
@@ -341,7 +335,7 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
     progress(`renewal drained after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const finals = new Map<string, string>();
-    const finalStates = ["approved", "rejected", "failed", "failed_config", "expired"];
+    const finalStates = ["approved", "rejected", "failed", "failed_config", "needs_operator", "expired"];
     while (finals.size < apps.length && Date.now() < deadline) {
       for (const a of apps) {
         if (finals.has(a.id)) continue;

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { BssError, businessFailure, isBssError } from "../../shared/bss/errors.ts";
-import { DEFAULT_IAM_ENDPOINT, createTokenProvider } from "../../shared/bss/iam.ts";
+import { DEFAULT_IAM_ENDPOINT, createTokenProvider, partnerAuthResolver } from "../../shared/bss/iam.ts";
 import type { Effect, HttpMethod } from "../../shared/bss/operations.ts";
 import { operations } from "../../shared/bss/operations.ts";
 import type { TransportAuth } from "../../shared/bss/transport.ts";
@@ -192,7 +192,7 @@ export const command: Command = {
     if (body !== undefined && args.method === "GET") throw new UsageError("GET takes no --data");
 
     const endpoint = env.HWC_ENDPOINT === "cn" || env.HWC_ENDPOINT === "intl" ? ENDPOINTS[env.HWC_ENDPOINT] : env.HWC_ENDPOINT;
-    const partnerAuth: TransportAuth =
+    const configured: TransportAuth =
       env.HWC_AUTH_TOKEN !== undefined
         ? { type: "token", token: env.HWC_AUTH_TOKEN }
         : { type: "aksk", credentials: { ak: env.HWC_AK!, sk: env.HWC_SK!, securityToken: env.HWC_SECURITY_TOKEN, domainId: env.HWC_DOMAIN_ID } };
@@ -200,15 +200,14 @@ export const command: Command = {
     const operation = known.operation ?? `${args.method} ${args.path}`;
 
     try {
-      let auth = partnerAuth;
+      // X-Domain-Id with AK/SK (global services): HWC_DOMAIN_ID, else looked up once at IAM.
+      const iam = createTransport({ endpoint: env.HWC_IAM_ENDPOINT, timeoutMs: args.timeoutMs });
+      const partner = partnerAuthResolver(configured, iam);
+      let auth = args.customerId === undefined ? await partner.get() : configured;
       if (args.customerId !== undefined) {
         const agencyName = env.HWC_AGENCY_NAME ?? env.HWC_XACCOUNT_TYPE;
         if (agencyName === undefined) throw new UsageError("--customer-token-for needs HWC_AGENCY_NAME (or HWC_XACCOUNT_TYPE): the partner's xaccount_type");
-        const tokens = createTokenProvider({
-          transport: createTransport({ endpoint: env.HWC_IAM_ENDPOINT, timeoutMs: args.timeoutMs }),
-          partnerAuth,
-          agencyName,
-        });
+        const tokens = createTokenProvider({ transport: iam, partnerAuth: () => partner.get(), agencyName });
         auth = { type: "token", token: await tokens.get({ id: args.customerId }) };
       }
       const transport = createTransport({ endpoint, timeoutMs: args.timeoutMs });

@@ -3,9 +3,10 @@
  *
  * The real-name sample is an enterprise with its legal person: a credit code and a resident ID
  * number with valid check characters, and three small files (a PDF business licence, the ID card's
- * two sides as JPEG and PNG) that pass the service's file-type checks. Nothing personal is printed:
+ * two sides as JPEG and PNG), well-formed to their end (shared/realname/sample-files.ts). Nothing personal is printed:
  * identifiers and names go through the real-name masks.
  */
+import { sampleJpeg, samplePdf, samplePng } from "../../shared/realname/sample-files.ts";
 import { maskCreditCode, maskIdNumber, maskName, residentIdCheckChar, usccCheckChar } from "../../shared/realname/index.ts";
 
 export const SAMPLE_COMPANY = "示例演示科技有限公司";
@@ -20,32 +21,11 @@ export interface SampleFile {
   bytes: Buffer;
 }
 
-/** A minimal JPEG: SOI + JFIF APP0 header, filler, EOI. */
-function jpeg(size: number): Buffer {
-  const b = Buffer.alloc(size, 0x11);
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]).copy(b, 0);
-  b[size - 2] = 0xff;
-  b[size - 1] = 0xd9;
-  return b;
-}
-/** PNG signature + filler (the service sniffs the signature). */
-function png(size: number): Buffer {
-  const b = Buffer.alloc(size, 0x22);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
-  return b;
-}
-function pdf(size: number): Buffer {
-  const b = Buffer.alloc(size, 0x20);
-  Buffer.from("%PDF-1.4\n% partner-ops demo\n").copy(b, 0);
-  Buffer.from("\n%%EOF\n").copy(b, size - 7);
-  return b;
-}
-
 export function sampleFiles(): SampleFile[] {
   return [
-    { role: "company_certificate", contentType: "application/pdf", fileName: "licence.pdf", bytes: pdf(4096) },
-    { role: "legal_person_id_portrait", contentType: "image/jpeg", fileName: "id-portrait.jpg", bytes: jpeg(3072) },
-    { role: "legal_person_id_emblem", contentType: "image/png", fileName: "id-emblem.png", bytes: png(3072) },
+    { role: "company_certificate", contentType: "application/pdf", fileName: "licence.pdf", bytes: samplePdf(4096, "partner-ops demo licence") },
+    { role: "legal_person_id_portrait", contentType: "image/jpeg", fileName: "id-portrait.jpg", bytes: sampleJpeg(3072, "partner-ops demo ID portrait side") },
+    { role: "legal_person_id_emblem", contentType: "image/png", fileName: "id-emblem.png", bytes: samplePng(3072, "partner-ops demo ID emblem side") },
   ];
 }
 

@@ -12,11 +12,11 @@ import { z } from "zod";
 import type { Command, CommandIO } from "../cli.ts";
 import { UsageError } from "../cli.ts";
 import { localCredentials } from "../engine/emulators.ts";
-import { readRuntimeInfo, startEngine, type EngineRuntimeInfo } from "../engine/engine.ts";
+import { engineControl, readRuntimeInfo, startEngine, type EngineRuntimeInfo } from "../engine/engine.ts";
 import { planResources, type ResourcePlan } from "../engine/resources.ts";
 import { loadService, type ServiceModel } from "../engine/service.ts";
 import { defaultCredentials } from "../sandbox/generate.ts";
-import { signRequest, signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { signRequest, signWebhook } from "../../shared/signing/index.ts";
 import { parseOptions } from "./args.ts";
 import { formatReport, maskedApplicant, NOTICE_FIELDS, sampleApplication, sampleFiles, type DemoReport, type InvoiceReport, type RealnameReport } from "./demo-samples.ts";
 import { sendRawMail, type SmtpTarget } from "./smtp-send.ts";
@@ -40,7 +40,7 @@ The real-name part runs only against the BSS sandbox, never against real Huawei 
 
 const FIXTURE = "05-cn-incentive-pdf-attachment";
 const FIXTURE_FILE = new URL(`../../test/fixtures/invoice-emails/${FIXTURE}.eml`, import.meta.url);
-const FINAL_STATES = new Set(["approved", "rejected", "failed", "failed_config", "expired"]);
+const FINAL_STATES = new Set(["approved", "rejected", "failed", "failed_config", "needs_operator", "expired"]);
 
 export class DemoError extends Error {
   override name = "DemoError";
@@ -109,7 +109,7 @@ async function runningTarget(info: EngineRuntimeInfo, dataDir: string, io: Comma
     // The engine's own sandbox: default seed, so default credentials.
     sandbox: info.sandbox ? { url: info.sandbox, credentials: defaultCredentials(1) } : undefined,
     async sweep() {
-      await fetch(`${http}/_engine/invoke/realname-status`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+      await engineControl(info, "/_engine/invoke/realname-status", {});
     },
     async close() {
       s3.destroy();
@@ -251,7 +251,7 @@ async function realnameDemo(t: Target, customerOption: string | undefined, deadl
   }
   report.customerId = customerId;
   const call = async (method: string, path: string, body?: string) => {
-    const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(webhookSignedPayload(method, path, body ?? ""), t.webhookSecret) };
+    const headers: Record<string, string> = { "content-type": "application/json", "x-partner-ops-signature": signWebhook(body ?? "", t.webhookSecret, { request: { method, path } }) };
     const res = await fetch(t.http + path, { method, headers, ...(method === "GET" ? {} : { body: body ?? "" }) });
     if (res.status === 401) throw new DemoError("the real-name API refused the signature: set WEBHOOK_SECRET to the secret the engine uses");
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };

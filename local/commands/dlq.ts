@@ -13,6 +13,7 @@ import type { Command, CommandIO } from "../cli.ts";
 import { UsageError } from "../cli.ts";
 import { localCredentials, startLocalFauxqs } from "../engine/emulators.ts";
 import { readRuntimeInfo } from "../engine/engine.ts";
+import { makePrivate, privateUmask } from "../engine/private-dir.ts";
 
 const usage = `Usage: partner-ops dlq list <queue> [--data-dir D | --endpoint URL] [--full]
        partner-ops dlq replay <queue> [--data-dir D | --endpoint URL] [--max N]
@@ -89,8 +90,11 @@ async function allQueues(sqs: SQSClient): Promise<QueueInfo[]> {
 /** Finds the DLQ and its source queue(s) from a name that may be either. */
 export async function resolveDlq(sqs: SQSClient, name: string): Promise<DlqTarget> {
   const queues = await allQueues(sqs);
+  // Case-insensitive: `dlq list notify` finds partner-ops-local-RenewalNotifyQueue.
+  const wanted = name.toLowerCase();
   const exact = queues.filter((q) => q.name === name);
-  const candidates = exact.length ? exact : queues.filter((q) => q.name.includes(name));
+  const exactFolded = exact.length ? exact : queues.filter((q) => q.name.toLowerCase() === wanted);
+  const candidates = exactFolded.length ? exactFolded : queues.filter((q) => q.name.toLowerCase().includes(wanted));
   if (candidates.length === 0) throw new UsageError(`no queue named like "${name}" (queues: ${queues.map((q) => q.name).join(", ") || "none"})`);
   const resolved = new Map<string, DlqTarget>();
   for (const c of candidates) {
@@ -196,9 +200,14 @@ async function withEndpoint<T>(opts: { dataDir?: string; endpoint?: string; regi
       region = opts.region ?? running.region;
     } else {
       io.stderr.write(`no engine running on ${dir}; opening its queues directly\n`);
+      makePrivate(dir);
+      const restoreUmask = privateUmask();
       const server = await startLocalFauxqs({ dataDir: join(dir, "fauxqs"), region });
       endpoint = `http://127.0.0.1:${server.port}`;
-      stop = () => server.stop();
+      stop = async () => {
+        await server.stop();
+        restoreUmask();
+      };
     }
   }
   const sqs = new SQSClient({ region, endpoint, credentials: localCredentials() });

@@ -11,7 +11,12 @@ export interface BannerInfo {
   queues: { name: string; dlq: string | undefined; maxReceiveCount: number | undefined; consumers: string[] }[];
   schedules: { fn: string; expression: string; next: string | undefined }[];
   s3: { fn: string; bucket: string; filter: string }[];
-  bss: { mode: "sandbox"; url: string } | { mode: "real"; endpoint: string } | { mode: "none"; reason: string };
+  /** `standalone`: HWC_ENDPOINT points at a `partner-ops sandbox` the engine did not start. */
+  bss: { mode: "sandbox"; url: string; standalone?: boolean } | { mode: "real"; endpoint: string } | { mode: "none"; reason: string };
+  buckets?: { name: string; logicalId: string }[];
+  tables?: { name: string; logicalId: string }[];
+  /** Where local e-mails are written as files (undefined in memory). */
+  outbox?: { dir: string | undefined; buckets: string[] };
   aws: { sqsS3: string; dynamodb: string };
   functions: { name: string; events: string[]; loaded: boolean; error?: string }[];
   warnings: string[];
@@ -27,9 +32,18 @@ export function formatBanner(b: BannerInfo): string {
   for (const r of b.routes) lines.push(`                   ${r.method.padEnd(6)} ${b.http ?? ""}${r.path === "*" ? "/*" : r.path}  → ${r.fn}`);
   lines.push(`  SMTP ingress   ${b.smtp ? `${b.smtp.host}:${b.smtp.port} for ${b.smtp.recipients.join(", ") || "any recipient"}` : "(off: no SES receipt rule)"}`);
   const bss =
-    b.bss.mode === "sandbox" ? `sandbox at ${b.bss.url} (no Huawei credentials configured)` : b.bss.mode === "real" ? `REAL Huawei Cloud at ${b.bss.endpoint}` : `none (${b.bss.reason})`;
+    b.bss.mode === "sandbox"
+      ? `sandbox at ${b.bss.url} (${b.bss.standalone ? "a partner-ops sandbox named by HWC_ENDPOINT" : "no Huawei credentials configured"})`
+      : b.bss.mode === "real" ? `REAL Huawei Cloud at ${b.bss.endpoint}` : `none (${b.bss.reason})`;
   lines.push(`  BSS            ${bss}`);
   lines.push(`  SQS + S3       ${b.aws.sqsS3} (fauxqs)    DynamoDB ${b.aws.dynamodb} (dynalite)`);
+  if (b.buckets?.length) lines.push(`  buckets        ${b.buckets.map((x) => `${x.name} (${x.logicalId})`).join("\n                 ")}`);
+  if (b.tables?.length) lines.push(`  tables         ${b.tables.map((x) => `${x.name} (${x.logicalId})`).join("\n                 ")}`);
+  if (b.outbox && b.outbox.buckets.length) {
+    lines.push(
+      `  e-mail outbox  ${b.outbox.dir ? `${b.outbox.dir}/<date>/*.eml (partner-ops outbox lists them)` : "(in memory: only as objects)"}, also s3://${b.outbox.buckets.join(", s3://")}`,
+    );
+  }
   lines.push(`  queues`);
   if (b.queues.length === 0) lines.push("                 (none)");
   for (const q of b.queues) {

@@ -6,13 +6,16 @@
  *
  * Also serves the engine's own control endpoints under /_engine/ (status, invoke), used by the CLI.
  */
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
 import type { HttpEvent } from "./service.ts";
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
+/** A body over this size counts as large: only `maxLargeBodies` of them are read and handled at once. */
+export const LARGE_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_LARGE_BODIES = 2;
 
 export interface Route {
   fn: string;
@@ -229,9 +232,19 @@ export interface HttpServerOptions {
   stage: string;
   routes: Route[];
   invoke(fn: string, event: unknown, trigger: string): Promise<{ ok: true; result: unknown } | { ok: false; error: Error }>;
-  /** /_engine/* handlers; return undefined for 404. */
+  /** /_engine/* handlers; return undefined for 404. Reached only through controlGuard. */
   control?(method: string, path: string, body: Buffer): Promise<HttpReply | undefined>;
+  /** Bearer token every /_engine/* request must carry (required when `control` is set). */
+  controlToken?: string;
   onError?(err: Error): void;
+  /** Largest accepted body (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
+  /**
+   * How many requests with a body over LARGE_BODY_BYTES are read and handled at the same time
+   * (default 2); the others wait, unread (TCP back-pressure), so memory stays bounded however many
+   * arrive together. Infinity turns the cap off (the bench's baseline).
+   */
+  maxLargeBodies?: number;
 }
 
 export interface LocalHttpServer {
@@ -241,19 +254,57 @@ export interface LocalHttpServer {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else chunks.push(c);
-    });
-    req.on("end", () => resolve(over ? "too-large" : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
+/** A counting semaphore: at most `max` holders; the others wait in arrival order. */
+export class Slots {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  get inUse(): number {
+    return this.used;
+  }
+  acquire(): Promise<void> {
+    if (this.used < this.max) {
+      this.used++;
+      return Promise.resolve();
+    }
+    return new Promise((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(); // the slot passes straight to the next waiter
+    else this.used--;
+  }
+}
+
+export type BodyRead = { ok: true; raw: Buffer } | { ok: false; status: 413; reason: string };
+
+/**
+ * Reads a request body, refusing it without reading when Content-Length is over the limit and
+ * releasing what was read the moment a body without (or with a false) length passes it. Once the
+ * body turns out large, waits for a large-body slot before reading on (the request stays paused).
+ */
+export async function readBody(req: IncomingMessage, limit: number, large: { slots: Slots; held: boolean }): Promise<BodyRead> {
+  const declared = req.headers["content-length"] === undefined ? undefined : Number(req.headers["content-length"]);
+  if (declared !== undefined && declared > limit) return { ok: false, status: 413, reason: `Content-Length ${declared} is over the ${limit}-byte limit` };
+  if (declared !== undefined && declared > LARGE_BODY_BYTES && !large.held) {
+    await large.slots.acquire();
+    large.held = true;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > limit) return { ok: false, status: 413, reason: `body is over the ${limit}-byte limit` };
+    chunks.push(c);
+    if (size > LARGE_BODY_BYTES && !large.held) {
+      await large.slots.acquire(); // the loop does not read while it waits: the socket is paused
+      large.held = true;
+    }
+  }
+  return { ok: true, raw: Buffer.concat(chunks, size) };
 }
 
 function send(res: ServerResponse, reply: HttpReply): void {
@@ -263,17 +314,68 @@ function send(res: ServerResponse, reply: HttpReply): void {
   res.end(reply.body);
 }
 
+/** Host names a browser may use for the engine: loopback only (a DNS-rebound name is refused). */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Checks a request for the engine's control endpoints: the Host header must name a loopback address
+ * on this port (DNS rebinding), an Origin header (sent by browsers) must be that same loopback
+ * origin, the bearer token must match (timing-safe), and a POST must say it is JSON (so no
+ * cross-origin "simple" request gets through even with a leaked token). Returns the refusal, or
+ * undefined when the request may go on. Pure.
+ */
+export function controlGuard(
+  req: { method: string; headers: Record<string, string | string[] | undefined> },
+  o: { port: number; host: string; token: string | undefined },
+): HttpReply | undefined {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const allowed = new Set([...LOOPBACK_HOSTS, o.host.includes(":") ? `[${o.host}]` : o.host].map((h) => `${h}:${o.port}`));
+  const host = one(req.headers["host"])?.toLowerCase();
+  if (!host || !allowed.has(host)) return json(403, { message: `Host must be 127.0.0.1:${o.port} or localhost:${o.port}` });
+  const origin = one(req.headers["origin"]);
+  if (origin !== undefined) {
+    const from = /^http:\/\/(.+)$/i.exec(origin)?.[1]?.toLowerCase();
+    if (!from || !allowed.has(from)) return json(403, { message: "cross-origin requests are refused" });
+  }
+  const given = /^Bearer ([A-Za-z0-9_-]{1,256})$/.exec(one(req.headers["authorization"]) ?? "")?.[1];
+  const expected = o.token;
+  if (!expected || !given || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+    return { status: 401, headers: { "content-type": "application/json", "www-authenticate": "Bearer" }, body: Buffer.from(JSON.stringify({ message: "missing or wrong engine token (see <data-dir>/engine.json)" })) };
+  }
+  if (req.method === "POST" && !/^application\/json\s*(;|$)/i.test(one(req.headers["content-type"]) ?? "")) {
+    return json(415, { message: "control requests must be application/json" });
+  }
+  return undefined;
+}
+
 export async function startHttpServer(o: HttpServerOptions): Promise<LocalHttpServer> {
   const inFlight = new Set<Promise<void>>();
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const largeSlots = new Slots(o.maxLargeBodies ?? DEFAULT_MAX_LARGE_BODIES);
+  let boundPort = o.port;
+  const handle = async (req: IncomingMessage, res: ServerResponse, large: { slots: Slots; held: boolean }) => {
     const requestId = randomUUID();
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = (req.method ?? "GET").toUpperCase();
-    const raw = await readBody(req, MAX_BODY_BYTES);
     res.setHeader("apigw-requestid", requestId);
-    if (raw === "too-large") return send(res, json(413, { message: "Request Entity Too Large" }));
-    if (url.pathname.startsWith("/_engine/") && o.control) {
-      const reply = await o.control(method, url.pathname, raw);
+    const isControl = url.pathname.startsWith("/_engine/") && o.control !== undefined;
+    if (isControl) {
+      const refused = controlGuard({ method, headers: req.headers }, { port: boundPort, host: o.host, token: o.controlToken });
+      if (refused) {
+        res.setHeader("connection", "close");
+        res.once("finish", () => req.destroy());
+        return send(res, refused);
+      }
+    }
+    const read = await readBody(req, o.maxBodyBytes ?? MAX_BODY_BYTES, large);
+    if (!read.ok) {
+      // Nothing more of this body is wanted: answer and close the connection instead of reading on.
+      res.setHeader("connection", "close");
+      res.once("finish", () => req.destroy());
+      return send(res, json(413, { message: "Request Entity Too Large" }));
+    }
+    const raw = read.raw;
+    if (isControl) {
+      const reply = await o.control!(method, url.pathname, raw);
       return send(res, reply ?? json(404, { message: "Not Found" }));
     }
     const match = matchRoute(o.routes, method, url.pathname);
@@ -285,10 +387,15 @@ export async function startHttpServer(o: HttpServerOptions): Promise<LocalHttpSe
     send(res, toHttpReply(match.route.kind, out.result));
   };
   const server: Server = createServer((req, res) => {
-    const p = handle(req, res).catch((err: unknown) => {
-      o.onError?.(err as Error);
-      if (!res.headersSent) send(res, json(500, { message: "Internal Server Error" }));
-    });
+    const large = { slots: largeSlots, held: false };
+    const p = handle(req, res, large)
+      .catch((err: unknown) => {
+        o.onError?.(err as Error);
+        if (!res.headersSent) send(res, json(500, { message: "Internal Server Error" }));
+      })
+      .finally(() => {
+        if (large.held) largeSlots.release();
+      });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   });
@@ -298,6 +405,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<LocalHttpSe
     server.listen(o.port, o.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  boundPort = port;
   return {
     url: `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${port}`,
     port,

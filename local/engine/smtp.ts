@@ -58,6 +58,8 @@ export interface SmtpIngressOptions {
   rules: LocalMailRule[];
   store(bucket: string, key: string, body: Buffer): Promise<void>;
   onMessage?(info: { messageId: string; keys: string[]; bytes: number; recipients: number }): void;
+  /** A message over maxBytes was refused (552); `heldBytes` is the most this ingress ever held of it. */
+  onRefused?(info: { bytesSeen: number; heldBytes: number }): void;
   onError?(err: Error): void;
 }
 
@@ -67,12 +69,43 @@ export interface SmtpIngress {
   close(): Promise<void>;
 }
 
-function readStream(stream: SMTPServerDataStream): Promise<Buffer> {
+/** What readLimited read: the message, or the refusal of one over the limit with what was held of it. */
+export type LimitedRead = { ok: true; raw: Buffer } | { ok: false; bytesSeen: number; heldBytes: number };
+
+/**
+ * Reads a DATA stream into memory up to `maxBytes`. The moment the message is over the limit, every
+ * chunk held so far is released and the promise settles (so the server can answer 552); the stream
+ * keeps flowing into nothing until the client's terminating dot, so memory stays at most `maxBytes`
+ * whatever the client sends.
+ */
+export function readLimited(stream: NodeJS.ReadableStream & { sizeExceeded?: boolean }, maxBytes: number): Promise<LimitedRead> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
-    stream.on("end", () => resolve(Buffer.concat(chunks)));
-    stream.on("error", reject);
+    let chunks: Buffer[] = [];
+    let held = 0;
+    let seen = 0;
+    let done = false;
+    stream.on("data", (c: Buffer) => {
+      seen += c.length;
+      if (done) return;
+      if (held + c.length > maxBytes || stream.sizeExceeded) {
+        done = true;
+        const heldBytes = held;
+        chunks = [];
+        held = 0;
+        resolve({ ok: false, bytesSeen: seen, heldBytes });
+        return;
+      }
+      chunks.push(c);
+      held += c.length;
+    });
+    stream.on("end", () => {
+      if (done) return;
+      done = true;
+      resolve({ ok: true, raw: Buffer.concat(chunks, held) });
+    });
+    stream.on("error", (err) => {
+      if (!done) reject(err);
+    });
   });
 }
 
@@ -96,8 +129,12 @@ export async function startSmtpIngress(o: SmtpIngressOptions): Promise<SmtpIngre
     },
     onData(stream, session: SMTPServerSession, callback) {
       const work = (async () => {
-        const raw = await readStream(stream);
-        if (stream.sizeExceeded) throw smtpError(`message exceeds the ${o.maxBytes}-byte limit`, 552);
+        const read = await readLimited(stream, o.maxBytes);
+        if (!read.ok) {
+          o.onRefused?.({ bytesSeen: read.bytesSeen, heldBytes: read.heldBytes });
+          throw smtpError(`message exceeds the ${o.maxBytes}-byte limit`, 552);
+        }
+        const raw = read.raw;
         const recipients = session.envelope.rcptTo.map((r) => r.address);
         const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
         const messageId = sesMessageId();

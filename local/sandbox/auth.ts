@@ -61,6 +61,12 @@ export interface AuthConfig {
   maxSkewMs: number;
   now: number;
   tokens: TokenStore;
+  /**
+   * AK/SK requests to a global service (BSS, IAM) must carry X-Domain-Id, as Huawei's SDK always sends
+   * it there (the exact gateway answer without it is unconfirmed: the sandbox uses APIG.0301).
+   * Off only for GET /v3/auth/domains, the call that finds the id.
+   */
+  requireDomainId: boolean;
 }
 
 export type AuthResult = { ok: true; caller: Caller; account: string } | { ok: false; error: SandboxError };
@@ -108,6 +114,9 @@ export function verifyPartnerSignature(req: AuthRequest, cfg: AuthConfig): { ok:
     return { ok: false, detail: detail[result.reason] };
   }
   const domainId = header(req.headers, "x-domain-id");
+  if (domainId === undefined && cfg.requireDomainId) {
+    return { ok: false, detail: "X-Domain-Id is required with AK/SK on a global service" };
+  }
   if (domainId !== undefined && domainId.trim() !== cfg.partnerDomainId) {
     return { ok: false, detail: "X-Domain-Id does not match the access key's account" };
   }

@@ -4,7 +4,7 @@
  *
  * Kinds:
  * - `error`: answer 500 CBC.0999 without doing anything;
- * - `throttle`: answer 429 CBC.0250 without doing anything;
+ * - `throttle`: answer 429 CBC.0250 or APIG.0308 without doing anything;
  * - `timeout`: never answer (the client must give up);
  * - `ambiguous` (write operations only): apply the effect, then answer 500 or drop the connection;
  * - `latency`: delay the answer (combined with any of the above).

@@ -16,12 +16,14 @@ export interface CustomerInfo {
   account_name: string;
   customer?: string;
   associated_on: string;
-  association_type: "1" | "2";
+  /** "1" advisory; "2" reseller (China site) or "3" resale (international site). */
+  association_type: "1" | "2" | "3";
   label?: string;
   telephone?: string;
   country_code?: string;
   email?: string;
-  verified_status: "-1" | "0" | "1" | "2";
+  /** "3" (verification failed) exists on the international site only. */
+  verified_status: "-1" | "0" | "1" | "2" | "3";
   customer_type: -1 | 0 | 1;
   is_frozen: 0 | 1 | 2;
   account_managers?: { account_name: string }[];
@@ -74,7 +76,12 @@ export interface GeneratorOptions {
   resourcesPerCustomer: number;
   now: number;
   xaccountType: string;
+  /** Which site's data: "intl" uses association type "3", may show verified status "3", and phones outside China. */
+  site?: "cn" | "intl";
 }
+
+/** The reseller association type of a site: "2" (代售) in China, "3" (转售) on the international site. */
+export const resellerType = (site: "cn" | "intl" | undefined): "2" | "3" => (site === "intl" ? "3" : "2");
 
 /** Grace and retention days of yearly/monthly resources by customer level (China site). */
 export const graceRetentionDays: Record<string, { grace: number; retention: number }> = {
@@ -132,13 +139,15 @@ export function generateCustomer(opts: GeneratorOptions, index: number, managers
   const rng = new Rng(opts.seed, `customer:${index}`);
   const customerId = rng.hex(32);
   const accountName = `${rng.pick(WORDS)}-${rng.pick(WORDS)}-${index + 1}`;
-  const associationType = rng.chance(0.7) ? "2" : "1";
+  const associationType = rng.chance(0.7) ? resellerType(opts.site) : "1";
   const level = rng.weighted([["V0", 30], ["V1", 25], ["V2", 20], ["V3", 12], ["V4", 8], ["V5", 5]] as const);
-  const verified = rng.weighted([["2", 70], ["-1", 20], ["1", 10]] as const);
+  const drawn = rng.weighted([["2", 70], ["-1", 20], ["1", 10]] as const);
+  // International site: some rejected verifications show as "3" (verification failed).
+  const verified: CustomerInfo["verified_status"] = opts.site === "intl" && drawn === "1" && rng.chance(0.5) ? "3" : drawn;
   const enterprise = rng.chance(0.6);
   // Reseller customers are created through the partner platform (xaccount set, agency present);
   // about half of the advisory customers were associated that way too.
-  const viaPlatform = associationType === "2" || rng.chance(0.5);
+  const viaPlatform = associationType !== "1" || rng.chance(0.5);
   const info: CustomerInfo = {
     customer_id: customerId,
     account_name: accountName,

@@ -1,23 +1,29 @@
 /**
- * BSS sandbox: a local HTTP server that behaves like Huawei Cloud BSS (every operation in
- * shared/bss/operations.ts) and the IAM agency-token endpoint, on seeded data, with signature
- * checks, the documented rate limit, and injectable faults. node:http only; the behaviour lives
- * in the pure modules beside this file (generate, state, operations, auth, iam, limiter, faults).
+ * BSS sandbox: a local HTTP server that behaves like Huawei Cloud BSS (the operations of the BSS
+ * contract it has a handler for) and the IAM agency-token endpoint, on seeded data, with signature
+ * checks, the documented rate limit, and injectable faults. Routes, caller types, success statuses
+ * and request validation come from the contract (contract.ts, rules.ts), never from the client's
+ * schemas in shared/bss. node:http only; the behaviour lives in the pure modules beside this file.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { operations, type OperationDef, type OperationName } from "../../shared/bss/operations.ts";
-import { assumeRoleRequest } from "../../shared/bss/schemas.ts";
 import { authenticate, TokenStore, verifyPartnerSignature, type AuthConfig, type AuthRequest } from "./auth.ts";
 import type { Lang } from "./catalog.ts";
+import { callerOf, contract, requestValidator, type ContractOperation, type Site } from "./contract.ts";
 import { SandboxError } from "./errors.ts";
 import { decideFault, validateFaults, type FaultConfig, type FaultKind } from "./faults.ts";
 import type { Customer, Resource } from "./generate.ts";
 import { createAgencyToken, iamBodyInvalid, iamUnauthenticated } from "./iam.ts";
 import { SlidingWindowLimiter } from "./limiter.ts";
-import { runOperation, setReviewOutcome, type Caller, type EffectName, type OpContext } from "./operations.ts";
+import { hashUnit } from "./rng.ts";
+import { handlers, runOperation, seedEarlierReview, setReviewOutcome, type Caller, type EarlierReview, type EffectName, type OpContext } from "./operations.ts";
+import type { AssumeRoleRequest, SandboxOperationName as OperationName } from "./requests.ts";
+import { checkRules } from "./rules.ts";
 import { SandboxState, type Order, type RealnameApplication } from "./state.ts";
+
+/** Header on every sandbox response, so a client can tell it is not Huawei Cloud. */
+export const SANDBOX_HEADER = "X-Partner-Ops-Sandbox";
 
 export interface SandboxOptions {
   host?: string;
@@ -33,6 +39,10 @@ export interface SandboxOptions {
   maxSkewMs?: number;
   tokenTtlSeconds?: number;
   realnameBucketConfigured?: boolean;
+  /** Reviews of earlier applications on record per customer id (see seedEarlierReview). */
+  earlierReviews?: Record<string, EarlierReview>;
+  /** Which Huawei site to imitate: "cn" (default) or "intl" (the contract's international model). */
+  site?: Site;
   attachmentExists?: (relativePath: string) => Promise<{ size: number } | undefined>;
   log?: (line: string) => void;
 }
@@ -53,6 +63,8 @@ export interface SandboxData {
   readonly orders: readonly Order[];
   /** Real-name applications by customer id (latest per customer). */
   readonly realname: ReadonlyMap<string, RealnameApplication>;
+  /** Registration data (reg_country, reg_address) of approved enterprise verifications, by customer id. */
+  readonly registration: ReadonlyMap<string, { reg_country?: string; reg_address?: string }>;
   /** Every customer token the IAM endpoint issued (X-Subject-Token), in order, expired ones included. */
   readonly issuedTokens: readonly string[];
 }
@@ -62,7 +74,9 @@ export interface SandboxStats {
   requests: Record<string, number>;
   /** Responses per HTTP status ("0" = no answer: held timeout or reset). */
   responses: Record<string, number>;
-  /** Requests refused by the rate limiter (429 CBC.0250), total and per operation. */
+  /** 429 answers by error code: BSS's CBC.0250 and the gateway's APIG.0308 (limiter and throttle faults together). */
+  throttleCodes: Record<string, number>;
+  /** Requests refused by the rate limiter (429 CBC.0250 or APIG.0308), total and per operation. */
   throttled: number;
   throttledByOperation: Record<string, number>;
   /** Injected faults by kind, and each one in order. */
@@ -81,6 +95,8 @@ export interface Sandbox {
     setFaults(f: SandboxOptions["faults"]): void;
     setReviewOutcome(customerId: string, outcome: { result: "approved" | "rejected" | "pending"; opinion?: string; afterPolls?: number }): void;
     setRealnameBucketConfigured(v: boolean): void;
+    /** Puts an earlier application's review on record (the review-result API shows it until a new submission). */
+    seedEarlierReview(customerId: string, review: EarlierReview): void;
     setClock(now: () => number): void;
   };
   close(): Promise<void>;
@@ -90,6 +106,7 @@ export type { Customer, CustomerInfo, Resource } from "./generate.ts";
 export { graceRetentionDays, REMINDER_WINDOWS } from "./generate.ts";
 export type { Order, RealnameApplication, RealnameKind, ReviewScript } from "./state.ts";
 export type { FaultConfig, FaultKind } from "./faults.ts";
+export type { EarlierReview } from "./operations.ts";
 export { renderResource as toApiResource } from "./operations.ts";
 
 /**
@@ -109,30 +126,53 @@ export function sandboxEnv(sb: Pick<Sandbox, "url" | "credentials" | "xaccountTy
 const MAX_BODY_BYTES = 1024 * 1024;
 const IAM_TOKEN_PATH = "/v3/auth/tokens";
 const IAM_OPERATION = "KeystoneCreateAgencyToken";
+const IAM_DOMAINS_PATH = "/v3/auth/domains";
+const IAM_DOMAINS_OPERATION = "KeystoneListAuthDomains";
+/** Documented flow control of every BSS operation used here: 10 requests per second (bss-api.md §1.7). */
+const DEFAULT_RATE = 10;
+/** POST operations that only read (queries with a JSON body): never given an "ambiguous" fault. */
+const READ_POSTS = new Set(["ListSubCustomers", "ListPayPerUseCustomerResources", "ListRenewRateOnPeriod", "ListCustomersBalancesDetail"]);
 
 interface Route {
-  def: OperationDef;
+  op: ContractOperation;
   name: OperationName;
+  caller: "partner" | "customer" | "either";
+  /** Success status from the contract (204 = empty body). */
+  status: number;
+  write: boolean;
   regex: RegExp;
   params: string[];
 }
 
-const routes: Route[] = Object.entries(operations).map(([name, def]) => {
-  const params: string[] = [];
-  const pattern = def.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{([a-z_]+)\\?\}/g, (_m, p: string) => {
-    params.push(p);
-    return "([^/]+)";
-  });
-  return { def: def as OperationDef, name: name as OperationName, regex: new RegExp(`^${pattern}/?$`), params };
-});
+/** The contract's BSS operations that the sandbox has a handler for, available on `site`. */
+function buildRoutes(site: Site): Route[] {
+  return Object.entries(contract().operations)
+    .filter(([name, op]) => op.service === "bss" && name in handlers && op.sites.includes(site))
+    .map(([name, op]) => {
+      const params: string[] = [];
+      const pattern = op.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{([a-z_]+)\\?\}/g, (_m, p: string) => {
+        params.push(p);
+        return "([^/]+)";
+      });
+      return {
+        op,
+        name: name as OperationName,
+        caller: callerOf(op),
+        status: op.response.status,
+        write: op.method !== "GET" && !READ_POSTS.has(name),
+        regex: new RegExp(`^${pattern}/?$`),
+        params,
+      };
+    });
+}
 
-function matchRoute(method: string, path: string): { route?: Route; pathParams: Record<string, string>; pathKnown: boolean } {
+function matchRoute(routes: readonly Route[], method: string, path: string): { route?: Route; pathParams: Record<string, string>; pathKnown: boolean } {
   let pathKnown = false;
   for (const r of routes) {
     const m = r.regex.exec(path);
     if (!m) continue;
     pathKnown = true;
-    if (r.def.method !== method) continue;
+    if (r.op.method !== method) continue;
     const pathParams: Record<string, string> = {};
     r.params.forEach((p, i) => {
       const raw = m[i + 1]!;
@@ -145,13 +185,6 @@ function matchRoute(method: string, path: string): { route?: Route; pathParams: 
     return { route: r, pathParams, pathKnown };
   }
   return { pathParams: {}, pathKnown };
-}
-
-function zodMessage(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.map(String).join(".") : "(body)"}: ${i.message}`)
-    .join("; ");
 }
 
 /** Query string → object; a repeated key becomes an array (which the schemas reject). */
@@ -186,10 +219,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const perCustomer = options.resourcesPerCustomer ?? 10;
   if (!Number.isInteger(customers) || customers < 0) throw new RangeError("customers must be a non-negative integer");
   if (!Number.isInteger(perCustomer) || perCustomer < 0) throw new RangeError("resourcesPerCustomer must be a non-negative integer");
+  const site: Site = options.site ?? "cn";
+  if (site !== "cn" && site !== "intl") throw new RangeError(`site must be "cn" or "intl", got ${String(site)}`);
+  const routes = buildRoutes(site);
   const rates = options.ratePerSecond;
   for (const [k, v] of Object.entries(typeof rates === "number" ? { ratePerSecond: rates } : (rates ?? {}))) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`ratePerSecond ${k === "ratePerSecond" ? "" : `for ${k} `}must be a positive integer, got ${v}`);
-    if (k !== "ratePerSecond" && !(k in operations)) throw new RangeError(`ratePerSecond names an unknown operation: ${k}`);
+    if (k !== "ratePerSecond" && !(k in handlers)) throw new RangeError(`ratePerSecond names an unknown operation: ${k}`);
   }
   const genNow = (options.now ?? new Date()).getTime();
   if (!Number.isFinite(genNow)) throw new RangeError("now must be a valid date");
@@ -200,6 +236,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     resourcesPerCustomer: perCustomer,
     now: genNow,
     xaccountType,
+    site,
     realnameBucketConfigured: options.realnameBucketConfigured ?? true,
     partnerDomainId: options.credentials?.domainId,
   });
@@ -209,6 +246,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 86_400;
   let faults = validateFaults(options.faults);
   let clock: () => number = Date.now;
+  for (const [customerId, review] of Object.entries(options.earlierReviews ?? {})) {
+    seedEarlierReview({ state, caller: { kind: "partner" }, now: genNow, lang: "zh_CN" }, customerId, review);
+  }
   const limiter = new SlidingWindowLimiter();
   const tokens = new TokenStore();
   const log = options.log;
@@ -216,6 +256,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stats: SandboxStats = {
     requests: {},
     responses: {},
+    throttleCodes: {},
     throttled: 0,
     throttledByOperation: {},
     faults: { error: 0, throttle: 0, timeout: 0, ambiguous: 0, latency: 0 },
@@ -227,10 +268,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const reset = new WeakSet<ServerResponse>();
   let closing = false;
 
-  const quotaFor = (name: string, def: OperationDef): number => {
+  const quotaFor = (name: string): number => {
     const r = options.ratePerSecond;
     if (typeof r === "number") return r;
-    return r?.[name] ?? def.ratePerSecond;
+    return r?.[name] ?? DEFAULT_RATE;
   };
   const bump = (rec: Record<string, number>, key: string): void => {
     rec[key] = (rec[key] ?? 0) + 1;
@@ -243,7 +284,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const send = (res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void => {
     bump(stats.responses, String(status));
     if (res.destroyed) return;
-    const headers: Record<string, string> = { "X-Request-Id": requestId(), ...extraHeaders };
+    // X-Partner-Ops-Sandbox: how a client (the engine's banner) tells a sandbox from the real BSS.
+    const headers: Record<string, string> = { "X-Request-Id": requestId(), [SANDBOX_HEADER]: "1", ...extraHeaders };
     if (status === 204 || body === undefined) {
       res.writeHead(status, headers).end();
       return;
@@ -261,6 +303,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     res.on("close", () => held.delete(res));
   };
 
+  /**
+   * Flow control answers 429 either from BSS (CBC.0250) or from the API gateway in front of it
+   * (APIG.0308 "over ratelimit", bss-api.md §1.7); which one is drawn from (seed, throttle number).
+   */
+  let throttleSeq = 0;
+  const throttleAnswer = (quota: number): SandboxError => {
+    const gateway = hashUnit(seed, `throttle-code:${++throttleSeq}`) < 0.5;
+    const err = gateway
+      ? new SandboxError(429, "APIG.0308", `over ratelimit,limit:${quota},time:1 second`)
+      : new SandboxError(429, "CBC.0250", "flow control: too many requests, try again later");
+    bump(stats.throttleCodes, err.code);
+    return err;
+  };
+
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
@@ -272,7 +328,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return "(body too large)";
     }
     const authReq: AuthRequest = { method, url: url.toString(), headers: req.headers, body };
-    const authCfg = (): AuthConfig => ({ ak: credentials.ak, sk: credentials.sk, partnerDomainId, maxSkewMs, now: clock(), tokens });
+    const authCfg = (requireDomainId = true): AuthConfig => ({ ak: credentials.ak, sk: credentials.sk, partnerDomainId, maxSkewMs, now: clock(), tokens, requireDomainId });
+
+    // IAM: the accounts of the caller (how an SDK finds X-Domain-Id when it is not configured).
+    if (url.pathname === IAM_DOMAINS_PATH || url.pathname === `${IAM_DOMAINS_PATH}/`) {
+      bump(stats.requests, IAM_DOMAINS_OPERATION);
+      if (method !== "GET") {
+        sendError(res, new SandboxError(404, "APIG.0101", "The API does not exist."));
+        return IAM_DOMAINS_OPERATION;
+      }
+      if (!verifyPartnerSignature(authReq, authCfg(false)).ok) {
+        sendError(res, iamUnauthenticated());
+        return IAM_DOMAINS_OPERATION;
+      }
+      if ((await injectBefore(res, IAM_DOMAINS_OPERATION, false)) === true) return IAM_DOMAINS_OPERATION;
+      const self = `${url.origin}${IAM_DOMAINS_PATH}`;
+      send(res, 200, {
+        domains: [{ enabled: true, id: partnerDomainId, name: state.partnerAccountName, description: "", links: { self: `${url.origin}/v3/domains/${partnerDomainId}` } }],
+        links: { self },
+      });
+      return IAM_DOMAINS_OPERATION;
+    }
 
     // IAM agency token endpoint.
     if (url.pathname === IAM_TOKEN_PATH || url.pathname === `${IAM_TOKEN_PATH}/`) {
@@ -293,13 +369,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         sendError(res, iamBodyInvalid("The body is not JSON."));
         return IAM_OPERATION;
       }
-      const v = assumeRoleRequest.safeParse(parsed);
-      if (!v.success) {
-        sendError(res, iamBodyInvalid(zodMessage(v.error.issues)));
+      const v = requestValidator(IAM_OPERATION, site).check({ query: {}, pathParams: {}, body: parsed });
+      if (!v.ok) {
+        sendError(res, iamBodyInvalid(v.message));
         return IAM_OPERATION;
       }
       try {
-        const result = createAgencyToken(state, tokens, v.data, clock(), tokenTtlSeconds);
+        const result = createAgencyToken(state, tokens, v.body as AssumeRoleRequest, clock(), tokenTtlSeconds);
         stats.effects.tokensIssued++;
         send(res, 201, result.body, { "X-Subject-Token": result.token });
       } catch (err) {
@@ -309,7 +385,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return IAM_OPERATION;
     }
 
-    const { route, pathParams, pathKnown } = matchRoute(method, url.pathname);
+    const { route, pathParams, pathKnown } = matchRoute(routes, method, url.pathname);
     if (!route) {
       bump(stats.requests, "(unknown)");
       sendError(
@@ -318,7 +394,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
       return "(unknown)";
     }
-    const { def, name } = route;
+    const { name } = route;
     bump(stats.requests, name);
 
     const auth = authenticate(authReq, authCfg());
@@ -327,28 +403,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return name;
     }
     const caller: Caller = auth.caller;
-    if (def.caller === "customer" && caller.kind !== "customer") {
+    if (route.caller === "customer" && caller.kind !== "customer") {
       sendError(res, new SandboxError(403, "CBC.0155", "this API accepts customer credentials only (partner AK/SK or token not allowed)"));
       return name;
     }
-    if (def.caller === "partner" && caller.kind !== "partner") {
+    if (route.caller === "partner" && caller.kind !== "partner") {
       sendError(res, new SandboxError(403, "CBC.0155", "this API accepts partner credentials only"));
       return name;
     }
 
-    if (!limiter.tryAcquire(`${auth.account}\u0000${name}`, quotaFor(name, def), performance.now())) {
+    if (!limiter.tryAcquire(`${auth.account}\u0000${name}`, quotaFor(name), performance.now())) {
       stats.throttled++;
       bump(stats.throttledByOperation, name);
-      sendError(res, new SandboxError(429, "CBC.0250", "flow control: too many requests, try again later"));
+      sendError(res, throttleAnswer(quotaFor(name)));
       return name;
     }
 
-    const isWrite = def.effect !== "read";
-    const decision = await injectBefore(res, name, isWrite);
+    const decision = await injectBefore(res, name, route.write);
     if (decision === true) return name;
 
-    let raw: unknown = {};
-    if (def.params === "body") {
+    const validator = requestValidator(name, site);
+    let raw: unknown = undefined;
+    if (validator.hasBody) {
       const text = Buffer.from(body).toString("utf8");
       // AutoRenewalResources documents its body as optional; every other body operation needs JSON.
       if (text.trim() === "" && name === "AutoRenewalResources") raw = {};
@@ -360,12 +436,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           return name;
         }
       }
-    } else if (def.params === "query") {
-      raw = queryObject(url.searchParams);
     }
-    const v = def.request.safeParse(raw);
-    if (!v.success) {
-      sendError(res, new SandboxError(400, "CBC.0100", `parameter error: ${zodMessage(v.error.issues)}`));
+    const v = validator.check({ query: queryObject(url.searchParams), pathParams, body: raw });
+    if (!v.ok) {
+      sendError(res, new SandboxError(400, "CBC.0100", `parameter error: ${v.message}`));
+      return name;
+    }
+    const params = (validator.hasBody ? v.body : v.query) as Record<string, unknown>;
+    const broken = checkRules(name, params, site);
+    if (broken) {
+      sendError(res, new SandboxError(400, "CBC.0100", `parameter error: ${broken}`));
       return name;
     }
     const lang: Lang = String(req.headers["x-language"] ?? "").toLowerCase() === "en_us" ? "en_US" : "zh_CN";
@@ -381,7 +461,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     let result: unknown;
     try {
-      result = await runOperation(name, ctx, v.data, pathParams);
+      result = await runOperation(name, ctx, params, pathParams);
     } catch (err) {
       if (err instanceof SandboxError) {
         sendError(res, err);
@@ -401,7 +481,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       return name;
     }
-    send(res, def.successStatus, def.successStatus === 204 ? undefined : result);
+    send(res, route.status, route.status === 204 ? undefined : result);
     return name;
   }
 
@@ -426,7 +506,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (d.before === "throttle") {
       recordFault(operation, "throttle");
-      sendError(res, new SandboxError(429, "CBC.0250", "flow control: too many requests, try again later"));
+      sendError(res, throttleAnswer(quotaFor(operation)));
       return true;
     }
     if (d.before === "timeout") {
@@ -475,6 +555,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     allResources: () => state.allResources(),
     orders: state.orders,
     realname: state.realname,
+    registration: state.registration,
     issuedTokens: tokens.issued,
   };
 
@@ -494,6 +575,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       setRealnameBucketConfigured(v) {
         state.realnameBucketConfigured = v;
+      },
+      seedEarlierReview(customerId, review) {
+        seedEarlierReview({ state, caller: { kind: "partner" }, now: clock(), lang: "zh_CN" }, customerId, review);
       },
       setClock(now) {
         clock = now;

@@ -2,17 +2,16 @@
  * What each BSS operation does to the sandbox state. No I/O except the optional
  * `attachmentExists` hook the caller injects.
  *
- * Every handler receives the request already validated with the catalogue's zod schema
- * (shared/bss/operations.ts) and returns the response body (undefined for 204), or throws a
+ * Every handler receives the request already validated against the BSS contract (contract.ts,
+ * rules.ts; not the client's schemas) and returns the response body (undefined for 204), or throws a
  * SandboxError with the documented code. Where the reference marks something (unconfirmed),
  * the conservative reading is taken and commented here.
  */
-import type { z } from "zod";
-import type { OperationName, Operations } from "../../shared/bss/operations.ts";
+import type { SandboxOperationName as OperationName, SandboxRequests } from "./requests.ts";
 import { kinds, listPrice, resourceTypeByCode, resourceTypes, serviceTypeByCode, serviceTypes, incentivePolicies, type Lang } from "./catalog.ts";
 import type { Resource } from "./generate.ts";
 import { notSubCustomer, paramError, SandboxError } from "./errors.ts";
-import { DEFAULT_REVIEW, type Order, type RealnameApplication, type RealnameKind, type ReviewScript, type SandboxState } from "./state.ts";
+import { DEFAULT_REVIEW, type Order, type OrderDiscountOffer, type RealnameApplication, type RealnameKind, type ReviewScript, type SandboxState } from "./state.ts";
 import { addMonthsChina, DAY_MS, formatUtc, parseUtc } from "./time.ts";
 
 export type Caller = { kind: "partner" } | { kind: "customer"; customerId: string };
@@ -29,7 +28,7 @@ export interface OpContext {
   effect?: (name: EffectName, count?: number) => void;
 }
 
-type Params<N extends OperationName> = z.output<Operations[N]["request"]>;
+type Params<N extends OperationName> = SandboxRequests[N];
 type Handler<N extends OperationName> = (ctx: OpContext, params: Params<N>, pathParams: Record<string, string>) => unknown;
 
 // ---------------------------------------------------------------------------------------------
@@ -216,7 +215,7 @@ const ListRenewRateOnPeriod: Handler<"ListRenewRateOnPeriod"> = (ctx, p) => {
       results.push({ resource_id: id, amount: moneyString(amount) });
     }
   }
-  const out: Record<string, unknown> = { currency: "CNY", renew_inquiry_results: results };
+  const out: Record<string, unknown> = { currency: ctx.state.currency, renew_inquiry_results: results };
   if (results.length > 0) {
     out["official_website_rating_result"] = { official_website_amount: moneyString(total) };
     const d = ctx.state.partnerDiscount(customerId);
@@ -263,8 +262,10 @@ const RenewalResources: Handler<"RenewalResources"> = (ctx, p) => {
     const group = [main, ...attachedOf(list, main)];
     const official = money2(group.reduce((sum, r) => sum + resourcePrice(r, p.period_type, p.period_num), 0));
     const discount = state.partnerDiscount(customerId);
+    const orderId = state.newOrderId(now);
+    const discounts = state.orderDiscounts(customerId, orderId);
     const order: Order = {
-      order_id: state.newOrderId(now),
+      order_id: orderId,
       customer_id: customerId,
       service_type_code: main.service_type_code,
       source_type: 1,
@@ -274,7 +275,7 @@ const RenewalResources: Handler<"RenewalResources"> = (ctx, p) => {
       amount_after_discount: official,
       discount_amount: 0,
       measure_id: 1,
-      currency: "CNY",
+      currency: state.currency,
       create_time: formatUtc(now),
       createdAt: now,
       mainResourceId: main.resource_id,
@@ -282,11 +283,16 @@ const RenewalResources: Handler<"RenewalResources"> = (ctx, p) => {
       periodType: p.period_type,
       periodNum: p.period_num,
       ...(discount ? { discount } : {}),
+      discounts,
     };
     state.addOrder(order);
     ctx.effect?.("ordersCreated");
-    // Auto-pay applies the available discount automatically.
-    if (p.is_auto_pay === 1) payOrder(ctx, order, discount?.rate ?? 0);
+    // Auto-pay applies the available discount automatically: the 609 price adjustment when there is one, else the best.
+    if (p.is_auto_pay === 1) {
+      const auto = autoDiscount(discounts);
+      if (auto) order.paidDiscountId = auto.id;
+      payOrder(ctx, order, auto?.rate ?? 0);
+    }
     orderIds.push(order.order_id);
   }
   const out: Record<string, unknown> = { order_ids: orderIds };
@@ -356,16 +362,61 @@ const PayOrders: Handler<"PayOrders"> = (ctx, p) => {
     // (unconfirmed), so this is a parameter error.
     throw paramError(`coupon ${p.coupon_infos?.[0]?.id ?? ""} is not available to this order`);
   }
+  // Discounts are the order's own (ListOrderDiscounts): an id from elsewhere (the renewal inquiry, another
+  // order) or a wrong type is refused; a 609 price adjustment on the order must be the one used.
+  const offers = o.discounts ?? [];
+  const mandatory = offers.find((d) => d.type === 609);
   let rate = 0;
   if (p.use_discount === "YES") {
     const d = p.discount_infos![0]!;
-    if (!o.discount || d.id !== o.discount.id || d.type !== 3) {
-      throw new SandboxError(400, "CBC.99003108", "the selected discount does not apply to this order");
-    }
-    rate = o.discount.rate;
+    const offer = offers.find((x) => x.id === d.id);
+    if (!offer || offer.type !== d.type) throw new SandboxError(400, "CBC.99003108", "the selected discount does not apply to this order");
+    if (mandatory && offer !== mandatory) throw new SandboxError(400, "CBC.99003108", "the order carries a 609 price adjustment, which must be used and cannot be replaced");
+    rate = offer.rate;
+    o.paidDiscountId = offer.id;
+  } else if (mandatory) {
+    // No dedicated code is documented for leaving the mandatory 609 out (unconfirmed): CBC.99003108.
+    throw new SandboxError(400, "CBC.99003108", "the order carries a 609 price adjustment, which must be used");
   }
   payOrder(ctx, o, rate);
   return undefined;
+};
+
+/** What auto-pay (is_auto_pay 1) applies: the 609 price adjustment when present, else the largest discount. */
+function autoDiscount(offers: readonly OrderDiscountOffer[]): OrderDiscountOffer | undefined {
+  return offers.find((d) => d.type === 609) ?? [...offers].sort((a, b) => b.rate - a.rate)[0];
+}
+
+const ListOrderDiscounts: Handler<"ListOrderDiscounts"> = (ctx, p) => {
+  const customerId = customerOf(ctx);
+  ctx.state.expireOrders(ctx.now);
+  const o = ctx.state.order(p.order_id);
+  if (!o || o.customer_id !== customerId) throw new SandboxError(400, "CBC.30000010", `invalid order ${p.order_id}`);
+  // Only a pending order has discounts to choose from (unconfirmed: the reference lists no code for other states).
+  if (o.status !== 6) return { discounts: [] };
+  return {
+    discounts: (o.discounts ?? []).map((d) => {
+      const amount = money2(o.official_amount * d.rate);
+      return {
+        discount_id: d.id,
+        discount_value: d.type === 609 ? moneyString(amount) : String(1 - d.rate),
+        discount_type: d.type,
+        orders: [
+          {
+            order_id: o.order_id,
+            order_line_items: [
+              {
+                order_line_item_ids: [`${o.order_id}-1`],
+                discount_mode: d.type === 609 ? 2 : 0,
+                discount_amount: amount,
+                discount_ratio: Math.round((1 - d.rate) * 10_000) / 10_000,
+              },
+            ],
+          },
+        ],
+      };
+    }),
+  };
 };
 
 const ListCustomerOrders: Handler<"ListCustomerOrders"> = (ctx, p) => {
@@ -450,6 +501,15 @@ function finalizeReview(ctx: OpContext, app: RealnameApplication, result: "appro
     c.info.customer_type = app.kind === "individual" ? 0 : 1;
     const name = app.kind === "individual" ? app.request["name"] : app.request["corp_name"];
     if (typeof name === "string") c.info.customer = name;
+    if (app.kind !== "individual") {
+      // reg_country/reg_address: omitted = not assigned (kept as it was), a value = set, "" (change call only) = set to empty.
+      const reg = { ...ctx.state.registration.get(app.customer_id) };
+      for (const k of ["reg_country", "reg_address"] as const) {
+        const v = app.request[k];
+        if (typeof v === "string") reg[k] = v;
+      }
+      ctx.state.registration.set(app.customer_id, reg);
+    }
   } else {
     app.opinion = opinion ?? "证件照片不清晰，请重新上传。";
     // A rejected change leaves the customer's existing individual verification in place.
@@ -479,7 +539,9 @@ async function submitRealname(ctx: OpContext, kind: RealnameKind, p: Record<stri
   }
   if (kind === "individual") {
     const bank = p["identify_type"] === 4;
-    await checkAttachments(ctx, p.verified_file_url, bank ? 1 : 3, bank ? "bank-card verification" : "certificate verification");
+    // A passport takes 2 files on the international site (data page, holding photo), 3 in China.
+    const passportIntl = state.options.site === "intl" && p["verified_type"] === 3;
+    await checkAttachments(ctx, p.verified_file_url, bank ? 1 : passportIntl ? 2 : 3, bank ? "bank-card verification" : "certificate verification");
   } else {
     const person = p["enterprise_person"] !== undefined;
     await checkAttachments(ctx, p.verified_file_url, person ? 3 : 1, person ? "a certificate plus the legal person's ID card" : "a company certificate");
@@ -531,6 +593,39 @@ export function setReviewOutcome(ctx: OpContext, customerId: string, outcome: Re
   }
 }
 
+/** A review of an application made before (in the console, or an old rejection): not sent through this API. */
+export interface EarlierReview {
+  result: "approved" | "rejected" | "pending";
+  opinion?: string;
+  kind?: RealnameKind;
+}
+
+/**
+ * Puts an earlier application's review on record for a customer (issue 12.5): the review-result API
+ * answers with the latest review whatever application it belongs to, so a client must not take it
+ * as the answer to its own submission. The customer's verified status follows the review (pending →
+ * "0" under review, approved → "2", rejected → "1").
+ */
+export function seedEarlierReview(ctx: OpContext, customerId: string, review: EarlierReview): void {
+  const c = ctx.state.customer(customerId);
+  if (!c) throw new RangeError(`no sandbox customer ${customerId}`);
+  const kind = review.kind ?? "individual";
+  const app: RealnameApplication = {
+    customer_id: customerId,
+    kind,
+    submittedAt: ctx.now,
+    polls: 0,
+    state: review.result,
+    ...(review.result === "rejected" ? { opinion: review.opinion ?? "证件照片不清晰，请重新上传。" } : {}),
+    script: { result: "pending" }, // an earlier application under review stays so until scripted otherwise
+    request: { origin: "console" },
+    previous: { verified_status: c.info.verified_status, customer_type: c.info.customer_type },
+  };
+  ctx.state.realname.set(customerId, app);
+  c.info.verified_status = review.result === "pending" ? "0" : review.result === "approved" ? "2" : "1";
+  if (review.result === "approved") c.info.customer_type = kind === "individual" ? 0 : 1;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Product catalogue
 
@@ -566,7 +661,7 @@ const ListIncentiveDiscountPolicies: Handler<"ListIncentiveDiscountPolicies"> = 
   };
 };
 
-export const handlers: { [N in OperationName]: Handler<N> } = {
+export const handlers: { [N in OperationName]?: Handler<N> } = {
   ListSubCustomers,
   ListPayPerUseCustomerResources,
   ListRenewRateOnPeriod,
@@ -574,6 +669,7 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
   AutoRenewalResources,
   CancelAutoRenewalResources,
   PayOrders,
+  ListOrderDiscounts,
   ListCustomerOrders,
   CreateEnterpriseRealnameAuthentication,
   ChangeEnterpriseRealnameAuthentication,
@@ -586,6 +682,7 @@ export const handlers: { [N in OperationName]: Handler<N> } = {
 
 /** Runs an operation on already-validated parameters. */
 export async function runOperation(name: OperationName, ctx: OpContext, params: unknown, pathParams: Record<string, string> = {}): Promise<unknown> {
-  const h = handlers[name] as Handler<OperationName>;
+  const h = handlers[name] as Handler<OperationName> | undefined;
+  if (!h) throw new SandboxError(404, "APIG.0101", "The API does not exist.");
   return await h(ctx, params as Params<OperationName>, pathParams);
 }

@@ -28,7 +28,8 @@ export interface Order {
   amount_after_discount: number;
   discount_amount: number;
   measure_id: 1;
-  currency: "CNY";
+  /** CNY on the China site, USD on the international site. */
+  currency: "CNY" | "USD";
   create_time: string;
   payment_time?: string;
   /** Sandbox-only fields below. */
@@ -40,8 +41,26 @@ export interface Order {
   periodNum: number;
   /** The partner-granted discount this order may use (PayOrders discount_infos type 3). */
   discount?: { id: string; rate: number };
+  /**
+   * What ListOrderDiscounts offers for this order (issue 12.3): ids of this order only (never the
+   * renewal inquiry's discount ids), every documented type — 0 promotional, 1 contract, 2 commercial,
+   * 3 partner-granted, 609 order price adjustment (which PayOrders must use when present).
+   */
+  discounts?: OrderDiscountOffer[];
+  /** The discount PayOrders used (sandbox-only, for tests). */
+  paidDiscountId?: string;
   cancelReason?: "deadline";
 }
+
+export interface OrderDiscountOffer {
+  id: string;
+  type: 0 | 1 | 2 | 3 | 609;
+  /** Share of the official amount taken off. */
+  rate: number;
+}
+
+/** Discount types ListOrderDiscounts documents. */
+export const ORDER_DISCOUNT_TYPES = [0, 1, 2, 3, 609] as const;
 
 export type RealnameKind = "enterprise" | "change" | "individual";
 
@@ -79,11 +98,15 @@ export interface StateOptions extends GeneratorOptions {
 export class SandboxState {
   readonly options: StateOptions;
   readonly partnerDomainId: string;
+  /** The partner's account (domain) name, as IAM shows it. */
+  readonly partnerAccountName = "partner-ops-sandbox";
   readonly defaultCredentials: { ak: string; sk: string };
   readonly customers: Customer[];
   readonly managers: string[];
   readonly orders: Order[] = [];
   readonly realname = new Map<string, RealnameApplication>();
+  /** Enterprise registration data of approved enterprise verifications (reg_country, reg_address); absent = never set. */
+  readonly registration = new Map<string, { reg_country?: string; reg_address?: string }>();
   readonly reviewScripts = new Map<string, ReviewScript>();
   realnameBucketConfigured: boolean;
   /** Auto-renew times requested per resource (AutoRenewalResources body). */
@@ -109,6 +132,11 @@ export class SandboxState {
       this.byAccountName.set(c.info.account_name, c);
     }
     this.realnameBucketConfigured = options.realnameBucketConfigured;
+  }
+
+  /** The site's currency (CNY, or USD on the international site). */
+  get currency(): "CNY" | "USD" {
+    return this.options.site === "intl" ? "USD" : "CNY";
   }
 
   customer(id: string): Customer | undefined {
@@ -183,10 +211,28 @@ export class SandboxState {
     this.ordersById.set(o.order_id, o);
   }
 
+  /**
+   * The discounts a new order carries (deterministic per order id): the customer's partner-granted
+   * discount (reseller customers) under a new id, and by chance a promotional, contract, commercial
+   * or order price-adjustment (609) discount. Every id is specific to the order.
+   */
+  orderDiscounts(customerId: string, orderId: string): OrderDiscountOffer[] {
+    const rng = new Rng(this.options.seed, `order-discounts:${orderId}`);
+    const out: OrderDiscountOffer[] = [];
+    const partner = this.partnerDiscount(customerId);
+    const id = (type: number) => `sbx-od-${type}-${rng.hex(10)}`;
+    if (partner) out.push({ id: id(3), type: 3, rate: partner.rate });
+    if (rng.int(0, 99) < 30) out.push({ id: id(2), type: 2, rate: rng.int(3, 12) / 100 });
+    if (rng.int(0, 99) < 20) out.push({ id: id(0), type: 0, rate: rng.int(2, 8) / 100 });
+    if (rng.int(0, 99) < 15) out.push({ id: id(1), type: 1, rate: rng.int(4, 10) / 100 });
+    if (rng.int(0, 99) < 15) out.push({ id: id(609), type: 609, rate: rng.int(1, 20) / 100 });
+    return out;
+  }
+
   /** The partner-granted discount offered to a customer: reseller customers only, 5-15 %. */
   partnerDiscount(customerId: string): { id: string; rate: number } | undefined {
     const c = this.byId.get(customerId);
-    if (!c || c.info.association_type !== "2") return undefined;
+    if (!c || c.info.association_type === "1") return undefined;
     const rng = new Rng(this.options.seed, `discount:${customerId}`);
     return { id: `sbx-discount-${rng.hex(12)}`, rate: rng.int(5, 15) / 100 };
   }

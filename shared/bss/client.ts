@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { FailResourceInfo } from "./errors.ts";
 import { BssError, LocalCode, businessFailure, describeIssues, isBssError } from "./errors.ts";
 import type { CustomerRef, TokenProvider } from "./iam.ts";
-import { DEFAULT_IAM_ENDPOINT, DEFAULT_TOKEN_MARGIN_MS, createTokenProvider } from "./iam.ts";
+import { DEFAULT_IAM_ENDPOINT, DEFAULT_TOKEN_MARGIN_MS, createTokenProvider, partnerAuthResolver } from "./iam.ts";
 import type { RateLimiter, Sleep } from "./limiter.ts";
 import { DEFAULT_MARGIN_MS, createRateLimiter } from "./limiter.ts";
 import type { OperationDef, OperationName, RequestOf, ResponseOf } from "./operations.ts";
@@ -152,10 +152,10 @@ export type RealnameKind = keyof typeof realnameOperations;
 
 export interface RealnameOutcome {
   submitted: true;
-  /** From the submit answer: 1 = transferred to manual review. Absent when reconciled. */
-  isReview?: 0 | 1;
-  /** From the review-result lookup (reconciled only): 0 under review, 1 rejected, 2 approved. */
-  reviewResult?: 0 | 1 | 2;
+  /** From the submit answer: 1 = transferred to manual review (0 documented too; other values passed on). Absent when reconciled. */
+  isReview?: number;
+  /** From the review-result lookup (reconciled only): 0 under review, 1 rejected, 2 approved (other values: not final). */
+  reviewResult?: number;
   reconciled: boolean;
   retried: boolean;
 }
@@ -176,6 +176,8 @@ export interface BssClient {
   ): AsyncGenerator<ItemOf<"ListPayPerUseCustomerResources">, void, undefined>;
   listCustomerOrders(request?: RequestOf<"ListCustomerOrders">): Promise<ResponseOf<"ListCustomerOrders">>;
   renewRate(customer: CustomerRef, request: RequestOf<"ListRenewRateOnPeriod">): Promise<ResponseOf<"ListRenewRateOnPeriod">>;
+  /** ListOrderDiscounts as the customer: the discounts PayOrders accepts for this pending order. */
+  orderDiscounts(customer: CustomerRef, orderId: string): Promise<ResponseOf<"ListOrderDiscounts">>;
   setAutoRenew(customer: CustomerRef, resourceId: string, autoRenewTimes?: number): Promise<void>;
   cancelAutoRenew(customer: CustomerRef, resourceId: string): Promise<void>;
   reviewResult(customerId: string): Promise<ResponseOf<"ShowRealnameAuthenticationReviewResult">>;
@@ -195,6 +197,8 @@ export interface BssClient {
 
   /** Number of IAM token exchanges so far. */
   readonly tokenExchanges: number;
+  /** Number of X-Domain-Id lookups (GET /v3/auth/domains) so far: at most one per client once it succeeds. */
+  readonly domainLookups: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,7 +233,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
   const now = o.now ?? Date.now;
   const limiter = o.limiter ?? createRateLimiter({ now, marginMs: o.rateMarginMs, ...(o.sleep ? { sleep: o.sleep } : {}) });
   const account = accountKey(o.credentials);
-  const partnerAuth: TransportAuth =
+  const configuredAuth: { type: "token"; token: string } | Extract<TransportAuth, { type: "aksk" }> =
     "token" in o.credentials
       ? { type: "token", token: o.credentials.token }
       : {
@@ -254,12 +258,15 @@ export function createBssClient(input: BssClientOptions): BssClient {
     ...(onEvent ? { onEvent: (e: TransportEvent) => onEvent({ type: "attempt", ...e }) } : {}),
   };
   const transport: Transport = createTransport({ endpoint, ...common });
+  const iamTransport: Transport = createTransport({ endpoint: o.iamEndpoint, ...common });
+  // BSS and IAM are global services: AK/SK calls carry X-Domain-Id, looked up once when not configured.
+  const partner = partnerAuthResolver(configuredAuth, iamTransport);
   let tokens: TokenProvider | undefined;
   const tokenProvider = (operation: string): TokenProvider => {
     if (!o.agencyName) throw validationError(operation, "agencyName (the partner's xaccount_type) is required to act as a customer");
     tokens ??= createTokenProvider({
-      transport: createTransport({ endpoint: o.iamEndpoint, ...common }),
-      partnerAuth,
+      transport: iamTransport,
+      partnerAuth: () => partner.get(),
       agencyName: o.agencyName,
       marginMs: o.tokenMarginMs,
       ratePerSecond: o.iamRate,
@@ -335,7 +342,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
         }
       }
     } else {
-      res = await send(partnerAuth);
+      res = await send(await partner.get(options.signal));
     }
 
     const body = res.body === undefined ? {} : res.body;
@@ -417,8 +424,8 @@ export function createBssClient(input: BssClientOptions): BssClient {
       cause: cause ?? original,
     });
 
-  /** Renewal orders of a customer created at or after `sinceMs` (partner view, not cancelled). */
-  async function renewalOrdersSince(customer: CustomerRef, sinceMs: number, signal?: AbortSignal): Promise<CustomerOrder[]> {
+  /** Renewal orders of a customer created at or after `sinceMs` (partner view, not cancelled; records without an order_id ignored). */
+  async function renewalOrdersSince(customer: CustomerRef, sinceMs: number, signal?: AbortSignal): Promise<(CustomerOrder & { order_id: string })[]> {
     const orders = await collect(
       paginate(
         "ListCustomerOrders",
@@ -426,7 +433,8 @@ export function createBssClient(input: BssClientOptions): BssClient {
         { pageSize: 100, ...(signal ? { signal } : {}) },
       ),
     );
-    return orders.filter((order) => {
+    return orders.filter((order): order is CustomerOrder & { order_id: string } => {
+      if (order.order_id === undefined) return false;
       if (order.customer_id !== undefined && order.customer_id !== customer.id) return false;
       if (order.order_type !== undefined && String(order.order_type) !== "2") return false;
       if (order.status === 4) return false; // cancelled: nothing to pay
@@ -459,7 +467,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
       }
       if (err.kind !== "ambiguous") throw err;
       // The renewal may or may not have created orders: look them up. Never resend.
-      let orders: CustomerOrder[];
+      let orders: { order_id: string }[];
       try {
         orders = (await renewalOrdersSince(customer, since, opts.signal)).filter((x) => !before.has(x.order_id));
       } catch (lookupErr) {
@@ -473,7 +481,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
 
   async function orderStatus(customer: CustomerRef, orderId: string, signal?: AbortSignal): Promise<number | undefined> {
     const res = await call("ListCustomerOrders", { customer_id: customer.id, order_id: orderId }, signal ? { signal } : {});
-    const order = (res.order_infos ?? []).find((x) => x.order_id.toLowerCase() === orderId.toLowerCase());
+    const order = (res.order_infos ?? []).find((x) => x.order_id?.toLowerCase() === orderId.toLowerCase());
     return order?.status;
   }
 
@@ -545,7 +553,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
       first = err;
     }
     const customerId = (request as { customer_id: string }).customer_id;
-    const lookup = async (ambiguous: BssError): Promise<0 | 1 | 2 | undefined> => {
+    const lookup = async (ambiguous: BssError): Promise<number | undefined> => {
       try {
         return (await call("ShowRealnameAuthenticationReviewResult", { customer_id: customerId }, signalOpt)).review_result;
       } catch (lookupErr) {
@@ -584,6 +592,7 @@ export function createBssClient(input: BssClientOptions): BssClient {
     customerResources: (customerId, request = {}, options) => paginate("ListPayPerUseCustomerResources", { ...request, customer_id: customerId }, options),
     listCustomerOrders: (request = {}) => call("ListCustomerOrders", request),
     renewRate: (customer, request) => call("ListRenewRateOnPeriod", request, { customer }),
+    orderDiscounts: (customer, orderId) => call("ListOrderDiscounts", { order_id: orderId }, { customer }),
     setAutoRenew: async (customer, resourceId, autoRenewTimes) => {
       await call("AutoRenewalResources", autoRenewTimes === undefined ? {} : { auto_renew_times: autoRenewTimes }, { customer, pathParams: { resource_id: resourceId } });
     },
@@ -596,6 +605,9 @@ export function createBssClient(input: BssClientOptions): BssClient {
     submitRealname,
     get tokenExchanges() {
       return tokens?.exchanges ?? 0;
+    },
+    get domainLookups() {
+      return partner.lookups;
     },
   };
 }

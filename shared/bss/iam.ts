@@ -10,8 +10,9 @@
  * Tokens are cached per customer until `marginMs` before they expire, and concurrent requests
  * for the same customer share one exchange. Tokens never appear in errors or events.
  */
+import type { Credentials } from "../signing/index.ts";
 import { BssError, LocalCode, describeIssues } from "./errors.ts";
-import { assumeRoleRequest, iamTokenResponse } from "./schemas.ts";
+import { assumeRoleRequest, iamTokenResponse, listAuthDomainsResponse } from "./schemas.ts";
 import type { Transport, TransportAuth } from "./transport.ts";
 
 export const DEFAULT_IAM_ENDPOINT = "https://iam.myhuaweicloud.com";
@@ -28,8 +29,8 @@ export interface CustomerRef {
 export interface TokenProviderOptions {
   /** A transport whose endpoint is the IAM endpoint. */
   transport: Transport;
-  /** How the partner authenticates to IAM. */
-  partnerAuth: TransportAuth;
+  /** How the partner authenticates to IAM (a function when the auth needs a lookup first, see partnerAuthResolver). */
+  partnerAuth: TransportAuth | ((signal?: AbortSignal) => Promise<TransportAuth>);
   /** Agency name (the partner's xaccount_type). */
   agencyName: string;
   /** Refresh this long before expiry. Default 5 minutes. */
@@ -107,7 +108,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       path: "/v3/auth/tokens",
       body: parsedReq.data,
       effect: "read",
-      auth: options.partnerAuth,
+      auth: typeof options.partnerAuth === "function" ? await options.partnerAuth() : options.partnerAuth,
       rate: { key: "iam:assume-role", perSecond: rate },
     });
     const token = res.headers.get("x-subject-token");
@@ -149,6 +150,68 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     },
     get exchanges() {
       return exchanges;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// X-Domain-Id
+
+export const DOMAINS_OPERATION = "KeystoneListAuthDomains";
+
+/**
+ * The partner's auth for BSS and IAM (both global services). With AK/SK, Huawei's SDK always sends
+ * `X-Domain-Id` (the account id) and, when it is not configured, looks it up once with
+ * `GET /v3/auth/domains` (KeystoneListAuthDomains, signed without it) and caches it. This does the
+ * same: the first caller starts the lookup, concurrent callers share it, later ones get the cached
+ * value; a failed lookup is not cached (the next call tries again). A token needs no domain id.
+ */
+export function partnerAuthResolver(
+  auth: { type: "token"; token: string } | { type: "aksk"; credentials: Credentials },
+  iam: Transport,
+): { get(signal?: AbortSignal): Promise<TransportAuth>; readonly lookups: number } {
+  if (auth.type === "token") return { get: async () => auth, lookups: 0 };
+  let domainId = auth.credentials.domainId;
+  let pending: Promise<string> | undefined;
+  let lookups = 0;
+  const lookup = async (): Promise<string> => {
+    lookups++;
+    const res = await iam.send({
+      operation: DOMAINS_OPERATION,
+      method: "GET",
+      path: "/v3/auth/domains",
+      effect: "read",
+      auth: { type: "aksk", credentials: { ...auth.credentials, domainId: undefined } },
+      rate: { key: "iam:domains", perSecond: 10 },
+    });
+    const body = listAuthDomainsResponse.safeParse(res.body);
+    const id = body.success ? body.data.domains?.find((d) => d.id !== undefined && d.id !== "")?.id : undefined;
+    if (!id) {
+      throw new BssError({
+        operation: DOMAINS_OPERATION,
+        kind: "invalid-response",
+        status: res.status,
+        code: LocalCode.invalidResponse,
+        message: body.success ? "IAM listed no account (domain) for these credentials" : `IAM domains body: ${describeIssues(body.error.issues)}`,
+        requestId: res.requestId,
+        attempts: res.attempts,
+      });
+    }
+    return id;
+  };
+  return {
+    async get() {
+      if (domainId === undefined) {
+        // Shared by concurrent callers, so not tied to one caller's signal.
+        pending ??= lookup().finally(() => {
+          pending = undefined;
+        });
+        domainId = await pending;
+      }
+      return { type: "aksk", credentials: { ...auth.credentials, domainId } };
+    },
+    get lookups() {
+      return lookups;
     },
   };
 }

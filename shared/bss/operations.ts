@@ -139,6 +139,18 @@ export const operations = {
     request: s.payOrdersRequest,
     response: s.emptyResponse,
   }),
+  ListOrderDiscounts: op({
+    name: "ListOrderDiscounts",
+    method: "GET",
+    path: "/v2/orders/customer-orders/order-discounts",
+    params: "query",
+    caller: "customer",
+    effect: "read",
+    ratePerSecond: 10, // documented default
+    successStatus: 200,
+    request: s.listOrderDiscountsRequest,
+    response: s.listOrderDiscountsResponse,
+  }),
   ListCustomerOrders: op({
     name: "ListCustomerOrders",
     method: "GET",

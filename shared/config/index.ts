@@ -101,6 +101,25 @@ export interface LoadConfigOptions {
   secretStore?: Omit<SecretStoreOptions, "env" | "port" | "ttlSeconds">;
 }
 
+/** Shortest webhook secret the signer accepts (shared/signing/webhook.ts refuses shorter ones). */
+export const WEBHOOK_SECRET_MIN_LENGTH = 16;
+
+/**
+ * What is wrong with a secret's value when it is given plainly (locally), or undefined. Checked at
+ * cold start so a bad value stops the function (and the local engine's start) instead of making
+ * every request fail later. Values given by reference are checked where they are read.
+ */
+export function secretValueProblem(name: SecretName, value: string): string | undefined {
+  if (name === "WEBHOOK_SECRET") {
+    const list = value.split(",").map((x) => x.trim()).filter(Boolean);
+    if (list.length === 0) return "holds no secret (only commas and spaces)";
+    if (list.some((x) => x.length < WEBHOOK_SECRET_MIN_LENGTH)) {
+      return `each comma-separated secret must be at least ${WEBHOOK_SECRET_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`;
+    }
+  }
+  return undefined;
+}
+
 const QUEUE_URL_VAR = /^[A-Z][A-Z0-9_]*_QUEUE_URL$/;
 
 function describe(issue: z.core.$ZodIssue): string {
@@ -152,6 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     const ref = env[`${name}_REF`];
     if ((plain === undefined || plain === "") && (ref === undefined || ref === "")) {
       issues.push({ variable: name, problem: `secret required by this function: set ${name} (local) or ${name}_REF (ssm:/… or secretsmanager:…)` });
+    } else if (plain !== undefined && plain !== "") {
+      const problem = secretValueProblem(name, plain);
+      if (problem) issues.push({ variable: name, problem });
     }
   }
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);

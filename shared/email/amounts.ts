@@ -4,7 +4,7 @@
  * 壹万零陆佰元整). Values are exact (BigInt cents), output as plain decimals with two decimals.
  * Pure functions, no I/O.
  */
-import { foldWidth } from "./text.ts";
+import { foldWidth, trimEndWhere } from "./text.ts";
 
 export interface FoundAmount {
   /** Plain decimal, exactly two decimals, no sign other than a leading "-" ("10600.00"). */
@@ -39,13 +39,13 @@ export function decimalToCents(s: string): bigint | null {
 
 const CURRENCY_TOKENS: Record<string, string | null> = {
   "us$": "USD", usd: "USD", "美元": "USD", "hk$": "HKD", hkd: "HKD", "港币": "HKD", "港元": "HKD",
-  "s$": "SGD", sgd: "SGD", eur: "EUR", "€": "EUR", "欧元": "EUR", cny: "CNY", rmb: "CNY", "人民币": "CNY",
+  "s$": "SGD", sgd: "SGD", eur: "EUR", "€": "EUR", "欧元": "EUR", cny: "CNY", rmb: "CNY", "人民币": "CNY", "人民幣": "CNY",
   "¥": "CNY", "元": "CNY", "圆": "CNY", "$": null,
 };
 
 // Prefix currency, number (thousands separators "," only in groups of three), optional 万/亿, suffix currency.
 const NUMBER_RE =
-  /((?<![0-9a-z])[-−])?(?:(?<![a-z])(us\$|hk\$|s\$|usd|hkd|sgd|eur|cny|rmb|人民币|美元|港币|港元|欧元|[¥€$])\s*([-−])?|(?<![0-9a-z.]))(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![0-9]|,\d{3})(?:\s*(万|亿))?(?:\s*(元|圆|美元|港元|港币|欧元|usd|cny|rmb|hkd|eur|sgd))?/giu;
+  /((?<![0-9a-z])[-−])?(?:(?<![a-z])(us\$|hk\$|s\$|usd|hkd|sgd|eur|cny|rmb|人民币|人民幣|美元|港币|港元|欧元|[¥€$])\s*([-−])?|(?<![0-9a-z.]))(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![0-9]|,\d{3})(?:\s*(万|亿))?(?:\s*(元|圆|美元|港元|港币|欧元|usd|cny|rmb|hkd|eur|sgd))?/giu;
 
 const CAPITAL_RUN = /(人民币|美元)?[ \t]{0,4}([零〇壹贰貳叁參肆伍陆陸柒捌玖一二两兩三四五六七八九拾十佰百仟千万萬亿億元圆圓角分整正]+)/gu;
 
@@ -262,6 +262,6 @@ function percentToFraction(p: string): string {
 
 function trimZeros(d: string): string {
   if (!d.includes(".")) return d;
-  const t = d.replace(/0+$/, "").replace(/\.$/, "");
+  const t = trimEndWhere(d, (c) => c === "0").replace(/\.$/, "");
   return t === "" ? "0" : t;
 }

@@ -3,7 +3,10 @@
  * (2025-05-18, 2025年5月18日, 18 May 2025, May 18, 2025, 18/05/2025, 2025年01月 至 2025年03月,
  * 2025年第一季度, Q1 2025, …). Pure functions, no I/O.
  */
-import { foldWidth } from "./text.ts";
+import { charge } from "./budget.ts";
+import { charsIn, foldWidth, trimEndWhere } from "./text.ts";
+
+const PRE_TRAIL = charsIn(":：", true);
 
 export type SlashOrder = "dmy" | "mdy";
 
@@ -47,9 +50,11 @@ const DATE_RE = new RegExp(
 export function findDates(text: string, order: SlashOrder = "dmy"): FoundDate[] {
   const s = foldWidth(text);
   const found: FoundDate[] = [];
+  charge(s.length, "dates");
   DATE_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = DATE_RE.exec(s)) !== null) {
+    charge(m[0].length, "date");
     let y = 0;
     let mo = 0;
     let d = 0;
@@ -136,9 +141,11 @@ export function parseBillingPeriod(text: string): Period | null {
   const q = QUARTER_RE.exec(s);
   const months: { y: number; m: number; at: number }[] = [];
   let lastYear: number | null = null;
+  charge(s.length, "billing period");
   MONTH_TOKEN_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = MONTH_TOKEN_RE.exec(s)) !== null) {
+    charge(m[0].length, "month");
     let y: number | null = null;
     let mo = 0;
     if (m[1] !== undefined) [y, mo] = [+m[1], +m[2]!];
@@ -192,7 +199,7 @@ export interface DeadlineKeywords {
  * The date by which the invoice must be sent: the first full date that a deadline keyword precedes
  * (请在 …, no later than …, deadline: …) or follows (… 之前, … 前) on the same line.
  */
-export function findDeadline(text: string, keywords: DeadlineKeywords, order: SlashOrder = "dmy", folded?: string): string | null {
+export function findDeadline(text: string, keywords: DeadlineKeywords, order: SlashOrder = "dmy", folded?: string, at?: (start: number) => void): string | null {
   const lower = folded ?? foldWidth(text).toLowerCase();
   const before = keywords.before.map((k) => foldWidth(k).toLowerCase());
   const after = keywords.after.map((k) => foldWidth(k).toLowerCase());
@@ -224,13 +231,15 @@ export function findDeadline(text: string, keywords: DeadlineKeywords, order: Sl
   for (const d of dates.slice(0, 1000)) {
     // bounded windows on the date's own line (no unbounded scans: bodies may be one huge line)
     let pre = lower.slice(Math.max(0, d.start - 24), d.start);
-    pre = pre.slice(pre.lastIndexOf("\n") + 1).trimEnd().replace(/[:：\s]+$/u, "");
+    pre = trimEndWhere(pre.slice(pre.lastIndexOf("\n") + 1), PRE_TRAIL);
     let post = lower.slice(d.end, d.end + 8);
     const nl = post.indexOf("\n");
     if (nl >= 0) post = post.slice(0, nl);
     post = post.trimStart();
-    if (before.some((k) => endsWithWord(pre, k))) return d.date;
-    if (after.some((k) => post.startsWith(k))) return d.date;
+    if (before.some((k) => endsWithWord(pre, k)) || after.some((k) => post.startsWith(k))) {
+      at?.(d.start);
+      return d.date;
+    }
   }
   return null;
 }

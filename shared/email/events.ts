@@ -13,6 +13,7 @@
  */
 import { z } from "zod";
 import { defineMessage } from "../queue/envelope.ts";
+import { REVIEW_REASONS } from "./review.ts";
 import { BillingPeriodSchema, RejectReasonSchema } from "./schema.ts";
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -44,8 +45,11 @@ export const NoticeReceivedDataSchema = z.strictObject({
     forwarded: z.boolean(),
     senderVerified: z.boolean(),
     partnerName: z.string().nullable(),
-    applicationNo: z.string().min(1),
-    amount: z.string().regex(/^-?\d+\.\d{2}$/),
+    /** needs-review: stored with the fields found; check `reviewReasons` before acting on it. */
+    kind: z.enum(["invoice-notice", "needs-review"]).default("invoice-notice"),
+    reviewReasons: z.array(z.enum(REVIEW_REASONS)).default([]),
+    applicationNo: z.string().min(1).nullable(),
+    amount: z.string().regex(/^-?\d+\.\d{2}$/).nullable(),
     currency: z.string().regex(/^[A-Z]{3}$/).nullable(),
     billingPeriod: BillingPeriodSchema.nullable(),
     deadline: z.string().nullable(),

@@ -3,12 +3,13 @@
  * text with its links). Tolerant: a field that cannot be found is null, never an error. Pure.
  */
 import { findAmount, parseTaxRate } from "./amounts.ts";
+import { charge } from "./budget.ts";
 import type { EmailIntakeConfig } from "./config.ts";
 import { findDeadline, findQuarter, parseBillingPeriod, statedSlashOrder } from "./dates.ts";
 import { compileLabels, LabelIndex, type CompiledLabel, type LabelHit, type LabelValue } from "./labels.ts";
 import { findEmails, findUrls } from "./links.ts";
 import type { BillingPeriod, HuaweiEntity, MailingAddress } from "./schema.ts";
-import { fold, foldWidth, type HtmlLink } from "./text.ts";
+import { charsIn, fold, foldWidth, trimEndWhere, trimStartWhere, type HtmlLink } from "./text.ts";
 
 /** One body to extract from: text plus (for HTML) its links, offsets relative to `text`. */
 export interface BodySource {
@@ -52,6 +53,7 @@ export interface Compiled {
   labels: CompiledLabel[];
   greetings: { raw: string; folded: string }[];
   generic: Set<string>;
+  salutationTails: string[];
   listLabels: string[];
   noticeKeywords: string[];
   fhKeywords: string[];
@@ -68,6 +70,7 @@ export function compile(cfg: EmailIntakeConfig): Compiled {
       labels: compileLabels(cfg.labels),
       greetings: cfg.greetings.map((g) => ({ raw: g, folded: fold(g) })).sort((a, b) => b.folded.length - a.folded.length),
       generic: new Set(cfg.genericGreetingNames.map((g) => fold(g).trim())),
+      salutationTails: cfg.salutationTails.map((t) => fold(t)),
       listLabels: cfg.labels.invoiceListUrl.map((l) => fold(l)),
       noticeKeywords: cfg.noticeKeywords.map((k) => fold(k)),
       fhKeywords: cfg.flowKeywords.fh.map((k) => fold(k)),
@@ -79,6 +82,9 @@ export function compile(cfg: EmailIntakeConfig): Compiled {
 }
 
 const MAX_TEXT_VALUE = 200;
+const VALUE_LEAD = charsIn(":：-–—", true);
+const VALUE_TRAIL = charsIn(",，:：", true);
+const GREETING_TRAIL = charsIn(",，:：!！", true);
 
 /** A free-text value (name, address, label): needs a clear label (separator, at a boundary). */
 function textValue(idx: LabelIndex, v: LabelValue, hit: LabelHit): string | null {
@@ -86,7 +92,7 @@ function textValue(idx: LabelIndex, v: LabelValue, hit: LabelHit): string | null
   let s = v.raw;
   const cut = s.search(/[。；;\t]/u);
   if (cut >= 0) s = s.slice(0, cut);
-  s = s.trim().replace(/^[:：\-–—\s]+/u, "").replace(/[,，:：\s]+$/u, "").trim();
+  s = trimEndWhere(trimStartWhere(s.trim(), VALUE_LEAD), VALUE_TRAIL).trim();
   if (!s || s.length > MAX_TEXT_VALUE || !/[\p{L}\p{N}]/u.test(s)) return null;
   return s;
 }
@@ -116,9 +122,18 @@ function invoiceTypeOf(label: string, cfg: EmailIntakeConfig): Extracted["invoic
   return has(cfg.invoiceTypeMarkers.electronic) ? "vat-special-electronic" : "vat-special-paper";
 }
 
-function greetingName(text: string, c: Compiled): string | null {
+/** Drops a salutation word (您好, hello) and the punctuation before it from the end of a greeting name. */
+function stripSalutation(s: string, c: Compiled): string {
+  const f = fold(s);
+  for (const t of c.salutationTails) {
+    if (f.endsWith(t) && f.length > t.length) return trimEndWhere(s.slice(0, s.length - t.length), GREETING_TRAIL);
+  }
+  return s;
+}
+
+function greetingName(text: string, c: Compiled, at?: (line: number) => void): string | null {
   const lines = text.split("\n", 60);
-  for (const line of lines) {
+  for (const [n, line] of lines.entries()) {
     const t = line.trim();
     if (!t) continue;
     const f = fold(t);
@@ -130,10 +145,14 @@ function greetingName(text: string, c: Compiled): string | null {
       const close = fr.indexOf(")");
       rest = close > 0 ? rest.slice(1, close) : "";
     } else {
-      rest = rest.replace(/[,，:：!！\s]+$/u, "");
+      // the name ends at sentence punctuation (company names carry none of it; "Co., Ltd." keeps its ASCII comma)
+      const stop = rest.search(/[，！!；;。]/u);
+      if (stop >= 0) rest = rest.slice(0, stop);
+      rest = stripSalutation(trimEndWhere(rest, GREETING_TRAIL), c);
     }
     rest = rest.trim();
     if (!rest || rest.length > MAX_TEXT_VALUE || c.generic.has(fold(rest))) return null;
+    at?.(n);
     return rest;
   }
   return null;
@@ -151,8 +170,19 @@ function firstUrl(raw: string): string | null {
  * Extracts the fields of one body; with `want`, only those fields (the others are null). The label
  * index is built only when a wanted field needs it.
  */
-export function extractFields(src: BodySource, c: Compiled, want?: ReadonlySet<keyof Extracted>): Extracted {
+/** Label fields of the configuration → the schema field their value fills. */
+const FIELD_OF_LABEL: Record<string, keyof Extracted> = {
+  partnerName: "partnerName", applicationNo: "applicationNo", amount: "amount", amountExclTax: "amountExclTax", taxAmount: "taxAmount",
+  currency: "currency", taxRate: "taxRate", invoiceType: "invoiceTypeLabel", billingPeriod: "billingPeriod", address: "mailingAddress",
+  publicMailbox: "publicMailbox", invoiceListUrl: "invoiceListUrl", entityName: "huaweiEntity",
+};
+
+/** Where each found field came from: its 0-based line in the body. */
+export type FieldLines = Map<keyof Extracted, number>;
+
+export function extractFields(src: BodySource, c: Compiled, want?: ReadonlySet<keyof Extracted>, lines?: FieldLines): Extracted {
   const { cfg } = c;
+  charge(src.text.length, "extract");
   const wants = (k: keyof Extracted) => !want || want.has(k);
   let idxCache: LabelIndex | null = null;
   const index = () => (idxCache ??= new LabelIndex(src.text, c.labels, src.folded));
@@ -176,9 +206,10 @@ export function extractFields(src: BodySource, c: Compiled, want?: ReadonlySet<k
 
   let invoiceTypeLabel: string | null = null;
   if (wants("invoiceTypeLabel") || wants("invoiceType")) invoiceTypeLabel = text("invoiceType");
+  const at = (key: keyof Extracted) => (line: number) => lines?.set(key, line);
 
-  return {
-    partnerName: wants("partnerName") ? (text("partnerName") ?? greetingName(src.text, c)) : null,
+  const out: Extracted = {
+    partnerName: wants("partnerName") ? (text("partnerName") ?? greetingName(src.text, c, at("partnerName"))) : null,
     applicationNo: wants("applicationNo") ? index().find("applicationNo", (v) => idToken(v.raw)) : null,
     amount: wants("amount") ? (amountHit?.value ?? null) : null,
     amountExclTax: wants("amountExclTax") ? amountOf("amountExclTax") : null,
@@ -190,10 +221,20 @@ export function extractFields(src: BodySource, c: Compiled, want?: ReadonlySet<k
     billingPeriod: wants("billingPeriod") ? (index().find("billingPeriod", (v) => parseBillingPeriod(v.raw)) ?? findQuarter(src.text)) : null,
     mailingAddress: wants("mailingAddress") ? mailingAddressOf(index(), cfg) : null,
     publicMailbox: wants("publicMailbox") ? index().find("publicMailbox", (v) => firstEmail(v.raw)) : null,
-    invoiceListUrl: wants("invoiceListUrl") ? invoiceListUrlOf(src, c, index) : null,
-    huaweiEntity: wants("huaweiEntity") ? huaweiEntityOf(src, index(), cfg) : null,
-    deadline: wants("deadline") ? deadlineOf(src, cfg) : null,
+    invoiceListUrl: wants("invoiceListUrl") ? invoiceListUrlOf(src, c, index, at("invoiceListUrl")) : null,
+    huaweiEntity: wants("huaweiEntity") ? huaweiEntityOf(src, index(), cfg, at("huaweiEntity")) : null,
+    deadline: wants("deadline") ? deadlineOf(src, cfg, (pos) => lines?.set("deadline", index().lineAt(pos))) : null,
   };
+  if (lines && idxCache) {
+    const idx: LabelIndex = idxCache;
+    for (const [field, line] of idx.accepted) {
+      const key = FIELD_OF_LABEL[field];
+      if (key && out[key] !== null && !lines.has(key)) lines.set(key, line);
+    }
+    if (out.invoiceType !== null && lines.has("invoiceTypeLabel")) lines.set("invoiceType", lines.get("invoiceTypeLabel")!);
+    if (out.currency !== null && !lines.has("currency") && amountHit) lines.set("currency", amountHit.line);
+  }
+  return out;
 }
 
 /** The mailing address: the address value anchors the block; the other parts are taken near it. */
@@ -217,16 +258,19 @@ function mailingAddressOf(idx: LabelIndex, cfg: EmailIntakeConfig): MailingAddre
 }
 
 /** The invoicing-list link: an HTML link whose text names the list (its href), else a URL after the label. */
-function invoiceListUrlOf(src: BodySource, c: Compiled, index: () => LabelIndex): string | null {
+function invoiceListUrlOf(src: BodySource, c: Compiled, index: () => LabelIndex, at: (line: number) => void): string | null {
   for (const l of src.links) {
     const t = fold(l.text);
-    if (t && c.listLabels.some((x) => t.includes(x)) && /^https?:\/\//i.test(l.href.trim())) return l.href.trim();
+    if (t && c.listLabels.some((x) => t.includes(x)) && /^https?:\/\//i.test(l.href.trim())) {
+      at(index().lineAt(l.start));
+      return l.href.trim();
+    }
   }
   return index().find("invoiceListUrl", (v) => firstUrl(v.raw));
 }
 
 /** The Huawei entity: labelled buyer name, else a known entity name; its tax ID near it. */
-function huaweiEntityOf(src: BodySource, idx: LabelIndex, cfg: EmailIntakeConfig): HuaweiEntity | null {
+function huaweiEntityOf(src: BodySource, idx: LabelIndex, cfg: EmailIntakeConfig, at: (line: number) => void): HuaweiEntity | null {
   const nameHit = idx.find("entityName", (v, h) => {
     const t = textValue(idx, v, h);
     return t ? { t, line: v.line } : null;
@@ -244,13 +288,14 @@ function huaweiEntityOf(src: BodySource, idx: LabelIndex, cfg: EmailIntakeConfig
     }
   }
   if (!entityName) return null;
+  if (entityLine !== null) at(entityLine);
   const taxId = idx.find("entityTaxId", (v) => idToken(v.raw), entityLine !== null ? { line: entityLine, maxLines: 6 } : undefined) ?? null;
   return { name: entityName, taxId };
 }
 
-function deadlineOf(src: BodySource, cfg: EmailIntakeConfig): string | null {
+function deadlineOf(src: BodySource, cfg: EmailIntakeConfig, at: (pos: number) => void): string | null {
   const order = /dd|mm|日\s*\/|月\s*\//.test(src.folded) ? (statedSlashOrder(src.text) ?? cfg.slashDateOrder) : cfg.slashDateOrder;
-  return findDeadline(src.text, cfg.deadlineKeywords, order, src.folded);
+  return findDeadline(src.text, cfg.deadlineKeywords, order, src.folded, at);
 }
 
 /** Application number from the subject line (【华为云】激励开票通知（申付单号：SF…）). */

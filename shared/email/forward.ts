@@ -4,7 +4,8 @@
  * marker followed by a From/Date/Subject/To block, or an Outlook header block without a marker
  * when the subject says it is a forward. Pure, no I/O.
  */
-import { fold } from "./text.ts";
+import { charge } from "./budget.ts";
+import { fold, trimEndWhere } from "./text.ts";
 
 export interface ForwardSyntax {
   markers: string[];
@@ -53,6 +54,44 @@ export function addressIn(value: string): string | null {
   return bare ? bare[1]!.toLowerCase() : null;
 }
 
+const MAX_KEY = 24;
+/** A marker line is short; longer lines are not compared (bounds the work per line). */
+const MAX_MARKER = 200;
+const DOTS = (c: string) => c === "." || c === "。";
+const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a);
+
+/**
+ * "  > Key : value" → {key, value}: quote marks and blanks, a key of 1–24 characters without a colon,
+ * blanks, ":" or "：", the value. One pass over the line (a regex with a lazy key between two blank
+ * runs backtracks quadratically on a long blank line, issue 11.4).
+ */
+export function splitHeaderLine(line: string): { key: string; value: string } | null {
+  let i = 0;
+  while (i < line.length && (isBlank(line.charCodeAt(i)) || line.charCodeAt(i) === 62)) i++;
+  // the key ends at the first colon, at most 24 characters plus trailing blanks away
+  let j = i;
+  let keyEnd = i;
+  for (; j < line.length; j++) {
+    const c = line.charCodeAt(j);
+    if (c === 58 || c === 0xff1a) break;
+    if (c === 10) return null;
+    if (!isBlank(c)) {
+      keyEnd = j + 1;
+      if (keyEnd - i > MAX_KEY) return null;
+    }
+  }
+  if (j >= line.length || keyEnd === i) return null;
+  return { key: line.slice(i, keyEnd), value: line.slice(j + 1).trim() };
+}
+
+const trimStars = (s: string) => {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s[a] === "*") a++;
+  while (b > a && s[b - 1] === "*") b--;
+  return s.slice(a, b);
+};
+
 interface Line {
   start: number;
   end: number;
@@ -79,15 +118,17 @@ function splitLines(text: string): Line[] {
 export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIsForward: boolean, folded: string = fold(text)): InlineForward | null {
   // cheap pre-check: without a forward subject, some marker's longest word must occur in the text
   if (!subjectIsForward && !syntax.markers.some((m) => folded.includes(longestWord(m)))) return null;
+  charge(text.length, "inline forward");
   const lines = splitLines(text);
   const markers = new Set(syntax.markers.map(squash));
   const fromKeys = new Set(syntax.fromHeaders.map((h) => fold(h)));
   const allKeys = new Set([...fromKeys, ...syntax.otherHeaders.map((h) => fold(h))]);
   const headerOf = (line: string): { key: string; value: string } | null => {
-    const m = /^[\s>]*([^:：\n]{1,24}?)\s*[:：]\s*(.*)$/u.exec(line);
-    if (!m) return null;
-    const key = fold(m[1]!.replace(/^\*+|\*+$/g, "").trim());
-    return allKeys.has(key) ? { key, value: m[2]!.trim() } : null;
+    charge(Math.min(line.length, 64), "inline forward header");
+    const h = splitHeaderLine(line);
+    if (!h) return null;
+    const key = fold(trimStars(h.key).trim());
+    return allKeys.has(key) ? { key, value: h.value } : null;
   };
 
   let found: InlineForward | null = null;
@@ -95,9 +136,10 @@ export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIs
   let depth = 0;
   while (i < lines.length && depth < 8) {
     const line = lines[i]!;
+    charge(line.text.length + 1, "inline forward line");
     const sq = squash(line.text);
     let blockAt = -1;
-    if (sq && markers.has(sq.replace(/[.。]+$/, ""))) blockAt = i + 1;
+    if (sq && sq.length <= MAX_MARKER && markers.has(trimEndWhere(sq, DOTS))) blockAt = i + 1;
     else if (subjectIsForward) {
       const h = headerOf(line.text);
       if (h && fromKeys.has(h.key)) {

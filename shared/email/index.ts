@@ -27,3 +27,8 @@ export { INTAKE_PREFIXES, intakeKeys, noticeIdOf, planIntake, duplicateOutcome, 
 export type { IntakeInput, IntakePlan, OutcomeRecord, PlannedObject, PlanContext } from "./plan.ts";
 export { processInboundObject, IntakeBusyError } from "./pipeline.ts";
 export type { IntakePorts, IntakeReport, IntakeStatus, IntakeStorage, IntakeLedger, IntakePublisher } from "./pipeline.ts";
+export { quarantineFailedObject } from "./pipeline.ts";
+export { failedObjects, FailureMessageError, FailureRecordSchema } from "./failure.ts";
+export type { FailedObject } from "./failure.ts";
+export { Budget, BudgetExceededError } from "./budget.ts";
+export type { BudgetLimits, BudgetUse } from "./budget.ts";

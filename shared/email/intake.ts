@@ -12,8 +12,10 @@
 import { createHash } from "node:crypto";
 import type { Attachment } from "mailparser";
 import { judgeAuthenticity, type Finding } from "./authenticity.ts";
+import { Budget, BudgetExceededError, charge, chargeText, withBudget, type BudgetUse } from "./budget.ts";
 import { resolveEmailConfig, type EmailIntakeConfig, type EmailIntakeConfigInput } from "./config.ts";
-import { applicationNoFromSubject, bodySource, compile, extractFields, EXTRACTED_KEYS, type BodySource, type Compiled, type Extracted } from "./extract.ts";
+import { applicationNoFromSubject, bodySource, compile, extractFields, EXTRACTED_KEYS, type BodySource, type Compiled, type Extracted, type FieldLines } from "./extract.ts";
+import { reviewReasons, type ReviewReason } from "./review.ts";
 import { findInlineForward, isForwardSubject, type ForwardSyntax } from "./forward.ts";
 import { emailDomain, findEmails, findUrls, hostAllowed, judgeLink } from "./links.ts";
 import { parseHeadersOnly, parseMime, type MessageView } from "./mime.ts";
@@ -21,6 +23,7 @@ import {
   InvoiceNoticeV1Schema,
   REJECT_REASONS,
   type AttachmentMeta,
+  type FieldSource,
   type InvoiceNoticeV1,
   type QuarantineReason,
   type RejectReason,
@@ -51,13 +54,27 @@ export interface InvoiceNoticeResult {
   messageId: string | null;
   /** Hex SHA-256 of the raw message bytes. */
   contentHash: string;
-  /** Stable key for de-duplication: "mid:<Message-ID>" when there is one, else "sha256:<contentHash>". */
+  /**
+   * Key for de-duplication (issue 11.2). Only a verified notice can be a duplicate of another, and
+   * only of the same content from the same authenticated source:
+   *   "<space>:<sha256 of [Message-ID, From, notice sender, forwarded, subject, SHA-256 of the body bytes]>"
+   * where space is "notice" (a verified invoice-notice), "rejected" (failed the trust checks),
+   * "quarantine" (could not be parsed / over budget) or "other" (not-invoice; nothing is done once
+   * for it). The body is everything after the top-level header block, so headers a relay adds in
+   * front (Received, X-SES-*) do not change the key.
+   * The prefixes keep the spaces apart: a look-alike or a truncated copy with the same Message-ID
+   * never takes the identity of a genuine notice.
+   */
   idempotencyKey: string;
   /** Attachments to store (only for kind invoice-notice; same order as notice.attachments). */
   attachments: StoredAttachment[];
   /** Observations behind the decision (untrusted links, verdict headers, …), for logs. Never message content beyond hosts/addresses. */
   findings: Finding[];
   sizeBytes: number;
+  /** Where each field of the notice came from (part and line); {} when there is no notice. */
+  sources: Record<string, FieldSource>;
+  /** What the extraction used of its budget (absent when it did not run: too large, unparseable). */
+  work?: BudgetUse;
 }
 
 /**
@@ -71,14 +88,21 @@ export async function parseInvoiceEmail(
   const cfg = resolveEmailConfig(config);
   const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const contentHash = createHash("sha256").update(buf).digest("hex");
-  const base = { contentHash, sizeBytes: buf.length };
+  const base: Base = { contentHash, bodyHash: bodyHashOf(buf), sizeBytes: buf.length };
   try {
     if (buf.length > cfg.maxMessageBytes) {
       return await quarantined(buf, base, "message-too-large", `message is ${buf.length} bytes, limit ${cfg.maxMessageBytes}`);
     }
     const parsed = await parseMime(buf, cfg.parseTimeoutMs);
     if (!parsed.ok) return await quarantined(buf, base, parsed.reason, parsed.detail);
-    return await analyse(parsed.view, compile(cfg), base);
+    const budget = new Budget(cfg.extractionBudget);
+    try {
+      const result = await withBudget(budget, () => analyse(parsed.view, compile(cfg), base));
+      return { ...result, work: budget.use() };
+    } catch (err) {
+      if (!(err instanceof BudgetExceededError)) throw err;
+      return { ...(await quarantined(buf, base, "extraction-over-budget", err.message)), work: budget.use() };
+    }
   } catch (err) {
     return await quarantined(buf, base, "internal-error", err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300));
   }
@@ -86,11 +110,33 @@ export async function parseInvoiceEmail(
 
 interface Base {
   contentHash: string;
+  /** SHA-256 of the bytes after the top-level header block (what relays do not rewrite). */
+  bodyHash: string;
   sizeBytes: number;
 }
 
-function idempotencyKey(messageId: string | null, contentHash: string): string {
-  return messageId ? `mid:${messageId}` : `sha256:${contentHash}`;
+interface Identity {
+  messageId: string | null;
+  from: string | null;
+  sender: string;
+  forwarded: boolean;
+  subject: string;
+}
+
+/** See InvoiceNoticeResult.idempotencyKey: the kind's own space, then what the message is and who sent it. */
+function idempotencyKey(kind: "notice" | "rejected" | "quarantine" | "other", base: Base, id: Identity): string {
+  const identity = JSON.stringify([id.messageId, id.from, id.sender, id.forwarded, id.subject, base.bodyHash]);
+  return `${kind}:${createHash("sha256").update(identity, "utf8").digest("hex")}`;
+}
+
+const keySpace = (kind: InvoiceNoticeV1["kind"]) => (kind === "invoice-notice" || kind === "needs-review" ? "notice" : kind === "rejected" ? "rejected" : "other");
+
+/** SHA-256 of the message body: everything after the first empty line (CRLF or LF). */
+function bodyHashOf(buf: Buffer): string {
+  const crlf = buf.indexOf("\r\n\r\n");
+  const lf = buf.indexOf("\n\n");
+  const at = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : buf.length;
+  return createHash("sha256").update(buf.subarray(at)).digest("hex");
 }
 
 function languageOf(texts: string[]): "zh" | "en" {
@@ -162,16 +208,18 @@ async function quarantined(buf: Buffer, base: Base, reason: QuarantineReason, de
     quarantine: { reason, detail },
     messageId,
     contentHash: base.contentHash,
-    idempotencyKey: idempotencyKey(messageId, base.contentHash),
+    idempotencyKey: idempotencyKey("quarantine", base, { messageId, from: head?.from ?? null, sender: head?.from ?? "", forwarded: false, subject }),
     attachments: [],
     findings: [{ code: reason, detail }],
     sizeBytes: base.sizeBytes,
+    sources: {},
   };
 }
 
 /** The plain-text and HTML bodies of a message as extraction sources (plain text first). */
 function sourcesOf(view: MessageView, cfg: EmailIntakeConfig): BodySource[] {
   const out: BodySource[] = [];
+  chargeText((view.text?.length ?? 0) + (view.html?.length ?? 0), "bodies");
   if (view.text && view.text.trim()) {
     out.push(bodySource("text", view.text.slice(0, cfg.maxBodyChars).replace(/\r\n?/g, "\n"), []));
   }
@@ -219,6 +267,7 @@ async function noticePartOf(view: MessageView, c: Compiled, depth: number): Prom
     const embedded = view.attachments.filter((a) => a.contentType === "message/rfc822").slice(0, 5);
     let chosen: NoticePart | null = null;
     for (const a of embedded) {
+      charge(a.content.length, "attached original");
       const inner = await parseMime(a.content, cfg.parseTimeoutMs);
       if (!inner.ok) continue;
       const part = await noticePartOf(inner.view, c, depth + 1);
@@ -236,25 +285,52 @@ async function noticePartOf(view: MessageView, c: Compiled, depth: number): Prom
 
 function looksLikeNotice(subject: string, sources: BodySource[], ex: Extracted | null, c: Compiled): boolean {
   if (ex && (ex.applicationNo !== null || ex.amount !== null)) return true;
+  return hasKeyword(subject, sources, c);
+}
+
+/** How many invoice-specific fields (beyond number and amount) were found: a notice, not an announcement. */
+function invoiceFieldCount(e: Extracted): number {
+  return [e.amountExclTax, e.taxAmount, e.taxRate, e.billingPeriod, e.invoiceTypeLabel, e.deadline, e.huaweiEntity].filter((v) => v !== null).length;
+}
+
+function hasKeyword(subject: string, sources: BodySource[], c: Compiled): boolean {
   const hay = [fold(subject), ...sources.map((s) => s.folded)];
   return hay.some((h) => c.noticeKeywords.some((w) => h.includes(w)));
+}
+
+/** Where each non-null field came from, in schema order. */
+function sourcesRecord(where: Map<keyof Extracted, FieldSource>, e: Extracted): Record<string, FieldSource> {
+  const out: Record<string, FieldSource> = {};
+  for (const k of EXTRACTED_KEYS) {
+    const w = where.get(k);
+    if (w && e[k] !== null) out[k] = w;
+  }
+  return out;
 }
 
 /**
  * Extracts from the first body (plain text when there is one) and asks the other bodies only for
  * what is still missing. The invoicing-list link is taken from an HTML href when there is one.
  */
-function extractAll(sources: BodySource[], c: Compiled): Extracted {
+function extractAll(sources: BodySource[], c: Compiled, where: Map<keyof Extracted, FieldSource>): Extracted {
   const [first, ...rest] = sources;
   if (!first) return extractFields({ kind: "text", text: "", links: [], folded: "" }, c, new Set());
-  const out = extractFields(first, c);
+  const lines: FieldLines = new Map();
+  const out = extractFields(first, c, undefined, lines);
+  for (const [k, line] of lines) where.set(k, { part: first.kind, line });
   for (const src of rest) {
     const missing = new Set(EXTRACTED_KEYS.filter((k) => out[k] === null));
     if (src.kind === "html" && first.kind !== "html") missing.add("invoiceListUrl");
     if (missing.size === 0) continue;
-    const more = extractFields(src, c, missing);
+    const moreLines: FieldLines = new Map();
+    const more = extractFields(src, c, missing, moreLines);
     for (const k of missing) {
-      if (more[k] !== null && (out[k] === null || k === "invoiceListUrl")) (out as unknown as Record<string, unknown>)[k] = more[k];
+      if (more[k] !== null && (out[k] === null || k === "invoiceListUrl")) {
+        (out as unknown as Record<string, unknown>)[k] = more[k];
+        const line = moreLines.get(k);
+        if (line !== undefined) where.set(k, { part: src.kind, line });
+        else where.delete(k);
+      }
     }
   }
   return out;
@@ -287,8 +363,12 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
   }
 
   const part = await noticePartOf(view, c, 0);
-  const extracted = extractAll(part.sources, c);
-  extracted.applicationNo ??= applicationNoFromSubject(view.subject, c);
+  const where = new Map<keyof Extracted, FieldSource>();
+  const extracted = extractAll(part.sources, c, where);
+  if (extracted.applicationNo === null) {
+    extracted.applicationNo = applicationNoFromSubject(view.subject, c);
+    if (extracted.applicationNo !== null) where.set("applicationNo", { part: "subject", line: 0 });
+  }
 
   // ---- trust: sender ----
   const reasons = new Set<RejectReason>(auth.reasons);
@@ -318,6 +398,7 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
     reasons.add("untrusted-link-domain");
   };
   for (const s of part.sources) {
+    charge(s.links.length * 16, "links");
     const judged = s.links.map((l) => judgeLink(l.href, l.text, cfg.huaweiDomains));
     const urls = findUrls(s.text);
     for (const u of urls) judged.push(judgeLink(u.value, u.value, cfg.huaweiDomains));
@@ -350,17 +431,26 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
   const language = languageOf([view.subject, ...noticeTexts]);
   const looks = looksLikeNotice(view.subject, part.sources, extracted, c);
   const ordered = REJECT_REASONS.filter((r) => reasons.has(r));
+  // a number only in the subject, with nothing of a notice in the body, is an announcement, not a notice
+  const bodyApplicationNo = extracted.applicationNo !== null && where.get("applicationNo")?.part !== "subject";
   let kind: InvoiceNoticeV1["kind"];
   if (reasons.has("virus-verdict")) kind = "rejected";
   else if (looks && ordered.length > 0) kind = "rejected";
   else if (looks && extracted.applicationNo !== null && extracted.amount !== null) kind = "invoice-notice";
+  else if (looks && (bodyApplicationNo || extracted.amount !== null || (hasKeyword(view.subject, part.sources, c) && invoiceFieldCount(extracted) >= 2))) kind = "needs-review";
   else kind = "not-invoice";
+  // cross-checks: a trusted notice that is incomplete or inconsistent is never published as clean
+  let review: ReviewReason[] = [];
+  if (kind === "invoice-notice" || kind === "needs-review") {
+    review = reviewReasons(extracted, view.date, cfg);
+    kind = review.length > 0 ? "needs-review" : "invoice-notice";
+  }
 
   const sender = part.sender ?? "";
   const senderVerified = !part.forwarded && outerIsHuawei;
   let notice: InvoiceNoticeV1;
   let stored: StoredAttachment[] = [];
-  if (kind !== "invoice-notice") {
+  if (kind !== "invoice-notice" && kind !== "needs-review") {
     notice = emptyNotice(kind, kind === "rejected" ? ordered : [], view.subject, sender, language, senderVerified, part.forwarded);
   } else {
     const atts = part.attachments.filter(isAttachmentForNotice);
@@ -389,6 +479,7 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
       forwarded: part.forwarded,
       ...pick(extracted),
       attachments: meta,
+      ...(kind === "needs-review" ? { review: { reasons: review, sources: sourcesRecord(where, extracted) } } : {}),
     };
   }
 
@@ -402,10 +493,11 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
       quarantine: { reason: "internal-error", detail: `output failed schema v1: ${detail}` },
       messageId,
       contentHash: base.contentHash,
-      idempotencyKey: idempotencyKey(messageId, base.contentHash),
+      idempotencyKey: idempotencyKey("quarantine", base, { messageId, from: view.from, sender, forwarded: part.forwarded, subject: view.subject }),
       attachments: [],
       findings,
       sizeBytes: base.sizeBytes,
+      sources: {},
     };
   }
   return {
@@ -413,10 +505,11 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
     quarantine: null,
     messageId,
     contentHash: base.contentHash,
-    idempotencyKey: idempotencyKey(messageId, base.contentHash),
+    idempotencyKey: idempotencyKey(keySpace(kind), base, { messageId, from: view.from, sender, forwarded: part.forwarded, subject: view.subject }),
     attachments: stored,
     findings: dedupe(findings),
     sizeBytes: base.sizeBytes,
+    sources: kind === "invoice-notice" || kind === "needs-review" ? sourcesRecord(where, extracted) : {},
   };
 }
 

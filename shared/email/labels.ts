@@ -5,6 +5,7 @@
  * hides 含税金额), and a value ends where the next label on the same line begins (so inline
  * "不含税金额：¥10,000.00，税额：¥600.00" gives two values). Pure, no I/O.
  */
+import { charge } from "./budget.ts";
 import { fold, lineOf, lineStarts } from "./text.ts";
 
 export interface CompiledLabel {
@@ -99,7 +100,9 @@ export class LabelIndex {
     for (const [ch, group] of groupByFirstChar(labels)) {
       let i = f.indexOf(ch);
       let seen = 0;
+      charge(Math.ceil(f.length / 8), "labels");
       while (i >= 0 && seen++ < MAX_CHAR_OCCURRENCES) {
+        charge(group.length, "label occurrence");
         for (const l of group) {
           if (!f.startsWith(l.label, i)) continue;
           const n = counts.get(l) ?? 0;
@@ -220,6 +223,7 @@ export class LabelIndex {
 
   /** The value that follows a label hit, or null if there is none. */
   valueOf(hit: LabelHit): LabelValue | null {
+    charge(64, "label value");
     const col = this.columnValue(hit);
     if (col !== undefined) return col;
     const f = this.folded;
@@ -284,8 +288,19 @@ export class LabelIndex {
       const v = this.valueOf(h);
       if (!v) continue;
       const r = accept(v, h);
-      if (r !== null) return r;
+      if (r !== null) {
+        this.accepted.set(field, v.line);
+        return r;
+      }
     }
     return null;
+  }
+
+  /** Line of the value last accepted by find() for each label field (where a field came from). */
+  readonly accepted = new Map<string, number>();
+
+  /** Line number (0-based) of an offset in the text. */
+  lineAt(pos: number): number {
+    return lineOf(this.starts, pos);
   }
 }

@@ -3,6 +3,8 @@
  * judging by href (never by the visible text, which is only compared to the href to catch
  * deceptive links), and URL / address extraction from plain text. Pure, no I/O.
  */
+import { charge } from "./budget.ts";
+import { trimEndWhere } from "./text.ts";
 
 /** Lower-cases and drops a trailing dot. */
 export function normalizeHost(host: string): string {
@@ -36,22 +38,39 @@ export interface TextMatch {
   end: number;
 }
 
+const TRAILING_PUNCT = new Set([".", ",", ";", ":", "!", "?", "'", '"']);
+
 /** URLs written in text (http://, https://, www.), trailing punctuation removed. */
 export function findUrls(text: string): TextMatch[] {
   const out: TextMatch[] = [];
+  charge(text.length, "findUrls");
   URL_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = URL_RE.exec(text)) !== null) {
-    let v = m[0];
-    // drop trailing punctuation, and a closing bracket that has no opening one in the URL
-    for (;;) {
-      const last = v[v.length - 1]!;
-      if (/[.,;:!?'"]/.test(last)) v = v.slice(0, -1);
-      else if (last === ")" && (v.match(/\(/g)?.length ?? 0) < (v.match(/\)/g)?.length ?? 0)) v = v.slice(0, -1);
-      else if (last === "]" && !v.includes("[")) v = v.slice(0, -1);
-      else break;
-      if (!v) break;
+    const raw = m[0];
+    charge(raw.length, "findUrls");
+    // drop trailing punctuation, and a closing bracket that has no opening one in the URL: one
+    // count of the brackets, then an index walks back (no re-scan per character, issue 11.4)
+    let opens = 0;
+    let closes = 0;
+    let square = false;
+    for (let k = 0; k < raw.length; k++) {
+      const c = raw.charCodeAt(k);
+      if (c === 40) opens++;
+      else if (c === 41) closes++;
+      else if (c === 91) square = true;
     }
+    let end = raw.length;
+    while (end > 0) {
+      const last = raw[end - 1]!;
+      if (TRAILING_PUNCT.has(last)) end--;
+      else if (last === ")" && opens < closes) {
+        end--;
+        closes--;
+      } else if (last === "]" && !square) end--;
+      else break;
+    }
+    const v = raw.slice(0, end);
     if (v.length > 4) out.push({ value: v, start: m.index, end: m.index + v.length });
   }
   return out;
@@ -60,10 +79,12 @@ export function findUrls(text: string): TextMatch[] {
 /** E-mail addresses written in text. */
 export function findEmails(text: string): TextMatch[] {
   const out: TextMatch[] = [];
+  charge(text.length, "findEmails");
   EMAIL_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = EMAIL_RE.exec(text)) !== null) {
-    const v = m[0].replace(/\.+$/, "");
+    charge(m[0].length, "findEmails");
+    const v = trimEndWhere(m[0], (c) => c === ".");
     out.push({ value: v, start: m.index, end: m.index + v.length });
   }
   return out;

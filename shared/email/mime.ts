@@ -32,6 +32,8 @@ export interface MessageView {
   replyTo: string[];
   to: string[];
   messageId: string | null;
+  /** The Date header, or null. */
+  date: Date | null;
   text: string | null;
   html: string | null;
   attachments: Attachment[];
@@ -62,6 +64,7 @@ export function toView(m: ParsedMail): MessageView {
     replyTo: addresses(m.replyTo),
     to: [...addresses(m.to), ...addresses(m.cc)],
     messageId: typeof m.messageId === "string" && m.messageId.trim() ? m.messageId.trim() : null,
+    date: m.date instanceof Date && !Number.isNaN(m.date.getTime()) ? m.date : null,
     text: typeof m.text === "string" ? m.text : null,
     html: typeof m.html === "string" ? m.html : null,
     attachments: Array.isArray(m.attachments) ? m.attachments : [],

@@ -25,9 +25,9 @@ export interface IntakeOutcome {
 export function intakeOutcome(r: InvoiceNoticeResult): IntakeOutcome {
   const kind = r.notice.kind;
   return {
-    event: kind === "invoice-notice" ? INVOICE_EVENT_TYPES.received : kind === "rejected" ? INVOICE_EVENT_TYPES.rejected : null,
-    storeNotice: kind === "invoice-notice",
-    storeAttachments: kind === "invoice-notice" && r.attachments.length > 0,
+    event: kind === "invoice-notice" || kind === "needs-review" ? INVOICE_EVENT_TYPES.received : kind === "rejected" ? INVOICE_EVENT_TYPES.rejected : null,
+    storeNotice: kind === "invoice-notice" || kind === "needs-review",
+    storeAttachments: (kind === "invoice-notice" || kind === "needs-review") && r.attachments.length > 0,
     quarantine: r.quarantine,
     idempotencyKey: r.idempotencyKey,
   };

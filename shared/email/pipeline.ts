@@ -10,9 +10,9 @@
  *   3. claim the ledger key (invoice-email#<noticeId>)
  *        done already       → duplicate: write this object's outcome record (duplicateOf), no event
  *        claimed by another → wait a little for it to finish; still not done → throw (retried later)
- *   4. quarantine copy, attachments, notice.json, reason.json, outcome record (idempotent overwrites)
- *   5. publish the event (envelope id derived from noticeId)
- *   6. complete the ledger key
+ *   4. quarantine copy, attachments, notice.json, reason.json (idempotent overwrites)
+ *   5. publish the event (envelope id derived from noticeId), then the outcome record
+ *   6. complete the ledger key with what was written (a duplicate's outcome names exactly that)
  *   any failure in 4–6 → release the claim and rethrow, so the platform's retry redoes 4–6.
  *
  * A crash (no release) leaves a claim that a later attempt takes over once it is older than
@@ -26,7 +26,7 @@ import type { Envelope } from "../queue/envelope.ts";
 import type { Logger } from "../log/index.ts";
 import type { EmailIntakeConfig } from "./config.ts";
 import { parseInvoiceEmail } from "./intake.ts";
-import { duplicateOutcome, outcomeBody, planIntake, type IntakeInput, type IntakePlan } from "./plan.ts";
+import { completionRecord, duplicateOutcome, outcomeBody, planIntake, type IntakeInput, type IntakePlan } from "./plan.ts";
 
 export type IntakeStorage = Pick<Bucket, "name" | "head" | "get" | "put" | "copy">;
 export type IntakeLedger = Pick<Ledger, "claim" | "complete" | "release" | "get">;
@@ -91,12 +91,46 @@ export async function processInboundObject(ports: IntakePorts, sourceKey: string
     return { status: "not-invoice", sourceKey, plan };
   }
 
+  return carryOut(ports, plan, sourceKey, summary);
+}
+
+/**
+ * The on-failure path (issue 11.4): every attempt of the function failed for this object (a
+ * timeout, an out-of-memory exit…). Unless an attempt did finish (its outcome record exists), the
+ * original is quarantined with reason `processing-failed` and `detail`, without reading it again,
+ * and a rejected event is published — exactly once per object.
+ */
+export async function quarantineFailedObject(ports: IntakePorts, sourceKey: string, detail: string): Promise<IntakeReport> {
+  const { storage } = ports;
+  const now = ports.now ?? (() => new Date());
+  const head = await storage.head(sourceKey);
+  if (!head) {
+    ports.logger?.warn("failed inbound object is gone; nothing to quarantine", { sourceKey });
+    return { status: "missing", sourceKey };
+  }
+  const plan = planIntake({ kind: "failed", size: head.contentLength, detail }, { bucket: storage.name, sourceKey, now: now() });
+  if (await storage.head(plan.outcomeKey)) {
+    ports.logger?.info("failed inbound object has an outcome already; nothing to quarantine", { sourceKey });
+    return { status: "duplicate", sourceKey };
+  }
+  const summary = { sourceKey, noticeId: plan.noticeId, kind: plan.kind, reasons: plan.outcome.rejectReasons, findings: plan.outcome.findings.map((f) => f.code) };
+  return carryOut(ports, plan, sourceKey, summary);
+}
+
+/** Claim → writes → publish → outcome → complete, exactly once per ledger key (see the file comment). */
+async function carryOut(ports: IntakePorts, plan: IntakePlan, sourceKey: string, summary: Record<string, unknown>): Promise<IntakeReport> {
+  const { storage, ledger, publisher } = ports;
+  const log = ports.logger;
+  if (!plan.ledgerKey || !plan.event) throw new Error("carryOut: a plan without an event has nothing to do exactly once");
   const claim = await ledger.claim(plan.ledgerKey, { sourceKey, noticeId: plan.noticeId }, { staleAfterSeconds: ports.staleAfterSeconds ?? 90 });
-  if (claim === "exists") {
+  if (claim !== "new") {
+    // Only a completed record counts: a claim that is not complete ("busy") throws (retried) until it
+    // is completed or stale (issue 11.1 audit).
     const first = await waitUntilDone(ports, plan.ledgerKey);
-    const firstKey = typeof first?.attrs?.["sourceKey"] === "string" ? first.attrs["sourceKey"] : undefined;
+    const done = { ...(first.attrs ?? {}), ...(first.result ?? {}) };
+    const firstKey = typeof done["sourceKey"] === "string" ? done["sourceKey"] : undefined;
     if (firstKey !== sourceKey) {
-      await storage.put(plan.outcomeKey, outcomeBody(duplicateOutcome(plan, firstKey)), { contentType: JSON_TYPE });
+      await storage.put(plan.outcomeKey, outcomeBody(duplicateOutcome(plan, done)), { contentType: JSON_TYPE });
     }
     log?.info("invoice mail already processed; no second notice or event", { ...summary, duplicateOf: firstKey });
     return { status: "duplicate", sourceKey, plan };
@@ -105,9 +139,10 @@ export async function processInboundObject(ports: IntakePorts, sourceKey: string
   try {
     if (plan.copy) await storage.copy(plan.copy.from, plan.copy.to, { contentType: plan.copy.contentType });
     for (const o of plan.puts) await storage.put(o.key, o.body, { contentType: o.contentType });
-    await storage.put(plan.outcomeKey, outcomeBody(plan.outcome), { contentType: JSON_TYPE });
     await publisher.publish([plan.event]);
-    await ledger.complete(plan.ledgerKey, { sourceKey, eventId: plan.event.id, eventType: plan.event.type });
+    // after the publish: the outcome record never names an event that was not sent
+    await storage.put(plan.outcomeKey, outcomeBody(plan.outcome), { contentType: JSON_TYPE });
+    await ledger.complete(plan.ledgerKey, completionRecord(plan, sourceKey));
   } catch (err) {
     try {
       await ledger.release(plan.ledgerKey);

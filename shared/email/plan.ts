@@ -11,8 +11,9 @@
  *   quarantine/<noticeId>/reason.json               {reason, detail, source, …}
  *   outcomes/<sourceKey>.json                       what happened to that object (every object)
  *
- * noticeId = first 32 hex characters of SHA-256(idempotencyKey): the same message (Message-ID, or
- * content hash without one) always maps to the same keys and the same event id.
+ * noticeId = first 32 hex characters of SHA-256(idempotencyKey): the same message (for a verified
+ * notice: same Message-ID, sender and body; otherwise the same bytes) always maps to the same keys
+ * and the same event id.
  */
 import { createHash } from "node:crypto";
 import type { Envelope } from "../queue/envelope.ts";
@@ -38,7 +39,11 @@ export const intakeKeys = {
 };
 
 /** What was read: a parse result, or only the object's size (too large to download). */
-export type IntakeInput = { kind: "parsed"; result: InvoiceNoticeResult } | { kind: "too-large"; size: number; limit: number };
+export type IntakeInput =
+  | { kind: "parsed"; result: InvoiceNoticeResult }
+  | { kind: "too-large"; size: number; limit: number }
+  /** Every attempt of the function failed (on-failure path): quarantined without reading it again. */
+  | { kind: "failed"; size: number; detail: string };
 
 export interface PlanContext {
   bucket: string;
@@ -70,6 +75,8 @@ export interface OutcomeRecord {
   /** Set when an earlier object with the same idempotency key was already processed. */
   duplicateOf: { key: string } | null;
   findings: Finding[];
+  /** Where each field of the notice came from (part and line), for a person checking it. */
+  sources: Record<string, { part: string; line: number }>;
 }
 
 export interface IntakePlan {
@@ -101,7 +108,16 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
   let quarantine: { reason: QuarantineReason; detail: string } | null;
   let findings: Finding[];
   let result: InvoiceNoticeResult | null = null;
-  if (input.kind === "too-large") {
+  if (input.kind === "failed") {
+    kind = "rejected";
+    reasons = ["processing-failed"];
+    idempotencyKey = `object:${ctx.bucket}/${ctx.sourceKey}`;
+    messageId = null;
+    contentHash = null;
+    sizeBytes = input.size;
+    quarantine = { reason: "processing-failed", detail: input.detail.slice(0, 300) };
+    findings = [{ code: "processing-failed", detail: quarantine.detail }];
+  } else if (input.kind === "too-large") {
     kind = "rejected";
     reasons = ["message-too-large"];
     // Not read, so no Message-ID or hash: the object itself is the unit of work.
@@ -153,7 +169,7 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
   }
 
   let event: Envelope | null = null;
-  if (kind === "invoice-notice" && result && noticeKey) {
+  if ((kind === "invoice-notice" || kind === "needs-review") && result && noticeKey) {
     const n = result.notice;
     event = InvoiceNoticeReceived.create(
       {
@@ -171,8 +187,10 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
           forwarded: n.forwarded,
           senderVerified: n.senderVerified,
           partnerName: n.partnerName,
-          applicationNo: n.applicationNo ?? "",
-          amount: n.amount ?? "",
+          kind: n.kind === "needs-review" ? "needs-review" : "invoice-notice",
+          reviewReasons: n.review?.reasons ?? [],
+          applicationNo: n.applicationNo,
+          amount: n.amount,
           currency: n.currency,
           billingPeriod: n.billingPeriod,
           deadline: n.deadline,
@@ -204,6 +222,7 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
     event: event ? { type: event.type, id: event.id } : null,
     duplicateOf: null,
     findings,
+    sources: result?.sources ?? {},
   };
   return {
     kind,
@@ -218,9 +237,45 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
   };
 }
 
-/** The outcome record of an object whose message was already processed from another object. */
-export function duplicateOutcome(plan: IntakePlan, firstSourceKey: string | undefined): OutcomeRecord {
-  return { ...plan.outcome, duplicateOf: { key: firstSourceKey ?? "(unknown)" } };
+/** What the first processing of a message wrote, as recorded in its completed ledger entry. */
+export interface FirstProcessing {
+  sourceKey?: unknown;
+  eventId?: unknown;
+  eventType?: unknown;
+  noticeKey?: unknown;
+  quarantineKey?: unknown;
+  attachmentKeys?: unknown;
+}
+
+/** The ledger `complete` result of a processed plan: what exists now because of it. */
+export function completionRecord(plan: IntakePlan, sourceKey: string): Record<string, unknown> {
+  return {
+    sourceKey,
+    eventId: plan.event?.id ?? null,
+    eventType: plan.event?.type ?? null,
+    noticeKey: plan.outcome.noticeKey,
+    quarantineKey: plan.outcome.quarantineKey,
+    attachmentKeys: plan.outcome.attachmentKeys,
+  };
+}
+
+/**
+ * The outcome record of an object whose message was already processed from another object. It
+ * names only what the first processing wrote and published (from its ledger record), never this
+ * object's own plan, which was not carried out.
+ */
+export function duplicateOutcome(plan: IntakePlan, first: FirstProcessing | undefined): OutcomeRecord {
+  const str = (v: unknown) => (typeof v === "string" && v ? v : null);
+  const eventId = str(first?.eventId);
+  const eventType = str(first?.eventType);
+  return {
+    ...plan.outcome,
+    noticeKey: str(first?.noticeKey),
+    attachmentKeys: Array.isArray(first?.attachmentKeys) ? first.attachmentKeys.filter((k): k is string => typeof k === "string") : [],
+    quarantineKey: str(first?.quarantineKey),
+    event: eventId && eventType ? { type: eventType, id: eventId } : null,
+    duplicateOf: { key: str(first?.sourceKey) ?? "(unknown)" },
+  };
 }
 
 export function outcomeBody(record: OutcomeRecord): string {

@@ -3,6 +3,7 @@
  * linear HTML-to-text converter that keeps table cells apart and records every link with its
  * position, and HTML entity decoding.
  */
+import { charge } from "./budget.ts";
 
 /**
  * Folds full-width ASCII (U+FF01–FF5E), ideographic space, NBSP, ￥ and ASCII upper case, one
@@ -166,7 +167,9 @@ export function htmlToText(html: string): HtmlText {
 
   let pos = 0;
   const n = html.length;
+  charge(n, "html");
   while (pos < n) {
+    charge(1, "html tag");
     const lt = html.indexOf("<", pos);
     if (lt < 0) {
       text(decodeEntities(html.slice(pos)));
@@ -300,6 +303,29 @@ function indexOfCaseless(s: string, needle: string, from: number): number {
     i = s.indexOf("<", i + 1);
   }
   return -1;
+}
+
+/**
+ * `s` without the characters at its end that `drop` accepts. One backward pass: the regex form
+ * (/[…]+$/) retries from every position of a long run that is not at the end, which is quadratic.
+ */
+export function trimEndWhere(s: string, drop: (c: string) => boolean): string {
+  let e = s.length;
+  while (e > 0 && drop(s[e - 1]!)) e--;
+  return e === s.length ? s : s.slice(0, e);
+}
+
+/** `s` without the characters at its start that `drop` accepts (one forward pass). */
+export function trimStartWhere(s: string, drop: (c: string) => boolean): string {
+  let b = 0;
+  while (b < s.length && drop(s[b]!)) b++;
+  return b === 0 ? s : s.slice(b);
+}
+
+/** A character test from a list of characters, plus Unicode white space when `space` is set. */
+export function charsIn(list: string, space = false): (c: string) => boolean {
+  const set = new Set(list);
+  return (c) => set.has(c) || (space && /\s/u.test(c));
 }
 
 /** Start offsets of every line of `s` (line = text between "\n"). */

@@ -3,11 +3,17 @@
  * window, an application submitted, an invoice notice stored). Conditional writes make the claim
  * atomic across concurrent functions and retries.
  *
- *   const outcome = await ledger.claim("reminder#c1#res9#T-7", { customerId: "c1" });
- *   if (outcome === "exists") return;              // someone already did / is doing it
+ *   const outcome = await ledger.claim("reminder#c1#res9#T-7", { customerId: "c1" }, { staleAfterSeconds });
+ *   if (outcome === "done") return;                 // someone already did it
+ *   if (outcome === "busy") throw new Retry();     // someone is doing it (or crashed doing it): come back later
  *   await sendReminder(...);
  *   await ledger.complete("reminder#c1#res9#T-7", { messageId });
  *   // on failure before completing: await ledger.release(key) so a retry can claim again
+ *
+ * A claim that is not completed never counts as done: "busy" means "not known to be done", and the caller
+ * must retry (SQS redelivery) until the record is done or the claim is stale and taken over. The stale
+ * time must exceed the longest a live holder can keep a claim (the function timeout / the queue's
+ * visibility timeout: shared/renewal/timing.ts derives them from serverless.yml's values).
  *
  * Table: partition key `pk` (string); TTL attribute `expiresAt` (epoch seconds).
  */
@@ -40,13 +46,20 @@ export interface ClaimOptions {
   ttlSeconds?: number;
 }
 
+/**
+ * The outcome of a claim: "new" — this caller now owns the key; "done" — the work was completed;
+ * "busy" — another caller holds a claim that is not completed (nor stale yet): the work may or may not
+ * happen, so it must NOT be treated as done (retry later).
+ */
+export type ClaimOutcome = "new" | "done" | "busy";
+
 export class LedgerError extends Error {
   override name = "LedgerError";
 }
 
 export interface Ledger {
-  /** "new" if this caller now owns the key; "exists" if it is already claimed or done. */
-  claim(key: string, attrs?: Record<string, unknown>, options?: ClaimOptions): Promise<"new" | "exists">;
+  /** "new" if this caller now owns the key; "done" if completed; "busy" if claimed by someone else (see ClaimOutcome). */
+  claim(key: string, attrs?: Record<string, unknown>, options?: ClaimOptions): Promise<ClaimOutcome>;
   /** Marks a claimed key done (idempotent if already done). */
   complete(key: string, result?: Record<string, unknown>): Promise<void>;
   /** Drops a claim that was not completed, so the work can be retried. Never drops a done record. */
@@ -104,8 +117,10 @@ export function createLedger(options: LedgerOptions): Ledger {
         );
         return "new";
       } catch (err) {
-        if (isConditionFailure(err)) return "exists";
-        throw err;
+        if (!isConditionFailure(err)) throw err;
+        // Done or busy? A record that vanished meanwhile (released) is busy too: the caller retries.
+        const existing = await this.get(key);
+        return existing?.status === "done" ? "done" : "busy";
       }
     },
     async complete(key, result) {

@@ -16,10 +16,16 @@ import { parseSecretRef } from "../config/index.ts";
 import type { DigestItem, DigestStore, EmailSender, HttpPoster, RefResolver } from "./deliver.ts";
 import { digestItemId } from "./deliver.ts";
 import { managerKey } from "../renewal/messages.ts";
+import { localDateString } from "../renewal/calendar.ts";
+import { MAX_TEMPLATE_BYTES, TEMPLATE_FILES, type TemplateProblem, type TemplateSet, buildTemplateSet } from "./template-engine.ts";
+import { validateTemplateFile } from "./templates.ts";
 
-export async function composeRaw(from: string, m: Parameters<EmailSender["send"]>[0], messageId: string): Promise<Buffer> {
+/** The sender: an address, or an address with a display name (the partner's sender name). */
+export type Sender = string | { name: string; address: string };
+
+export async function composeRaw(from: Sender, m: Parameters<EmailSender["send"]>[0], messageId: string): Promise<Buffer> {
   const composer = new MailComposer({
-    from,
+    from: typeof from === "string" || !from.name ? (typeof from === "string" ? from : from.address) : from,
     to: m.to,
     ...(m.cc.length ? { cc: m.cc } : {}),
     subject: m.subject,
@@ -32,14 +38,14 @@ export async function composeRaw(from: string, m: Parameters<EmailSender["send"]
   return composer.compile().build();
 }
 
-export function sesEmailSender(options: { from: string; client?: SESv2Client; configurationSet?: string | undefined }): EmailSender {
+export function sesEmailSender(options: { from: Sender; client?: SESv2Client; configurationSet?: string | undefined }): EmailSender {
   const client = options.client ?? new SESv2Client({});
   return {
     async send(m) {
       const raw = await composeRaw(options.from, m, `<${randomUUID()}@partner-ops>`);
       const res = await client.send(
         new SendEmailCommand({
-          FromEmailAddress: options.from,
+          FromEmailAddress: typeof options.from === "string" ? options.from : options.from.address,
           Destination: { ToAddresses: m.to, ...(m.cc.length ? { CcAddresses: m.cc } : {}) },
           Content: { Raw: { Data: raw } },
           ...(options.configurationSet ? { ConfigurationSetName: options.configurationSet } : {}),
@@ -50,16 +56,59 @@ export function sesEmailSender(options: { from: string; client?: SESv2Client; co
   };
 }
 
-/** Local stand-in for SES: the raw message as an .eml object (`<prefix>YYYY-MM-DD/<id>.eml`). */
-export function outboxEmailSender(options: { from: string; bucket: Bucket; prefix: string; now?: () => Date }): EmailSender {
+/**
+ * Local stand-in for SES: the raw message as an .eml object (`<prefix>YYYY-MM-DD/<id>.eml`). The folder is
+ * the message's run date (the scan's run date, China time by default) — or, for a message without one,
+ * today's date in `timeZone` — never the UTC date (a scan at 07:00 China time is still "yesterday" in UTC).
+ */
+export function outboxEmailSender(options: { from: Sender; bucket: Bucket; prefix: string; timeZone: string; now?: () => Date }): EmailSender {
   return {
     async send(m) {
       const id = randomUUID();
-      const raw = await composeRaw(options.from, m, `<${id}@partner-ops.local>`);
-      const day = (options.now?.() ?? new Date()).toISOString().slice(0, 10);
+      const { runDate, ...message } = m;
+      const raw = await composeRaw(options.from, message, `<${id}@partner-ops.local>`);
+      const day = runDate && /^\d{4}-\d{2}-\d{2}$/.test(runDate) ? runDate : localDateString((options.now?.() ?? new Date()).getTime(), options.timeZone);
       await options.bucket.put(`${options.prefix}${day}/${id}.eml`, raw, { contentType: "message/rfc822" });
       return id;
     },
+  };
+}
+
+/**
+ * The message templates of this stage: overrides from the bucket (`<prefix>reminder.zh.yml`, …; a missing
+ * file means the default), each validated; a refused one is logged once (file, line, problem — never the
+ * template text) and the default is used. Call once per cold start and keep the result.
+ */
+export async function loadTemplateSet(
+  bucket: Bucket,
+  prefix: string,
+  log: { error(message: string, extra: Record<string, unknown>): void; info(message: string, extra: Record<string, unknown>): void },
+): Promise<TemplateSet> {
+  const overrides = new Map<string, string>();
+  const problems: TemplateProblem[] = [];
+  for (const o of await bucket.list(prefix, { limit: 100 })) {
+    const file = o.key.slice(prefix.length);
+    if (!TEMPLATE_FILES.includes(file)) continue;
+    if (o.size > MAX_TEMPLATE_BYTES) {
+      problems.push({ file, line: 1, message: `larger than ${MAX_TEMPLATE_BYTES} bytes` });
+      continue;
+    }
+    overrides.set(file, Buffer.from((await bucket.get(o.key)).body).toString("utf8"));
+  }
+  const report = (p: TemplateProblem) => log.error("message template refused; the shipped default is used", { file: `${prefix}${p.file}`, line: p.line, problem: p.message });
+  problems.forEach(report);
+  const set = buildTemplateSet(overrides, validateTemplateFile, report);
+  if (set.overridden.length) log.info("message templates overridden", { files: set.overridden });
+  return set;
+}
+
+/** loadTemplateSet once per cold start (a failed read is retried at the next call, never cached). */
+export function lazyTemplateSet(...args: Parameters<typeof loadTemplateSet>): () => Promise<TemplateSet> {
+  let set: Promise<TemplateSet> | undefined;
+  return () => {
+    set ??= loadTemplateSet(...args);
+    set.catch(() => (set = undefined));
+    return set;
   };
 }
 

@@ -9,7 +9,7 @@
  *     "customer_id": "0b3c…",                       // BSS customer_id (= domain id)
  *     "contacts": [{ "name": "Li Lei", "email": "ops@example.cn", "phone": "+86 138 0000 0000" }],
  *     "account_manager": { "name": "Han Meimei", "email": "am@partner.example" },
- *     "language": "zh",                              // zh | en, default zh
+ *     "language": "zh",                              // zh | en; absent: bilingual (zh + en)
  *     "time_zone": "Asia/Shanghai",                  // optional IANA zone, default from the renewal config
  *     "channels": [                                  // default [{ "type": "email" }]
  *       { "type": "email" },
@@ -119,7 +119,8 @@ export const contactEntrySchema = z
     customer_id: nonBlank(64),
     contacts: z.array(contactSchema).max(50).default([]),
     account_manager: accountManagerSchema.optional(),
-    language: languageSchema.default("zh"),
+    /** zh or en; absent = unknown: the customer's reminders go out bilingual (zh then en). */
+    language: languageSchema.optional(),
     time_zone: timeZoneSchema.optional(),
     channels: z.array(channelSchema).min(1, "needs at least one channel").max(20).default([{ type: "email" }]),
   })

@@ -5,9 +5,11 @@
  * Per channel of the customer's entry (`email:0`, `webhook:1`, …) every reminder is claimed in the ledger
  * (`renewal-delivery#<key>#<channel>`) before sending and completed after a 2xx; a failed send releases
  * its claims and the message fails (SQS redelivers it), so a redelivered message resends only the channels
- * that did not succeed. A claim left by a crash becomes stale after `staleAfterSeconds` and is taken again.
- * When every channel succeeded the reminder's own ledger record (`renewal#<key>`, claimed by the scan) is
- * completed.
+ * that did not succeed. A claim that is not completed never counts as delivered: a claim held by another
+ * attempt (or left by a crash) makes the message fail too, so SQS brings it back until the claim is
+ * completed (then: already done) or stale (then: taken over and sent) — `staleAfterSeconds` is derived
+ * from the queue's visibility timeout (shared/renewal/timing.ts). When every channel succeeded the
+ * reminder's own ledger record (`renewal#<key>`, claimed by the scan) is completed.
  *
  * Digest: each reminder is also stored (idempotent put, deterministic key) under
  * `<prefix>pending/<managerKey>/<runDate>/<id>.json`; the digest step sends ONE message per manager per
@@ -20,11 +22,15 @@ import { type CustomerContext, ledgerKeys, managerKey } from "../renewal/message
 import { buildDingTalkRequest, buildCustomerEmail, buildDigestEmail, buildFeishuRequest, buildWeComRequest, buildWebhookRequest, type EmailMessage, type OutboundRequest } from "./channels.ts";
 import type { AccountManager, ChannelConfig, ContactEntry, Language } from "./contacts.ts";
 import { buildDigests, renderDigest } from "./digest.ts";
-import { renderCustomerReminder } from "./templates.ts";
+import type { TemplateSet } from "./template-engine.ts";
+import { type PartnerIdentity, renderCustomerReminder } from "./templates.ts";
 
 export interface EmailSender {
-  /** Sends one message; `headers` are extra MIME headers. Returns a message id. */
-  send(message: EmailMessage & { headers: Record<string, string> }): Promise<string>;
+  /**
+   * Sends one message; `headers` are extra MIME headers; `runDate` (the scan's run date, China time by
+   * default) names the local outbox folder. Returns a message id.
+   */
+  send(message: EmailMessage & { headers: Record<string, string>; runDate?: string }): Promise<string>;
 }
 
 export interface HttpPoster {
@@ -60,6 +66,17 @@ export interface DeliverOptions {
   /** Digest recipient for customers without an account manager (optional). */
   digestFallback?: AccountManager | undefined;
   staleAfterSeconds: number;
+  /**
+   * How long to wait for deliveries claimed by a concurrent attempt (the same reminder in two messages,
+   * e.g. after a scan retry) to complete before failing the message for a redelivery. Default 0.
+   */
+  waitForBusyMs?: number | undefined;
+  /** Sleep (tests); default setTimeout. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** The partner's identity in the messages (default: none). */
+  partner?: PartnerIdentity | undefined;
+  /** The templates in use (default: the shipped ones). */
+  templates?: TemplateSet | undefined;
 }
 
 export interface DeliverInput {
@@ -78,6 +95,8 @@ export interface ChannelOutcome {
   channel: string;
   sent: number;
   alreadyDone: number;
+  /** Reminders whose delivery claim is held by another (or a crashed) attempt: the message comes back. */
+  busy?: number;
   error?: string;
 }
 
@@ -91,6 +110,11 @@ export class DeliveryError extends Error {
   override name = "DeliveryError";
 }
 
+/** Thrown when a claim is held by an unfinished attempt: nothing is lost, the message must come back later. */
+export class ClaimBusyError extends DeliveryError {
+  override name = "ClaimBusyError";
+}
+
 /** The entry used for a customer: the directory's, or one built from the BSS e-mail (if allowed). */
 export function effectiveEntry(customer: CustomerContext, unlisted: DeliverOptions["unlisted"]): { entry: ContactEntry | undefined; source: DeliverResult["entry"] } {
   if (customer.entry) return { entry: customer.entry, source: "directory" };
@@ -99,7 +123,7 @@ export function effectiveEntry(customer: CustomerContext, unlisted: DeliverOptio
       entry: {
         customer_id: customer.customerId,
         contacts: [{ name: customer.customerName ?? customer.accountName ?? customer.customerId, email: customer.bssEmail }],
-        language: "zh",
+        // language unknown: the reminder goes out bilingual
         channels: [{ type: "email" }],
       },
       source: "bss-email",
@@ -135,7 +159,12 @@ async function sendChannel(
   reminders: readonly DueReminder[],
   input: DeliverInput,
 ): Promise<void> {
-  const rendered = renderCustomerReminder(reminders, { language: entry.language, customerName: customer.customerName ?? customer.accountName });
+  const rendered = renderCustomerReminder(reminders, {
+    language: entry.language ?? "bilingual",
+    customerName: customer.customerName ?? customer.accountName,
+    partner: input.options.partner,
+    templates: input.options.templates,
+  });
   const keys = reminders.map((r) => r.keyString).join(" ");
   const post = async (req: OutboundRequest) => {
     const res = await input.http.post(req);
@@ -145,7 +174,7 @@ async function sendChannel(
   switch (channel.type) {
     case "email": {
       const msg = buildCustomerEmail(entry, rendered, { ccAccountManager: input.options.ccAccountManager });
-      await input.email.send({ ...msg, headers: { [REMINDER_KEYS_HEADER]: keys } });
+      await input.email.send({ ...msg, headers: { [REMINDER_KEYS_HEADER]: keys }, runDate: input.runDate });
       return;
     }
     case "dingtalk": {
@@ -180,17 +209,22 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
   const result: DeliverResult = { entry: source, channels: [], digest: manager ? "stored" : "no-manager" };
 
   const errors: string[] = [];
+  const busyKeys: { outcome: ChannelOutcome; keys: string[] }[] = [];
   for (const [i, channel] of (entry?.channels ?? []).entries()) {
     const name = `${channel.type}:${i}`;
     const pending: DueReminder[] = [];
     let alreadyDone = 0;
+    const busy: string[] = [];
     for (const r of reminders) {
-      const claim = await ledger.claim(ledgerKeys.delivery(r.keyString, name), { channel: channel.type }, { staleAfterSeconds: options.staleAfterSeconds });
+      const key = ledgerKeys.delivery(r.keyString, name);
+      const claim = await ledger.claim(key, { channel: channel.type }, { staleAfterSeconds: options.staleAfterSeconds });
       if (claim === "new") pending.push(r);
-      else alreadyDone++;
+      else if (claim === "done") alreadyDone++;
+      else busy.push(key);
     }
     const outcome: ChannelOutcome = { channel: name, sent: 0, alreadyDone };
     result.channels.push(outcome);
+    if (busy.length > 0) busyKeys.push({ outcome, keys: busy });
     if (pending.length === 0) continue;
     try {
       await sendChannel(channel, entry!, customer, pending, input);
@@ -204,16 +238,51 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
     outcome.sent = pending.length;
   }
   if (errors.length > 0) throw new DeliveryError(`delivery failed on ${errors.length} channel(s): ${errors.join("; ")}`);
+  // Claims held by another attempt: a concurrent one usually completes within seconds — wait a little;
+  // what is still not done fails the message (SQS brings it back until completed or stale).
+  const stillBusy = await waitUntilDone(ledger, busyKeys, options);
+  if (stillBusy.length > 0) {
+    throw new ClaimBusyError(`delivery claimed by an unfinished attempt (${stillBusy.join("; ")}); retried until it is completed or stale`);
+  }
 
   for (const r of reminders) {
+    const key = ledgerKeys.reminder(r.keyString);
     try {
-      await ledger.complete(ledgerKeys.reminder(r.keyString), { channels: result.channels.map((c) => c.channel), entry: source });
-    } catch {
-      // The scan's claim may have been released after a failed publish and re-claimed later; the
-      // deliveries are recorded per channel either way.
+      await ledger.complete(key, { channels: result.channels.map((c) => c.channel), entry: source });
+    } catch (err) {
+      // The scan's claim may have been released after a failed publish (and not claimed again yet):
+      // nothing to complete, the deliveries are recorded per channel. Any other failure fails the message
+      // (retried: every channel is then "done" and only this write is repeated).
+      if ((await ledger.get(key)) === undefined) continue;
+      throw err;
     }
   }
   return result;
+}
+
+/** Polls busy delivery claims for up to `waitForBusyMs`; returns "<channel>: <n>" for those still not done. */
+async function waitUntilDone(ledger: LedgerPort, busy: { outcome: ChannelOutcome; keys: string[] }[], options: DeliverOptions): Promise<string[]> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let waited = 0;
+  const budget = options.waitForBusyMs ?? 0;
+  for (;;) {
+    for (const b of busy) {
+      const left: string[] = [];
+      for (const key of b.keys) {
+        if ((await ledger.get(key))?.status === "done") b.outcome.alreadyDone++;
+        else left.push(key);
+      }
+      b.keys = left;
+    }
+    const open = busy.filter((b) => b.keys.length > 0);
+    if (open.length === 0 || waited >= budget) {
+      for (const b of open) b.outcome.busy = b.keys.length;
+      return open.map((b) => `${b.outcome.channel}: ${b.keys.length}`);
+    }
+    const step = Math.min(250, budget - waited);
+    await sleep(step);
+    waited += step;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,12 +296,16 @@ export interface DigestInput {
   email: EmailSender;
   store: DigestStore;
   staleAfterSeconds: number;
+  partner?: PartnerIdentity | undefined;
+  templates?: TemplateSet | undefined;
 }
 
 export interface DigestRunResult {
   managers: number;
   sent: number;
   alreadySentToday: number;
+  /** Managers whose digest of the day is claimed by an unfinished run: the run fails (retried). */
+  busy: number;
   reminders: number;
 }
 
@@ -242,12 +315,18 @@ export function digestItemId(runDate: string, keyString: string): string {
 
 export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
   const pending = await input.store.listPending();
-  const result: DigestRunResult = { managers: pending.size, sent: 0, alreadySentToday: 0, reminders: 0 };
+  const result: DigestRunResult = { managers: pending.size, sent: 0, alreadySentToday: 0, busy: 0, reminders: 0 };
   const errors: string[] = [];
   for (const [mKey, itemKeys] of pending) {
     const key = ledgerKeys.digest(mKey, input.date);
-    if ((await input.ledger.claim(key, { items: itemKeys.length }, { staleAfterSeconds: input.staleAfterSeconds })) === "exists") {
+    const claim = await input.ledger.claim(key, { items: itemKeys.length }, { staleAfterSeconds: input.staleAfterSeconds });
+    if (claim === "done") {
       result.alreadySentToday++; // what arrived after today's digest waits for tomorrow's
+      continue;
+    }
+    if (claim === "busy") {
+      // Another run holds it (or crashed holding it): not sent as far as we know — the items stay pending.
+      result.busy++;
       continue;
     }
     try {
@@ -264,8 +343,8 @@ export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
       }
       const { digests } = buildDigests({ reminders: [...byKey.values()].map((it) => it.reminder), directory, customerNames: names });
       for (const d of digests) {
-        const rendered = renderDigest(d, { language: input.language, date: input.date });
-        await input.email.send({ ...buildDigestEmail(d.manager, rendered), headers: { [DIGEST_COUNT_HEADER]: String(d.reminderCount) } });
+        const rendered = renderDigest(d, { language: input.language, date: input.date, partner: input.partner, templates: input.templates });
+        await input.email.send({ ...buildDigestEmail(d.manager, rendered), headers: { [DIGEST_COUNT_HEADER]: String(d.reminderCount) }, runDate: input.date });
       }
       result.reminders += byKey.size;
     } catch (err) {
@@ -279,6 +358,7 @@ export async function runDigest(input: DigestInput): Promise<DigestRunResult> {
     await input.store.delete(itemKeys);
   }
   if (errors.length > 0) throw new DeliveryError(`${errors.length} digest(s) failed: ${errors.join("; ")}`);
+  if (result.busy > 0) throw new ClaimBusyError(`${result.busy} digest(s) claimed by an unfinished run; retried until completed or stale`);
   return result;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { DueReminder } from "../renewal/decision.ts";
 import type { AccountManager, ContactEntry, Language } from "./contacts.ts";
-import { type DigestCustomer, type RenderedMessage, digestDoc, render, sortByUrgency } from "./templates.ts";
+import { type DigestCustomer, type DigestOptions, type RenderedMessage, digestDoc, render, sortByUrgency } from "./templates.ts";
 
 export interface ManagerDigest {
   manager: AccountManager;
@@ -61,6 +61,6 @@ export function buildDigests(input: BuildDigestsInput): DigestsResult {
 }
 
 /** Renders one manager's digest. `date` is the run's local date (YYYY-MM-DD) shown in the subject. */
-export function renderDigest(digest: ManagerDigest, options: { language: Language; date: string }): RenderedMessage {
+export function renderDigest(digest: ManagerDigest, options: DigestOptions): RenderedMessage {
   return render(digestDoc(digest.manager, digest.customers, options), options.language);
 }

@@ -1,21 +1,27 @@
 /**
- * Reminder and digest templates, zh-CN and English, rendered from one small document model to plain
- * text, simple HTML (everything escaped) and Markdown (for DingTalk/WeCom robots).
+ * Reminder, digest and auto-renew report messages: the wording comes from the template files
+ * (templates/*.yml, LiquidJS, zh and en; see template-engine.ts), the facts from here (dates in the
+ * customer's time zone, days left, phase, next step), the layout too: one small document model rendered
+ * to plain text, a simple HTML e-mail layout (everything escaped) and Markdown (DingTalk/WeCom robots).
+ * A contact whose language is unknown gets both languages (zh then en).
  *
  * A reminder lists, per due group: the master resource (or the id of an absent master) with its
  * attached resources, the region, the expiry in the customer's time zone, the days left, and what
  * happens next — grace (宽限期, still usable) → retention (保留期, frozen, data kept) → release and data
  * deletion — with the estimated dates computed by the decision from the customer level (config.ts).
  */
-import { formatLocalDateTime, formatUtcOffset, parseUtcTime } from "../renewal/calendar.ts";
+import { formatLocalDateTime, formatUtcOffset, localDateString, parseUtcTime } from "../renewal/calendar.ts";
 import type { DueReminder, ResourceSummary } from "../renewal/decision.ts";
 import type { Language } from "./contacts.ts";
+import { type CompiledFile, REMINDER_LABELS, type TemplateSet, buildTemplateSet, renderSnippet } from "./template-engine.ts";
 
 export interface DocLine {
   label?: string;
   value: string;
   /** Nested under the previous line (attached resources). */
   indent?: boolean;
+  /** A link (https): `value` is its text. */
+  href?: string;
 }
 export interface DocBlock {
   heading: string;
@@ -28,7 +34,11 @@ export interface MessageDoc {
   title: string;
   intro: string[];
   blocks: DocBlock[];
+  /** The partner's signature lines. */
+  signature: string[];
   footer: string[];
+  /** The partner's name, shown in the e-mail header (empty: none). */
+  brand: string;
 }
 export interface RenderedMessage {
   subject: string;
@@ -38,144 +48,39 @@ export interface RenderedMessage {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Wording
+// Partner identity and facts (the wording itself is in templates/*.yml, see template-engine.ts)
 
-interface Words {
-  master: string;
-  attached: string;
-  region: string;
-  expiry: string;
-  status: string;
-  next: string;
-  unknownMaster: (id: string) => string;
-  daysLeft: (n: number) => string;
-  phase: Record<DueReminder["phase"], string>;
-  next_: (r: DueReminder, fmt: (iso: string) => string) => string;
-  subjectOne: (r: DueReminder, name: string) => string;
-  subjectMany: (n: number) => string;
-  title: string;
-  intro: (customer: string) => string[];
-  footer: string[];
-  digestSubject: (date: string, n: number, customers: number) => string;
-  digestTitle: (manager: string) => string;
-  digestIntro: (n: number, customers: number) => string[];
-  digestCustomer: (name: string, id: string) => string;
-  digestFooter: string[];
-  estimate: string;
+/** The partner's identity in every message (params, see settings.ts). Empty strings leave a part out. */
+export interface PartnerIdentity {
+  /** Partner (company) name, shown in the header of e-mails. */
+  name: string;
+  /** Display name of the sender address. */
+  senderName: string;
+  /** Support contact (phone, e-mail or URL) shown in the footer. */
+  support: string;
+  /** Signature lines ("\n" separates lines). */
+  signature: string;
+  /**
+   * Renewal link per resource: the customer's Huawei Cloud renewal page (or the partner's own sales
+   * platform). `{resource_id}`, `{region}`, `{customer_id}` are replaced, URL-encoded. https only.
+   */
+  renewUrl: string;
 }
 
-const zh: Words = {
-  master: "主资源",
-  attached: "附属资源",
-  region: "区域",
-  expiry: "到期时间",
-  status: "状态",
-  next: "后续",
-  unknownMaster: (id) => `${id}（主资源未出现在资源列表中）`,
-  daysLeft: (n) => (n > 1 ? `剩余 ${n} 天` : n === 1 ? "明天到期" : n === 0 ? "今天到期" : `已过期 ${-n} 天`),
-  phase: { "before-expiry": "使用中", grace: "已过期（宽限期）", retention: "已冻结（保留期）" },
-  next_: (r, fmt) => {
-    const l = r.lifecycle;
-    const del = l.deletionAt ? fmt(l.deletionAt) : "";
-    const ret = l.retentionStartsAt ? fmt(l.retentionStartsAt) : "";
-    switch (l.atExpiry) {
-      case "to-pay-per-use":
-        return "到期后将自动转为按需计费，按使用量继续扣费。";
-      case "delete":
-        return "到期后资源将被直接删除，数据无法恢复。";
-      case "freeze":
-        return r.phase === "before-expiry"
-          ? `到期后资源将被冻结进入保留期（约 ${l.retentionDays} 天，不可使用，数据保留），预计 ${del} 释放资源并删除数据，无法恢复。`
-          : `资源已冻结（保留期），不可使用，数据仍保留；预计 ${del} 释放资源并删除数据，无法恢复。请尽快续费。`;
-      default: {
-        const auto = l.atExpiry === "auto-renew" ? "已开启自动续费：到期前 7 天起每天 03:00 尝试扣款；若扣款失败：" : "";
-        if (r.phase === "before-expiry") {
-          return `${auto}到期后进入宽限期（约 ${l.graceDays} 天，资源仍可使用），预计 ${ret} 进入保留期（约 ${l.retentionDays} 天，资源冻结不可使用，数据保留），预计 ${del} 释放资源并删除数据，无法恢复。在宽限期或保留期内续费，新周期从原到期时间起算。`;
-        }
-        if (r.phase === "grace") {
-          return `资源已过期，处于宽限期，仍可使用；预计 ${ret} 进入保留期（资源冻结），预计 ${del} 释放资源并删除数据。续费从原到期时间起算。`;
-        }
-        return `资源已冻结（保留期），不可使用，数据仍保留；预计 ${del} 释放资源并删除数据，无法恢复。请尽快续费。`;
-      }
-    }
-  },
-  subjectOne: (r, name) =>
-    r.phase === "retention"
-      ? `【数据风险】${name} 已进入保留期，请尽快续费`
-      : r.phase === "grace"
-        ? `【已过期】${name} 已进入宽限期，请及时续费`
-        : `【续费提醒】${name} ${r.daysLeft === 0 ? "今天到期" : r.daysLeft === 1 ? "明天到期" : `将在 ${r.daysLeft} 天后到期`}`,
-  subjectMany: (n) => `【续费提醒】您有 ${n} 项包年/包月资源即将到期或已到期`,
-  title: "包年/包月资源续费提醒",
-  intro: (c) => [`尊敬的 ${c}：`, "以下包年/包月资源即将到期或已到期，请及时续费，以免影响业务或造成数据丢失。"],
-  footer: ["日期按客户等级对应的宽限期/保留期估算，以华为云实际处理为准。", "如已续费，请忽略本提醒。"],
-  digestSubject: (d, n, c) => `【续费日报】${d}：${c} 个客户共 ${n} 项资源需要跟进`,
-  digestTitle: (m) => `${m}，今日需跟进的续费提醒`,
-  digestIntro: (n, c) => [`您负责的 ${c} 个客户共有 ${n} 项包年/包月资源今天发出了续费提醒，按紧急程度排列：`],
-  digestCustomer: (name, id) => `客户：${name}（${id}）`,
-  digestFooter: ["本日报由 partner-ops 自动生成。"],
-  estimate: "（估算）",
-};
+export const NO_PARTNER: PartnerIdentity = { name: "", senderName: "", support: "", signature: "", renewUrl: "" };
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+/** A contact's language, or "bilingual" (zh then en) when the contact's language is unknown. */
+export type MessageLanguage = Language | "bilingual";
+const languagesOf = (l: MessageLanguage): Language[] => (l === "bilingual" ? ["zh", "en"] : [l]);
 
-const en: Words = {
-  master: "Main resource",
-  attached: "Attached",
-  region: "Region",
-  expiry: "Expires",
-  status: "Status",
-  next: "What happens next",
-  unknownMaster: (id) => `${id} (main resource not in the resource list)`,
-  daysLeft: (n) => (n > 1 ? `${n} days left` : n === 1 ? "expires tomorrow" : n === 0 ? "expires today" : `expired ${-n} day${n === -1 ? "" : "s"} ago`),
-  phase: { "before-expiry": "in use", grace: "expired (grace period)", retention: "frozen (retention period)" },
-  next_: (r, fmt) => {
-    const l = r.lifecycle;
-    const del = l.deletionAt ? fmt(l.deletionAt) : "";
-    const ret = l.retentionStartsAt ? fmt(l.retentionStartsAt) : "";
-    switch (l.atExpiry) {
-      case "to-pay-per-use":
-        return "At expiry it switches to pay-per-use billing and keeps being charged by usage.";
-      case "delete":
-        return "At expiry the resource is deleted; its data cannot be recovered.";
-      case "freeze":
-        return r.phase === "before-expiry"
-          ? `At expiry it is frozen (retention period, about ${l.retentionDays} days: unusable, data kept); around ${del} it is released and its data deleted for good.`
-          : `The resource is frozen (retention period): unusable, data still kept. Around ${del} it is released and its data deleted for good. Please renew now.`;
-      default: {
-        const auto = l.atExpiry === "auto-renew" ? "Auto-renew is on: payment is attempted daily at 03:00 from 7 days before expiry. If it fails: " : "";
-        if (r.phase === "before-expiry") {
-          return `${auto}After expiry comes the grace period (about ${l.graceDays} days, still usable), then around ${ret} the retention period (about ${l.retentionDays} days, frozen, data kept); around ${del} the resource is released and its data deleted for good. A renewal made in grace or retention starts from the original expiry.`;
-        }
-        if (r.phase === "grace") {
-          return `The resource has expired and is in its grace period (still usable). Around ${ret} it is frozen (retention period); around ${del} it is released and its data deleted. A renewal starts from the original expiry.`;
-        }
-        return `The resource is frozen (retention period): unusable, data still kept. Around ${del} it is released and its data deleted for good. Please renew now.`;
-      }
-    }
-  },
-  subjectOne: (r, name) =>
-    r.phase === "retention"
-      ? `[Data at risk] ${name} is in its retention period — renew now`
-      : r.phase === "grace"
-        ? `[Expired] ${name} is in its grace period — please renew`
-        : `[Renewal reminder] ${name} ${r.daysLeft === 0 ? "expires today" : r.daysLeft === 1 ? "expires tomorrow" : `expires in ${r.daysLeft} days`}`,
-  subjectMany: (n) => `[Renewal reminder] ${n} yearly/monthly resources are expiring or have expired`,
-  title: "Yearly/monthly resource renewal reminder",
-  intro: (c) => [`Dear ${c},`, "The yearly/monthly resources below are expiring or have expired. Please renew them to avoid service interruption or data loss."],
-  footer: ["Dates are estimates from the grace/retention periods of the customer level; Huawei Cloud's actual handling prevails.", "If you have already renewed, please ignore this message."],
-  digestSubject: (d, n, c) => `[Renewal digest] ${d}: ${plural(n, "resource")} across ${plural(c, "customer")} to follow up`,
-  digestTitle: (m) => `${m}, today's renewal reminders`,
-  digestIntro: (n, c) => [`Renewal reminders went out today for ${plural(n, "yearly/monthly resource")} of ${plural(c, "customer")} you manage, most urgent first:`],
-  digestCustomer: (name, id) => `Customer: ${name} (${id})`,
-  digestFooter: ["This digest is generated by partner-ops."],
-  estimate: " (estimate)",
-};
-
-export const WORDS: Readonly<Record<Language, Words>> = { zh, en };
-
-// ---------------------------------------------------------------------------------------------
-// Building documents
+/** The renewal link of one reminder (empty when none is configured or the template is not https). */
+export function renewLink(template: string, r: Pick<DueReminder, "mainResourceId" | "customerId" | "region">): string {
+  if (!template.startsWith("https://")) return "";
+  return template
+    .replaceAll("{resource_id}", encodeURIComponent(r.mainResourceId))
+    .replaceAll("{customer_id}", encodeURIComponent(r.customerId))
+    .replaceAll("{region}", encodeURIComponent(r.region ?? ""));
+}
 
 function resourceLabel(r: ResourceSummary): string {
   const kind = r.resource_type_name ?? r.service_type_name ?? r.resource_type_code ?? r.service_type_code;
@@ -201,42 +106,103 @@ export function sortByUrgency<T extends DueReminder>(list: readonly T[]): T[] {
   return [...list].sort((a, b) => urgency(a) - urgency(b) || (a.expireTime < b.expireTime ? -1 : a.expireTime > b.expireTime ? 1 : 0) || (a.mainResourceId < b.mainResourceId ? -1 : 1));
 }
 
-function block(r: DueReminder, w: Words): DocBlock {
-  const fmt = (iso: string) => formatLocalDateTime(parseUtcTime(iso), r.timeZone);
-  const lines: DocLine[] = [
-    { label: w.master, value: r.master ? resourceLabel(r.master) : w.unknownMaster(r.mainResourceId) },
-    ...r.attached.map((a) => ({ label: w.attached, value: resourceLabel(a), indent: true })),
-    { label: w.region, value: r.region ?? "-" },
-    { label: w.expiry, value: `${formatInZone(r.expireTime, r.timeZone)} — ${w.daysLeft(r.daysLeft)}` },
-    { label: w.status, value: w.phase[r.phase] },
-    { label: w.next, value: w.next_(r, fmt) },
-  ];
+/** Control characters (line breaks, bidi overrides…) of customer-supplied names become spaces. */
+const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, " ");
+
+/** The facts a template sees for one reminder (`r.*`), all computed here in the customer's time zone. */
+export function reminderFacts(r: DueReminder, partner: PartnerIdentity): Record<string, string | number | boolean> {
+  const local = (iso: string | undefined) => (iso ? formatLocalDateTime(parseUtcTime(iso), r.timeZone) : "");
+  const today = localDateString(parseUtcTime(r.decidedAt), r.timeZone);
+  const deletionDate = r.lifecycle.deletionAt ? localDateString(parseUtcTime(r.lifecycle.deletionAt), r.timeZone) : "";
   return {
-    heading: `${masterName(r)} — ${r.phase === "before-expiry" ? w.daysLeft(r.daysLeft) : w.phase[r.phase]}`,
+    name: clean(masterName(r)),
+    main_id: clean(r.mainResourceId),
+    region: r.region ?? "",
+    expires: formatInZone(r.expireTime, r.timeZone),
+    expiry_date: r.expiryLocalDate,
+    days_left: r.daysLeft,
+    days_expired: Math.max(0, -r.daysLeft),
+    phase: r.phase,
+    at_expiry: r.lifecycle.atExpiry,
+    auto_renew_failed: r.autoRenewFailed === true,
+    grace_days: r.lifecycle.graceDays,
+    retention_days: r.lifecycle.retentionDays,
+    retention_starts: local(r.lifecycle.retentionStartsAt),
+    deletion: local(r.lifecycle.deletionAt),
+    deletion_date: deletionDate,
+    deleted_today: r.phase === "retention" && deletionDate !== "" && deletionDate <= today,
+    renew_url: renewLink(partner.renewUrl, r),
+    time_zone: r.timeZone,
+  };
+}
+
+const partnerFacts = (p: PartnerIdentity) => ({ name: p.name, support: p.support, signature: p.signature, sender_name: p.senderName });
+const paragraphs = (s: string) => s.split("\n").map((l) => l.trim()).filter(Boolean);
+const signatureLines = (p: PartnerIdentity) => p.signature.split(/\\n|\n/).map((l) => l.trim()).filter(Boolean);
+
+function block(r: DueReminder, f: CompiledFile, partner: PartnerIdentity): DocBlock {
+  const facts = reminderFacts(r, partner);
+  const ctx = { r: facts };
+  const daysLeft = renderSnippet(f, "days_left", ctx);
+  const status = renderSnippet(f, "status", ctx);
+  const label = (k: (typeof REMINDER_LABELS)[number]) => renderSnippet(f, `labels.${k}`, ctx);
+  const lines: DocLine[] = [
+    { label: label("master"), value: r.master ? clean(resourceLabel(r.master)) : renderSnippet(f, "unknown_master", ctx) },
+    ...r.attached.map((a) => ({ label: label("attached"), value: clean(resourceLabel(a)), indent: true })),
+    { label: label("region"), value: r.region ?? "-" },
+    { label: label("expiry"), value: `${String(facts["expires"])} — ${daysLeft}` },
+    { label: label("status"), value: status },
+    { label: label("next"), value: renderSnippet(f, "next_step", ctx) },
+  ];
+  const href = String(facts["renew_url"]);
+  if (href) lines.push({ value: label("renew"), href });
+  return {
+    heading: renderSnippet(f, "heading", { ...ctx, days_left: daysLeft, status }),
     severity: r.phase === "retention" ? "critical" : r.phase === "grace" || r.daysLeft <= 3 ? "warning" : "info",
     lines,
   };
 }
 
 export interface CustomerMessageOptions {
-  language: Language;
+  language: MessageLanguage;
   /** How to address the customer (real-name or account name); default the customer id. */
   customerName?: string | undefined;
+  partner?: PartnerIdentity | undefined;
+  /** The templates in use (default: the shipped ones). */
+  templates?: TemplateSet | undefined;
 }
 
-/** One message to one customer listing all of its due reminders (most urgent first). */
-export function customerReminderDoc(reminders: readonly DueReminder[], options: CustomerMessageOptions): MessageDoc {
+let shipped: TemplateSet | undefined;
+/** The shipped templates (no overrides). */
+export function shippedTemplates(): TemplateSet {
+  shipped ??= buildTemplateSet(new Map(), () => {});
+  return shipped;
+}
+
+/** One message to one customer listing all of its due reminders (most urgent first), in one language. */
+export function customerReminderDoc(reminders: readonly DueReminder[], options: CustomerMessageOptions & { language: Language }): MessageDoc {
   if (reminders.length === 0) throw new RangeError("customerReminderDoc needs at least one reminder");
-  const w = WORDS[options.language];
+  const partner = options.partner ?? NO_PARTNER;
   const sorted = sortByUrgency(reminders);
   const first = sorted[0] as DueReminder;
-  return {
-    subject: sorted.length === 1 ? w.subjectOne(first, masterName(first)) : w.subjectMany(sorted.length),
-    title: w.title,
-    intro: w.intro(options.customerName ?? first.customerId),
-    blocks: sorted.map((r) => block(r, w)),
-    footer: w.footer,
-  };
+  return (options.templates ?? shippedTemplates()).renderWith("reminder", options.language, (f) => {
+    const ctx = {
+      customer: { name: clean(options.customerName ?? first.customerId), id: first.customerId },
+      partner: partnerFacts(partner),
+      count: sorted.length,
+      first: reminderFacts(first, partner),
+      any_deleted_today: sorted.some((r) => reminderFacts(r, partner)["deleted_today"] === true),
+    };
+    return {
+      subject: renderSnippet(f, "subject", ctx),
+      title: renderSnippet(f, "title", ctx),
+      intro: paragraphs(renderSnippet(f, "intro", ctx)),
+      blocks: sorted.map((r) => block(r, f, partner)),
+      signature: signatureLines(partner),
+      footer: paragraphs(renderSnippet(f, "footer", ctx)),
+      brand: partner.name,
+    };
+  });
 }
 
 export interface DigestCustomer {
@@ -245,29 +211,159 @@ export interface DigestCustomer {
   reminders: DueReminder[];
 }
 
+export interface DigestOptions {
+  language: Language;
+  /** The run's local date (YYYY-MM-DD) shown in the subject. */
+  date: string;
+  partner?: PartnerIdentity | undefined;
+  templates?: TemplateSet | undefined;
+}
+
 /** One digest for one account manager: every customer's due reminders, most urgent customer first. */
-export function digestDoc(manager: { name: string }, customers: readonly DigestCustomer[], options: { language: Language; date: string }): MessageDoc {
-  const w = WORDS[options.language];
+export function digestDoc(manager: { name: string }, customers: readonly DigestCustomer[], options: DigestOptions): MessageDoc {
+  const partner = options.partner ?? NO_PARTNER;
+  const set = options.templates ?? shippedTemplates();
   const n = customers.reduce((s, c) => s + c.reminders.length, 0);
-  const blocks: DocBlock[] = [];
-  for (const c of customers) {
-    for (const r of sortByUrgency(c.reminders)) {
-      const b = block(r, w);
-      b.heading = `${w.digestCustomer(c.customerName ?? c.customerId, c.customerId)} — ${b.heading}`;
-      blocks.push(b);
+  const all = customers.flatMap((c) => c.reminders);
+  const blocks = set.renderWith("reminder", options.language, (rf) =>
+    customers.flatMap((c) => sortByUrgency(c.reminders).map((r) => ({ c, b: block(r, rf, partner) }))),
+  );
+  return set.renderWith("digest", options.language, (f) => {
+    const ctx = {
+      manager: { name: clean(manager.name) },
+      date: options.date,
+      count: n,
+      customers: customers.length,
+      any_deleted_today: all.some((r) => reminderFacts(r, partner)["deleted_today"] === true),
+      partner: partnerFacts(partner),
+    };
+    return {
+      subject: renderSnippet(f, "subject", ctx),
+      title: renderSnippet(f, "title", ctx),
+      intro: paragraphs(renderSnippet(f, "intro", ctx)),
+      blocks: blocks.map(({ c, b }) => ({ ...b, heading: `${renderSnippet(f, "customer_heading", { ...ctx, c: { name: clean(c.customerName ?? c.customerId), id: c.customerId } })} — ${b.heading}` })),
+      signature: [],
+      footer: paragraphs(renderSnippet(f, "footer", ctx)),
+      brand: partner.name,
+    };
+  });
+}
+
+/** What an auto-renew outcome report says (shared/renewal/autorenew.ts OutcomeReport). */
+export interface AutoRenewReportFacts {
+  state: "dry-run" | "paid" | "skipped" | "failed";
+  customerId: string;
+  mainResourceId: string;
+  resourceName?: string | undefined;
+  region?: string | undefined;
+  expireTime: string;
+  amount?: number | undefined;
+  currency?: string | undefined;
+  discountName?: string | undefined;
+  wouldRenew?: boolean | undefined;
+  reason?: string | undefined;
+  code?: string | undefined;
+  orderIds?: string[] | undefined;
+  period: { type: 2 | 3; num: number };
+}
+
+const money = (amount: number | undefined, currency: string | undefined) =>
+  amount === undefined ? "?" : `${currency === "USD" ? "$" : currency === "CNY" || currency === undefined ? "¥" : `${currency} `}${amount.toFixed(2)}`;
+
+/** The auto-renew outcome report to the account manager. */
+export function autoRenewReportDoc(r: AutoRenewReportFacts, options: { language: Language; timeZone: string; partner?: PartnerIdentity | undefined; templates?: TemplateSet | undefined }): MessageDoc {
+  const partner = options.partner ?? NO_PARTNER;
+  const report = {
+    state: r.state,
+    main_id: clean(r.mainResourceId),
+    resource: clean(`${r.resourceName ? `${r.resourceName} ` : ""}(${r.mainResourceId}${r.region ? `, ${r.region}` : ""})`),
+    customer_id: r.customerId,
+    amount: money(r.amount, r.currency),
+    period_num: r.period.num,
+    period_unit: r.period.type === 2 ? "month" : "year",
+    would_renew: r.wouldRenew === true,
+    reason: clean(r.reason ?? ""),
+    code: r.code ?? "",
+    order_ids: (r.orderIds ?? []).join(", "),
+    expires: formatInZone(r.expireTime, options.timeZone),
+    discount: r.discountName ?? "",
+  };
+  return (options.templates ?? shippedTemplates()).renderWith("autorenew-report", options.language, (f) => {
+    const ctx = { report, partner: partnerFacts(partner) };
+    return {
+      subject: renderSnippet(f, "subject", ctx),
+      title: renderSnippet(f, "title", ctx),
+      intro: paragraphs(renderSnippet(f, "body", ctx)),
+      blocks: [],
+      signature: [],
+      footer: paragraphs(renderSnippet(f, "footer", ctx)),
+      brand: partner.name,
+    };
+  });
+}
+
+/** Sample data for validating a template file at load: every key rendered for every phase. */
+export function validateTemplateFile(file: CompiledFile): void {
+  const lang: Language = file.file.includes(".zh.") ? "zh" : "en";
+  const set: TemplateSet = { overridden: [], file: () => file, renderWith: (_n, _l, fn) => fn(file) };
+  const partner: PartnerIdentity = { name: "Partner", senderName: "Partner", support: "support@partner.example", signature: "Partner", renewUrl: "https://renew.example/{resource_id}" };
+  const samples = templateSamples();
+  if (file.file.startsWith("reminder.")) {
+    for (const r of samples.reminders) customerReminderDoc([r], { language: lang, partner, templates: set });
+    customerReminderDoc(samples.reminders, { language: lang, partner, templates: set });
+  } else if (file.file.startsWith("digest.")) {
+    const shippedReminder = shippedTemplates();
+    const mixed: TemplateSet = { overridden: [], file: (n, l) => (n === "digest" ? file : shippedReminder.file(n, l)), renderWith: (n, l, fn) => fn(n === "digest" ? file : shippedReminder.file(n, l)) };
+    digestDoc({ name: "AM" }, [{ customerId: "c1", reminders: samples.reminders }], { language: lang, date: "2026-07-01", partner, templates: mixed });
+    digestDoc({ name: "AM" }, [{ customerId: "c1", reminders: samples.reminders.slice(0, 1) }], { language: lang, date: "2026-07-01", partner, templates: mixed });
+  } else {
+    for (const state of ["dry-run", "paid", "skipped", "failed"] as const) {
+      for (const wouldRenew of [true, false]) {
+        autoRenewReportDoc(
+          { state, wouldRenew, customerId: "c1", mainResourceId: "r1", expireTime: "2026-07-08T15:59:59Z", period: { type: 2, num: 1 }, ...(wouldRenew ? { amount: 1, currency: "CNY", orderIds: ["o1"], discountName: "d" } : { reason: "x", code: "E" }) },
+          { language: lang, timeZone: "Asia/Shanghai", partner, templates: set },
+        );
+      }
     }
   }
-  return {
-    subject: w.digestSubject(options.date, n, customers.length),
-    title: w.digestTitle(manager.name),
-    intro: w.digestIntro(n, customers.length),
-    blocks,
-    footer: w.digestFooter,
-  };
+}
+
+/** Reminders of every phase and renewal setting (built by hand, not by the decision: no import cycle). */
+function templateSamples(): { reminders: DueReminder[] } {
+  const base = (over: Partial<DueReminder> & Pick<DueReminder, "phase" | "daysLeft" | "window">): DueReminder => ({
+    key: { customerId: "c1", mainResourceId: "ecs-1", expireTime: "2026-07-01T15:59:59Z", window: over.window },
+    keyString: `c1#ecs-1#2026-07-01T15:59:59Z#${over.window}`,
+    customerId: "c1",
+    expireTime: "2026-07-01T15:59:59Z",
+    expiryLocalDate: "2026-07-01",
+    timeZone: "Asia/Shanghai",
+    decidedAt: "2026-06-28T01:00:00Z",
+    mainResourceId: "ecs-1",
+    master: { resource_id: "ecs-1", resource_name: "web", status: 2, expire_time: "2026-07-01T15:59:59Z" },
+    synthetic: null,
+    attached: [{ resource_id: "evs-1", status: 2, expire_time: "2026-07-01T15:59:59Z" }],
+    lifecycle: { atExpiry: "grace", graceDays: 7, retentionDays: 7, retentionStartsAt: "2026-07-08T15:59:59Z", deletionAt: "2026-07-15T15:59:59Z" },
+    region: "cn-north-4",
+    ...over,
+  });
+  const reminders: DueReminder[] = [
+    base({ phase: "before-expiry", daysLeft: 3, window: "3d" }),
+    base({ phase: "before-expiry", daysLeft: 1, window: "1d", lifecycle: { atExpiry: "to-pay-per-use", graceDays: 7, retentionDays: 7 } }),
+    base({ phase: "before-expiry", daysLeft: 0, window: "1d", lifecycle: { atExpiry: "delete", graceDays: 7, retentionDays: 7 } }),
+    base({ phase: "before-expiry", daysLeft: 7, window: "7d", lifecycle: { atExpiry: "freeze", graceDays: 7, retentionDays: 7, retentionStartsAt: "2026-07-01T15:59:59Z", deletionAt: "2026-07-08T15:59:59Z" } }),
+    base({ phase: "before-expiry", daysLeft: 7, window: "7d", lifecycle: { atExpiry: "auto-renew", graceDays: 7, retentionDays: 7, retentionStartsAt: "2026-07-08T15:59:59Z", deletionAt: "2026-07-15T15:59:59Z" } }),
+    base({ phase: "grace", daysLeft: -1, window: "grace", decidedAt: "2026-07-02T01:00:00Z" }),
+    base({ phase: "grace", daysLeft: -2, window: "grace", decidedAt: "2026-07-03T01:00:00Z", autoRenewFailed: true, lifecycle: { atExpiry: "auto-renew", graceDays: 7, retentionDays: 7, retentionStartsAt: "2026-07-08T15:59:59Z", deletionAt: "2026-07-15T15:59:59Z" } }),
+    base({ phase: "grace", daysLeft: -1, window: "grace", decidedAt: "2026-07-02T01:00:00Z", lifecycle: { atExpiry: "to-pay-per-use", graceDays: 7, retentionDays: 7 } }),
+    base({ phase: "retention", daysLeft: -9, window: "retention", decidedAt: "2026-07-10T01:00:00Z" }),
+    base({ phase: "retention", daysLeft: -14, window: "retention", decidedAt: "2026-07-15T01:00:00Z", autoRenewFailed: true, lifecycle: { atExpiry: "auto-renew", graceDays: 7, retentionDays: 7, retentionStartsAt: "2026-07-08T15:59:59Z", deletionAt: "2026-07-15T15:59:59Z" } }),
+    base({ phase: "retention", daysLeft: -2, window: "retention", decidedAt: "2026-07-03T01:00:00Z", master: null, synthetic: "master-absent", lifecycle: { atExpiry: "freeze", graceDays: 7, retentionDays: 7, retentionStartsAt: "2026-07-01T15:59:59Z", deletionAt: "2026-07-08T15:59:59Z" } }),
+  ];
+  return { reminders };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Renderers
+// Renderers (layout: ours, tested; wording: the templates)
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
@@ -288,32 +384,71 @@ export function renderText(doc: MessageDoc): string {
   const out: string[] = [doc.title, "", ...doc.intro, ""];
   for (const b of doc.blocks) {
     out.push(`■ ${b.heading}`);
-    for (const l of b.lines) out.push(`${l.indent ? "    - " : "  "}${l.label ? `${l.label}: ` : ""}${l.value}`);
+    for (const l of b.lines) {
+      if (l.href) out.push(`  ${l.value}: ${l.href}`);
+      else out.push(`${l.indent ? "    - " : "  "}${l.label ? `${l.label}: ` : ""}${l.value}`);
+    }
     out.push("");
   }
+  if (doc.signature.length) out.push(...doc.signature, "");
   out.push(...doc.footer);
   return out.join("\n") + "\n";
 }
 
 const COLORS = { info: "#1f6feb", warning: "#b35900", critical: "#c62828" } as const;
+const htmlLang = (l: Language) => (l === "zh" ? "zh-CN" : "en");
 
-export function renderHtml(doc: MessageDoc, lang: Language): string {
+/** One language section of the HTML layout (a table row of the 600px card). */
+function htmlSection(doc: MessageDoc, lang: Language): string {
   const e = escapeHtml;
   const parts: string[] = [
-    `<!doctype html><html lang="${lang === "zh" ? "zh-CN" : "en"}"><head><meta charset="utf-8"><title>${e(doc.subject)}</title></head>`,
-    `<body style="font-family:sans-serif;font-size:14px;line-height:1.5;color:#222">`,
-    `<h2 style="margin:0 0 12px">${e(doc.title)}</h2>`,
-    ...doc.intro.map((p) => `<p>${e(p)}</p>`),
+    `<tr><td lang="${htmlLang(lang)}" style="padding:24px 28px;font-family:Arial,'Microsoft YaHei',sans-serif;font-size:14px;line-height:1.6;color:#222222">`,
+    `<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#111111">${e(doc.title)}</h1>`,
+    ...doc.intro.map((p) => `<p style="margin:0 0 12px">${e(p)}</p>`),
   ];
   for (const b of doc.blocks) {
-    parts.push(`<div style="border-left:4px solid ${COLORS[b.severity]};padding:4px 12px;margin:12px 0">`, `<h3 style="margin:4px 0">${e(b.heading)}</h3>`, `<table style="border-collapse:collapse">`);
+    parts.push(
+      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:16px 0;border-left:4px solid ${COLORS[b.severity]}"><tr><td style="padding:4px 0 4px 12px">`,
+      `<h2 style="margin:4px 0 8px;font-size:16px;color:${b.severity === "critical" ? COLORS.critical : "#111111"}">${e(b.heading)}</h2>`,
+      `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;font-size:14px">`,
+    );
     for (const l of b.lines) {
-      parts.push(`<tr><td style="padding:2px 12px 2px ${l.indent ? "24px" : "0"};color:#555;white-space:nowrap;vertical-align:top">${e(l.label ?? "")}</td><td style="padding:2px 0">${e(l.value)}</td></tr>`);
+      if (l.href) {
+        parts.push(
+          `<tr><td colspan="2" style="padding:10px 0 2px"><a href="${e(l.href)}" style="display:inline-block;padding:8px 16px;background:#c62828;color:#ffffff;text-decoration:none;border-radius:4px">${e(l.value)}</a></td></tr>`,
+        );
+        continue;
+      }
+      parts.push(
+        `<tr><td valign="top" style="padding:2px 12px 2px ${l.indent ? "16px" : "0"};color:#555555;white-space:nowrap">${e(l.label ?? "")}</td><td valign="top" style="padding:2px 0">${e(l.value)}</td></tr>`,
+      );
     }
-    parts.push(`</table></div>`);
+    parts.push(`</table></td></tr></table>`);
   }
-  parts.push(...doc.footer.map((p) => `<p style="color:#777;font-size:12px">${e(p)}</p>`), `</body></html>`);
+  if (doc.signature.length) parts.push(`<p style="margin:16px 0 12px">${doc.signature.map(e).join("<br>")}</p>`);
+  parts.push(...doc.footer.map((p) => `<p style="margin:0 0 6px;color:#777777;font-size:12px">${e(p)}</p>`), `</td></tr>`);
   return parts.join("\n");
+}
+
+/**
+ * A simple, widely supported e-mail layout: one 600px table card (no external CSS, images or scripts;
+ * inline styles only), a header with the partner's name, one section per language. Every text is escaped.
+ */
+export function renderHtml(docs: readonly MessageDoc[], langs: readonly Language[]): string {
+  const e = escapeHtml;
+  const first = docs[0]!;
+  const lang = langs.length === 1 ? htmlLang(langs[0]!) : "zh-CN";
+  const brand = first.brand ? `<tr><td style="padding:16px 28px;background:#1f2937;color:#ffffff;font-family:Arial,'Microsoft YaHei',sans-serif;font-size:16px;font-weight:bold">${e(first.brand)}</td></tr>` : "";
+  const sections = docs.map((d, i) => htmlSection(d, langs[i]!)).join(`\n<tr><td style="padding:0 28px"><hr style="border:0;border-top:1px solid #dddddd;margin:0"></td></tr>\n`);
+  return [
+    `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(docs.map((d) => d.subject).join(" / "))}</title></head>`,
+    `<body style="margin:0;padding:0;background:#f3f4f6">`,
+    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f3f4f6"><tr><td align="center" style="padding:16px 8px">`,
+    `<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;background:#ffffff;border:1px solid #e5e7eb">`,
+    brand,
+    sections,
+    `</table></td></tr></table></body></html>`,
+  ].join("\n");
 }
 
 /** Markdown with paragraph breaks (blank lines) — rendered the same by DingTalk and WeCom robots. */
@@ -322,17 +457,37 @@ export function renderMarkdown(doc: MessageDoc): string {
   const out: string[] = [`### ${m(doc.title)}`, ...doc.intro.map(m)];
   for (const b of doc.blocks) {
     out.push(`**${m(b.heading)}**`);
-    for (const l of b.lines) out.push(`> ${l.indent ? "　" : ""}${l.label ? `${m(l.label)}: ` : ""}${m(l.value)}`);
+    for (const l of b.lines) {
+      if (l.href) out.push(`> [${m(l.value)}](${l.href.replace(/[()\s]/g, encodeURIComponent)})`);
+      else out.push(`> ${l.indent ? "　" : ""}${l.label ? `${m(l.label)}: ` : ""}${m(l.value)}`);
+    }
   }
-  out.push(...doc.footer.map(m));
+  out.push(...doc.signature.map(m), ...doc.footer.map(m));
   return out.join("\n\n");
 }
 
-export function render(doc: MessageDoc, lang: Language): RenderedMessage {
-  return { subject: doc.subject, text: renderText(doc), html: renderHtml(doc, lang), markdown: renderMarkdown(doc) };
+/** Renders one or more language versions of a message (bilingual: zh then en) in every format. */
+export function render(docs: MessageDoc | readonly MessageDoc[], langs: Language | readonly Language[]): RenderedMessage {
+  const list = Array.isArray(docs) ? (docs as readonly MessageDoc[]) : [docs as MessageDoc];
+  const ls = Array.isArray(langs) ? (langs as readonly Language[]) : [langs as Language];
+  return {
+    subject: list.map((d) => d.subject).join(" / "),
+    text: list.map(renderText).join(`\n${"-".repeat(40)}\n\n`),
+    html: renderHtml(list, ls),
+    markdown: list.map(renderMarkdown).join("\n\n---\n\n"),
+  };
 }
 
-/** Shorthand: the rendered message for one customer's due reminders. */
+/** The rendered message for one customer's due reminders, in the contact's language or bilingual. */
 export function renderCustomerReminder(reminders: readonly DueReminder[], options: CustomerMessageOptions): RenderedMessage {
-  return render(customerReminderDoc(reminders, options), options.language);
+  const langs = languagesOf(options.language);
+  return render(
+    langs.map((language) => customerReminderDoc(reminders, { ...options, language })),
+    langs,
+  );
+}
+
+/** The auto-renew outcome report, rendered. */
+export function renderAutoRenewReport(r: AutoRenewReportFacts, options: Parameters<typeof autoRenewReportDoc>[1]): RenderedMessage {
+  return render(autoRenewReportDoc(r, options), options.language);
 }

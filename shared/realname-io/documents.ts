@@ -4,13 +4,15 @@
  * sent: Huawei cannot read objects encrypted with the partner's keys (signing-and-obs.md C.5/C.7).
  *
  * A staged upload is never downloaded: `peek` takes its size and ETag from HeadObject and its
- * first SNIFF_BYTES from one ranged GET (`Range: bytes=0-2047`, `If-Match` the ETag of the HEAD),
- * which is all the content checks need; `publish` then copies it server-side to its final key,
+ * first SNIFF_BYTES and last TAIL_BYTES from ranged GETs (`Range: bytes=0-2047` and
+ * `bytes=-2048`, each `If-Match` the ETag of the HEAD), which is all the content and structure
+ * checks need; `publish` then copies it server-side to its final key,
  * only while the source still has that ETag, so a file replaced in between is never published.
  */
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { bucket as bucketOf, type Bucket } from "../storage/index.ts";
 import { SNIFF_BYTES } from "../realname/files.ts";
+import { TAIL_BYTES } from "../realname/structure.ts";
 
 export class StagedObjectChangedError extends Error {
   override name = "StagedObjectChangedError";
@@ -25,6 +27,8 @@ export interface StagedObject {
   size: number;
   /** The first min(size, SNIFF_BYTES) bytes; empty when the size alone decides (empty or over the limit). */
   prefix: Uint8Array;
+  /** The last min(size, TAIL_BYTES) bytes (the prefix itself when that is the whole file). */
+  tail: Uint8Array;
   /** ETag (quotes removed, lower case) the prefix was read under. */
   etag: string | undefined;
 }
@@ -84,21 +88,28 @@ export function partnerBucket(client: S3Client, name: string): PartnerBucket {
       if (!head) return undefined;
       const size = head.contentLength;
       const etag = normaliseEtag(head.etag);
-      if (size === 0 || size > (peekOptions.maxBytes ?? Number.POSITIVE_INFINITY)) return { size, prefix: new Uint8Array(0), etag };
+      const none = new Uint8Array(0);
+      if (size === 0 || size > (peekOptions.maxBytes ?? Number.POSITIVE_INFINITY)) return { size, prefix: none, tail: none, etag };
+      const range = async (from: number, length: number): Promise<Uint8Array> => {
+        let res;
+        try {
+          res = await client.send(
+            new GetObjectCommand({ Bucket: name, Key: key, Range: `bytes=${from}-${from + length - 1}`, ...(head.etag ? { IfMatch: head.etag } : {}) }),
+          );
+        } catch (err) {
+          // Replaced (412) or removed (404) since the HEAD.
+          if (isPreconditionFailed(err) || statusOf(err) === 404) throw new StagedObjectChangedError();
+          throw err;
+        }
+        return res.Body ? readAtMost(res.Body as AsyncIterable<Uint8Array> & { destroy?: () => void }, length) : none;
+      };
       const want = Math.min(size, SNIFF_BYTES);
-      let res;
-      try {
-        res = await client.send(
-          new GetObjectCommand({ Bucket: name, Key: key, Range: `bytes=0-${want - 1}`, ...(head.etag ? { IfMatch: head.etag } : {}) }),
-        );
-      } catch (err) {
-        // Replaced (412) or removed (404) since the HEAD.
-        if (isPreconditionFailed(err) || statusOf(err) === 404) throw new StagedObjectChangedError();
-        throw err;
-      }
-      if (!res.Body) return { size, prefix: new Uint8Array(0), etag };
-      const prefix = await readAtMost(res.Body as AsyncIterable<Uint8Array> & { destroy?: () => void }, want);
-      return { size, prefix, etag };
+      const prefix = await range(0, want);
+      if (size <= SNIFF_BYTES) return { size, prefix, tail: prefix, etag };
+      const tailFrom = Math.max(SNIFF_BYTES, size - TAIL_BYTES);
+      const rest = await range(tailFrom, size - tailFrom);
+      const tail = tailFrom === size - TAIL_BYTES ? rest : Buffer.concat([prefix.subarray(prefix.length - (TAIL_BYTES - rest.length)), rest]);
+      return { size, prefix, tail, etag };
     },
     async publish(sourceKey, destinationKey, contentType, expectedEtag) {
       let res;

@@ -3,8 +3,8 @@ export { WORK_INDEX, VersionConflictError, createRecordStore, documentClient } f
 export type { RecordStore, RequestMarker } from "./records.ts";
 export { StagedObjectChangedError, partnerBucket } from "./documents.ts";
 export type { PartnerBucket, StagedObject } from "./documents.ts";
-export { postSignedCallback } from "./callback.ts";
-export type { CallbackResult } from "./callback.ts";
+export { directTransport, postSignedCallback, resolveCallbackTarget } from "./callback.ts";
+export type { CallbackOptions, CallbackResult, CallbackTarget, CallbackTransport, Resolver } from "./callback.ts";
 export { realnameEnvSchema, realnameSettings, splitSecrets } from "./config.ts";
 export type { RealnameSettings } from "./config.ts";
 export { createRealnameService } from "./service.ts";

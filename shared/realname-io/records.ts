@@ -1,7 +1,8 @@
 /**
  * Application records in DynamoDB (RealnameApplicationsTable): one item per application (key `id`
  * = the application id), one marker item per portal request id (`id` = `request#<request id>`),
- * and a sparse index `work-due` (HASH `work`, RANGE `dueAt`) over the applications that have
+ * one marker item per webhook signature seen (`id` = `signature#<replay key>`, TTL after the
+ * signature window, so a replayed request is refused across Lambda instances), and a sparse index `work-due` (HASH `work`, RANGE `dueAt`) over the applications that have
  * something due. Every save is conditional on the version that was read (optimistic locking).
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -10,6 +11,7 @@ import type { RealnameRecord, WorkKind } from "../realname/record.ts";
 
 export const WORK_INDEX = "work-due";
 const REQUEST_PREFIX = "request#";
+const SIGNATURE_PREFIX = "signature#";
 
 export class VersionConflictError extends Error {
   override name = "VersionConflictError";
@@ -35,6 +37,11 @@ export interface RecordStore {
   /** Claims a portal request id for an application id; returns the existing marker when taken. */
   claimRequest(requestId: string, marker: RequestMarker): Promise<{ claimed: true } | { claimed: false; existing: RequestMarker }>;
   releaseRequest(requestId: string): Promise<void>;
+  /**
+   * Records that a signed request (its replay key, shared/signing webhookReplayKey) was seen; false
+   * when it was seen before. `expiresAt` (epoch seconds, DynamoDB TTL) lies past the signature window.
+   */
+  claimSignature(replayKey: string, expiresAt: number): Promise<boolean>;
   /** Records whose `work` is due at `now` (oldest first). */
   due(work: WorkKind, now: number, limit: number): Promise<RealnameRecord[]>;
 }
@@ -93,6 +100,15 @@ export function createRecordStore(options: { tableName: string; client?: DynamoD
     },
     async releaseRequest(requestId) {
       await doc.send(new DeleteCommand({ TableName, Key: { id: REQUEST_PREFIX + requestId } }));
+    },
+    async claimSignature(replayKey, expiresAt) {
+      try {
+        await doc.send(new PutCommand({ TableName, Item: { id: SIGNATURE_PREFIX + replayKey, expiresAt }, ConditionExpression: "attribute_not_exists(id)" }));
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
+      }
     },
     async due(work, now, limit) {
       const res = await doc.send(

@@ -20,8 +20,10 @@ import {
   MAX_FILE_BYTES,
   checkStagedUpload,
   createStatus,
+  classifySubmitFailure,
   interpretReviewResult,
   isApplicationId,
+  isFinalDisposition,
   newApplicationId,
   planObjectKeys,
   planUploadSlotKeys,
@@ -33,6 +35,7 @@ import {
   type DocumentRole,
   type FollowUp,
   type ReviewOutcome,
+  type SubmitFailure,
   type UploadSlotRequest,
 } from "../realname/index.ts";
 import {
@@ -147,7 +150,11 @@ export function createRealnameService(deps: RealnameDeps) {
   // ---------------------------------------------------------------------------------------------
   // POST /realname/applications
 
-  async function createApplication(rawBody: string, requestId: string | undefined): Promise<HttpResult> {
+  /**
+   * `beforeChanges` runs once the body is valid and before anything is stored (the API's replay
+   * guard: a replayed signature must not create a second application); a refusal is returned as is.
+   */
+  async function createApplication(rawBody: string, requestId: string | undefined, beforeChanges?: () => Promise<HttpResult | undefined>): Promise<HttpResult> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(rawBody);
@@ -172,6 +179,9 @@ export function createRealnameService(deps: RealnameDeps) {
         return json(422, { error: "unprocessable_file", errors: inline.errors });
       }
     }
+
+    const refused = await beforeChanges?.();
+    if (refused) return refused;
 
     let id = newApplicationId({ now: now().getTime() });
     const bodyHash = sha256OfText(rawBody);
@@ -360,19 +370,49 @@ export function createRealnameService(deps: RealnameDeps) {
     return interpretReviewResult(await bss.reviewResult(customerId));
   }
 
-  /** Reads the review result and applies it; leaves the record for realname-status when BSS cannot be read. */
+  /** A BSS (or unexpected) error as the state machine's failure facts; classification happens there, once. */
+  function failureOf(err: unknown): SubmitFailure {
+    if (isBssError(err)) return { kind: err.kind, code: err.code, message: err.detail, ...(err.status !== undefined ? { status: err.status } : {}) };
+    return { kind: "ambiguous", code: "UNKNOWN", message: "the BSS call failed in an unexpected way" };
+  }
+
+  function alertOperator(rec: RealnameRecord, followUps: readonly FollowUp[]): void {
+    const failure = rec.status.failure;
+    if (!followUps.includes("alert_operator") || !failure) return;
+    logger.error(`realname: OPERATOR ACTION REQUIRED — ${rec.status.state === "needs_operator" ? "outcome of the submission unknown" : "real-name configuration error"}`, {
+      applicationId: rec.id,
+      state: rec.status.state,
+      code: failure.code,
+      problem: failure.message,
+      action: failure.operatorAction ?? "see the BSS documentation for this code",
+    });
+  }
+
+  /**
+   * Reads the review result and applies it. A retryable read failure leaves the record for
+   * realname-status; a final one (e.g. CBC.99000035, CBC.0151) ends the application.
+   */
   async function resolveReview(rec: RealnameRecord, actor: string): Promise<RealnameRecord> {
     const bss = await deps.bss();
     let review: ReviewOutcome;
     try {
       review = await readReview(bss, rec.customerId);
     } catch (err) {
-      logger.warn("realname: review result not readable now", { applicationId: rec.id, code: isBssError(err) ? err.code : (err as Error).name });
-      return rec;
+      const failure = failureOf(err);
+      if (!isFinalDisposition(classifySubmitFailure(failure, "read").disposition)) {
+        logger.warn("realname: review result not readable now", { applicationId: rec.id, code: failure.code });
+        return rec;
+      }
+      const t = transition(rec, { type: "review_unreadable", failure }, actor);
+      const saved = await records.save(t.record);
+      logger.info("realname: review result refused", { applicationId: rec.id, from: rec.status.state, state: saved.status.state, code: failure.code });
+      alertOperator(saved, t.followUps);
+      return saved;
     }
     const t = transition(rec, { type: "review_result", review }, actor);
     const saved = await records.save(t.record);
     logger.info("realname: review result", { applicationId: rec.id, from: rec.status.state, state: saved.status.state });
+    alertOperator(saved, t.followUps);
     if (t.followUps.includes("submit")) await enqueueSubmit(saved);
     return saved;
   }
@@ -389,7 +429,23 @@ export function createRealnameService(deps: RealnameDeps) {
     }
     const bss = await deps.bss();
     // What BSS shows before we submit, to tell a stale result from ours if the answer gets lost.
-    const baseline = await readReview(bss, rec.customerId);
+    let baseline: ReviewOutcome;
+    try {
+      baseline = await readReview(bss, rec.customerId);
+    } catch (err) {
+      // Classified once: a final answer (CBC.99000035 not our customer, CBC.0151 …) ends the
+      // application with its reason; a retryable one counts as an attempt and is retried later.
+      const t = transition(rec, { type: "baseline_failed", failure: failureOf(err) }, "realname-submit");
+      try {
+        rec = await records.save(t.record);
+      } catch (saveErr) {
+        if (saveErr instanceof VersionConflictError) return;
+        throw saveErr;
+      }
+      logger.info("realname: not submitted", { applicationId, state: rec.status.state, code: rec.status.failure?.code, disposition: rec.status.failure?.disposition });
+      alertOperator(rec, t.followUps);
+      return;
+    }
     try {
       rec = await records.save(transition(rec, { type: "submit_started", baseline }, "realname-submit").record);
     } catch (err) {
@@ -404,33 +460,25 @@ export function createRealnameService(deps: RealnameDeps) {
     try {
       const submission = buildSubmission(applicationFromStorage(rec.application), rec.documents ?? [], deps.xaccountType());
       const outcome = await bss.submitRealname(submission.kind, submission.body as never);
-      if (outcome.reconciled && !outcome.retried) {
-        // The answer was lost and BSS shows a review result: ours, or one from before? Check against the baseline.
+      if (outcome.reconciled && outcome.isReview === undefined) {
+        // The answer was lost and the client found a review result on record: ours, or one from
+        // before? Only the comparison with the baseline can tell (state.ts, issue 12.5).
         event = { type: "bss_failed", failure: { kind: "ambiguous", code: "AMBIGUOUS", message: "the submit answer was lost; BSS shows a review result" } };
       } else {
-        event = { type: "bss_accepted", isReview: outcome.isReview };
+        event = { type: "bss_accepted", isReview: outcome.isReview === 0 || outcome.isReview === 1 ? outcome.isReview : undefined };
       }
     } catch (err) {
       if (err instanceof SubmissionBuildError) {
         event = { type: "bss_failed", failure: { kind: "validation", code: "LOCAL.validation", message: err.message } };
-      } else if (isBssError(err)) {
-        event = { type: "bss_failed", failure: { kind: err.kind, code: err.code, message: err.message, ...(err.status !== undefined ? { status: err.status } : {}) } };
       } else {
-        event = { type: "bss_failed", failure: { kind: "ambiguous", code: "UNKNOWN", message: "the submission failed in an unexpected way" } };
+        event = { type: "bss_failed", failure: failureOf(err) };
       }
     }
     const t = transition(rec, event, "realname-submit");
     rec = await records.save(t.record);
     const failure = rec.status.failure;
     logger.info("realname: submitted", { applicationId, state: rec.status.state, ...(failure ? { code: failure.code, disposition: failure.disposition } : {}) });
-    if (t.followUps.includes("alert_operator") && failure) {
-      logger.error("realname: OPERATOR ACTION REQUIRED — real-name configuration error", {
-        applicationId,
-        code: failure.code,
-        problem: failure.message,
-        action: failure.operatorAction ?? "see the BSS documentation for this code",
-      });
-    }
+    alertOperator(rec, t.followUps);
     if (t.followUps.includes("check_review_result")) await resolveReview(rec, "realname-submit");
   }
 

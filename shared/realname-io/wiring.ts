@@ -21,6 +21,8 @@ export interface RealnameWiring {
   settings: RealnameSettings;
   service: RealnameService;
   webhookSecrets: () => Promise<string[]>;
+  /** Replay guard of realname-api: true the first time a signed request is seen (records table, TTL). */
+  claimSignature: (replayKey: string, expiresAt: number) => Promise<boolean>;
 }
 
 function memo<T>(make: () => Promise<T>): () => Promise<T> {
@@ -56,9 +58,10 @@ export function wireRealname(env: NodeJS.ProcessEnv, logger: Logger, needs: { bs
 
   const bss = memo<BssClient>(() => bssClientFromConfig(config));
 
+  const records = createRecordStore({ tableName: settings.table });
   const deps: RealnameDeps = {
     settings,
-    records: createRecordStore({ tableName: settings.table }),
+    records,
     bucket,
     bss,
     xaccountType: () => {
@@ -72,8 +75,8 @@ export function wireRealname(env: NodeJS.ProcessEnv, logger: Logger, needs: { bs
       if (!eventPublisher) throw new Error("REALNAME_EVENTS_QUEUE_URL is not configured for this function");
       await eventPublisher.publish([envelope]);
     },
-    callback: async (url, payload) => postSignedCallback(url, payload, await webhookSecrets()),
+    callback: async (url, payload) => postSignedCallback(url, payload, await webhookSecrets(), { allowLoopback: settings.allowLoopbackHttpCallback }),
     logger,
   };
-  return { config, settings, service: createRealnameService(deps), webhookSecrets };
+  return { config, settings, service: createRealnameService(deps), webhookSecrets, claimSignature: (key, expiresAt) => records.claimSignature(key, expiresAt) };
 }

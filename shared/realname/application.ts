@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { DOCUMENT_ROLES, VERIFIED_TYPES, requiredDocuments, type DocumentRole, type DocumentSelector, type VerifiedType } from "./documents.ts";
 import { ACCEPTED_CONTENT_TYPES, MAX_FILE_BYTES, fileTypeForContentType } from "./files.ts";
+import { checkAddress, checkHostName, normaliseHostName } from "./callback-target.ts";
 import { normalizeResidentId, validateResidentId } from "./resident-id.ts";
 import { normalizeUscc, validateUscc } from "./uscc.ts";
 
@@ -100,7 +101,7 @@ export type ValidationResult = { ok: true; value: Application } | { ok: false; e
 export interface ValidateOptions {
   /** Host names the callback may point to (exact, case-insensitive). Default: any public https host. */
   callbackHosts?: readonly string[];
-  /** Local engine/tests only: also allow `http://127.0.0.1`, `http://localhost` and `http://[::1]`. */
+  /** Local engine/tests only (PARTNER_OPS_ENGINE=1, never set in AWS): also allow loopback hosts, over http too. */
   allowLoopbackHttpCallback?: boolean;
   /** "Today" for birth-date plausibility (default now). */
   now?: Date;
@@ -110,12 +111,36 @@ export interface ValidateOptions {
 // Schemas (shape and single-field rules; cross-field rules are in validateApplication)
 
 const HAS_LETTER = /\p{L}/u;
-const personOrCorpName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(255)
-  .refine((s) => HAS_LETTER.test(s), "must contain letters, not only digits, spaces or punctuation");
+
+/**
+ * Characters a name, a company name or an address must not contain: C0/C1 controls (NUL, ESC of
+ * ANSI escape sequences, line breaks, tab), Unicode line/paragraph separators, bidirectional
+ * controls (overrides, embeddings, isolates, marks that can reorder what a reviewer reads), and
+ * other invisible format characters (zero-width, BOM, soft hyphen… — Unicode category Cf). Lone
+ * surrogates are checked apart (String.prototype.isWellFormed).
+ */
+const UNSAFE_TEXT = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/** Why `s` is not safe plain text, or undefined. Linear; names no character of the input beyond its code point. */
+export function unsafeTextProblem(s: string): string | undefined {
+  if (!s.isWellFormed()) return "must be well-formed Unicode text (no lone surrogates)";
+  const m = UNSAFE_TEXT.exec(s);
+  if (!m) return undefined;
+  const cp = m[0].codePointAt(0)!;
+  const what =
+    cp === 0 ? "NUL" : cp === 0x1b ? "an escape (ANSI) character" : cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029 ? "a line break"
+      : (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x200e || cp === 0x200f || cp === 0x061c ? "a bidirectional control"
+      : cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ? "a control character" : "an invisible format character";
+  return `must not contain ${what} (U+${cp.toString(16).toUpperCase().padStart(4, "0")})`;
+}
+
+const safeText = (schema: z.ZodString) =>
+  schema.superRefine((s, ctx) => {
+    const problem = unsafeTextProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const personOrCorpName = safeText(z.string().trim().min(1).max(255)).refine((s) => HAS_LETTER.test(s), "must contain letters, not only digits, spaces or punctuation");
 
 const residentId = z.string().trim().min(1).max(32);
 
@@ -182,7 +207,7 @@ const enterpriseShape = {
   corp_name: personOrCorpName,
   verified_number: z.string().trim().min(1).max(64),
   reg_country: z.string().regex(/^[A-Z]{2}$/, "must be a 2-letter upper-case country code, e.g. CN").optional(),
-  reg_address: z.string().trim().min(1).max(512).optional(),
+  reg_address: safeText(z.string().trim().min(1).max(512)).optional(),
   enterprise_person: enterprisePersonSchema.optional(),
 };
 
@@ -231,13 +256,14 @@ export function formatPath(path: Path): string {
   return out === "" ? "(body)" : out;
 }
 
-const UNKNOWN_FIELD_HINTS: Record<string, string> = {
-  legal_name: "unknown field; BSS spells it legel_name",
-  legal_id_number: "unknown field; BSS spells it legel_id_number",
-  xaccount_type: "set by the service, do not send it",
-  verified_file_url: "set by the service from the attachments, do not send it",
-  content: "unknown field; send the file as content_base64",
-};
+/** A Map, not an object literal: a key such as `__proto__` or `constructor` must find nothing. */
+const UNKNOWN_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
+  ["legal_name", "unknown field; BSS spells it legel_name"],
+  ["legal_id_number", "unknown field; BSS spells it legel_id_number"],
+  ["xaccount_type", "set by the service, do not send it"],
+  ["verified_file_url", "set by the service from the attachments, do not send it"],
+  ["content", "unknown field; send the file as content_base64"],
+]);
 
 function describeType(expected: string): string {
   switch (expected) {
@@ -273,7 +299,7 @@ function toFieldErrors(issues: readonly z.core.$ZodIssue[], root: unknown): Fiel
     if (iss.code === "unrecognized_keys") {
       for (const k of iss.keys) {
         const field = formatPath([...iss.path, k]);
-        if (!seen.has(field)) out.push({ field, message: UNKNOWN_FIELD_HINTS[k] ?? "unknown field" });
+        if (!seen.has(field)) out.push({ field, message: UNKNOWN_FIELD_HINTS.get(k) ?? "unknown field" });
         seen.add(field);
       }
       continue;
@@ -335,8 +361,6 @@ function decodedLength(b64: string): number {
   return (b64.length / 4) * 3 - pad;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
 function checkCallbackUrl(value: string, options: ValidateOptions): string | undefined {
   let url: URL;
   try {
@@ -344,35 +368,38 @@ function checkCallbackUrl(value: string, options: ValidateOptions): string | und
   } catch {
     return "must be an absolute https:// URL";
   }
-  const host = url.hostname.toLowerCase();
-  const loopbackHttp = options.allowLoopbackHttpCallback === true && url.protocol === "http:" && LOOPBACK.has(host);
+  const host = normaliseHostName(url.hostname);
+  const allowLoopback = options.allowLoopbackHttpCallback === true;
+  // Local engine/tests only: http to this machine (a portal stub).
+  const loopbackHttp = allowLoopback && url.protocol === "http:" && (host === "localhost" || isLoopbackLiteral(host));
   if (url.protocol !== "https:" && !loopbackHttp) return "must use https://";
   if (url.username !== "" || url.password !== "") return "must not contain a user name or password";
   if (url.hash !== "") return "must not contain a #fragment";
-  if (!loopbackHttp && isLocalHost(host)) return "must not point to a local or private network address";
-  if (options.callbackHosts !== undefined && !options.callbackHosts.some((h) => h.toLowerCase() === host) && !loopbackHttp) {
+  // Names and literal addresses here; what a name resolves to is checked again when connecting.
+  const target = checkHostName(url.hostname, { allowLoopback });
+  if (!target.ok) return target.message;
+  if (options.callbackHosts !== undefined && !options.callbackHosts.some((h) => normaliseHostName(h) === host) && !loopbackHttp) {
     return "host is not in the configured list of callback hosts";
   }
   return undefined;
 }
 
+function isLoopbackLiteral(host: string): boolean {
+  const v = checkAddress(host, { allowLoopback: false });
+  return !v.ok && checkAddress(host, { allowLoopback: true }).ok;
+}
+
 /**
- * Literal local/private addresses (the callback is fetched from inside the cloud, e.g. the
- * instance-metadata address 169.254.169.254). Names that resolve to such addresses can only be
- * caught when connecting.
+ * Whether an enterprise's `verified_number` must be a valid unified social credit code (GB 32100).
+ * Business licences (certificate_type 0) carry one, and BSS's default when the type is omitted is
+ * the business licence. Since 2015 the other certificates (public institution, social organisation,
+ * law-enforcement qualification) carry the same 18-character code, and an organisation code (4) is
+ * its 9 characters 9-17: so any 18-character number is checked as a credit code whatever the type;
+ * shorter ones (an old organisation code, "other" documents) are not.
  */
-function isLocalHost(host: string): boolean {
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
-  }
-  if (host.startsWith("[")) {
-    const v6 = host.slice(1, -1);
-    return v6 === "::" || v6 === "::1" || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || v6.startsWith("::ffff:");
-  }
-  return false;
+function usccExpected(certificateType: unknown, number: string): boolean {
+  if (certificateType === 0 || certificateType === undefined) return true;
+  return normalizeUscc(number).length === 18;
 }
 
 /** Format rules for `verified_number` of an individual, by certificate. */
@@ -438,9 +465,12 @@ export function validateApplication(body: unknown, options: ValidateOptions = {}
   let selector: DocumentSelector | undefined;
   if (type === "enterprise" || type === "change") {
     const vn = str("verified_number");
-    if (raw["certificate_type"] === 0 && vn !== undefined) {
+    if (vn !== undefined && usccExpected(raw["certificate_type"], vn)) {
       const r = validateUscc(normalizeUscc(vn));
-      if (!r.ok) add("verified_number", `not a valid unified social credit code (required for certificate_type 0, business licence): ${r.message}`);
+      if (!r.ok) {
+        const why = raw["certificate_type"] === 0 ? "required for certificate_type 0, business licence" : raw["certificate_type"] === undefined ? "certificate_type omitted: a business licence is assumed" : "an 18-character certificate number is a credit code";
+        add("verified_number", `not a valid unified social credit code (${why}): ${r.message}`);
+      }
     }
     const person = raw["enterprise_person"];
     if (person !== null && typeof person === "object" && !failed.has("enterprise_person.legel_id_number")) {
@@ -537,7 +567,7 @@ function normalise(d: Record<string, unknown>): Application {
     const bank = d["bank_card_info"] as BankCardInfo | undefined;
     if (bank) out["bank_card_info"] = { ...bank, areacode: "0086" };
   } else {
-    if (d["certificate_type"] === 0) out["verified_number"] = normalizeUscc(String(d["verified_number"]));
+    if (usccExpected(d["certificate_type"], String(d["verified_number"]))) out["verified_number"] = normalizeUscc(String(d["verified_number"]));
     delete out["change_type"];
     const person = d["enterprise_person"] as EnterprisePerson | undefined;
     if (person) out["enterprise_person"] = { ...person, legel_id_number: normalizeResidentId(person.legel_id_number) };

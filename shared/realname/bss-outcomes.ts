@@ -1,15 +1,21 @@
 /**
- * What a BSS answer to a real-name submission means for the application: the error codes of
+ * What a BSS answer to a real-name call means for the application: the error codes of
  * bss-api.md §1.6, §8–§10.1 mapped to a disposition and a clear message, and the review result
- * of §10.2 mapped to an outcome.
+ * of §10.2 mapped to an outcome. This is the one place BSS answers are classified (issue 11.3):
+ *
+ * - retryable: throttling (`CBC.0250`, `APIG.0308`, HTTP 429), an expired token (`CBC.0154`), 5xx,
+ *   timeouts, network failures and ambiguous answers;
+ * - everything else is final: the application ends (`failed`, or `failed_config` when the partner's own
+ *   setup is at fault) with the code and reason, and the portal gets its callback and event.
  *
  * Dispositions:
- * - `retry`: BSS certainly did not take the request (throttled, token expired, nothing sent); submit again later.
- * - `verify`: BSS may or may not have taken it (5xx, timeout after sending, unreadable 2xx); read the
- *   review result before anything else, never submit blindly a second time.
- * - `failed_config`: the partner's own setup is wrong (real-name upload switch / bucket / permissions);
- *   an operator must fix it, then the application can be retried.
- * - `failed`: BSS refused this application; the message says why.
+ * - `retry`: BSS certainly did not take the request (throttled, token expired, nothing sent, or a read
+ *   that failed transiently); try again later (bounded by the submit-attempt cap).
+ * - `verify`: a write that BSS may or may not have taken (5xx, timeout after sending, unreadable 2xx);
+ *   read the review result before anything else, never submit blindly a second time.
+ * - `failed_config`: final; the partner's own setup is wrong (real-name upload switch / bucket /
+ *   permissions). The operator is alerted; the portal is told and sends a new application once fixed.
+ * - `failed`: final; BSS refused this application; the message says why.
  */
 import { reviewResultResponse } from "../bss/schemas.ts";
 import { redactText } from "./redact.ts";
@@ -99,8 +105,24 @@ export interface SubmitOutcome extends CodeInfo {
   detail?: string;
 }
 
-/** How a failed submission should move the application. */
-export function classifySubmitFailure(failure: SubmitFailure): SubmitOutcome {
+/** `retry` and `verify` keep the application going; `failed` and `failed_config` end it. */
+export function isFinalDisposition(d: Disposition): d is "failed" | "failed_config" {
+  return d === "failed" || d === "failed_config";
+}
+
+/**
+ * How a failed BSS call should move the application. `effect: "read"` (the review-result reads
+ * before and after a submission) changes nothing at BSS, so an unclear answer is a plain `retry`.
+ */
+export function classifySubmitFailure(failure: SubmitFailure, effect: "write" | "read" = "write"): SubmitOutcome {
+  const outcome = classifyWrite(failure);
+  if (effect === "read" && outcome.disposition === "verify") {
+    return { ...outcome, disposition: "retry", message: outcome.message.replace(/; the submission may or may not have been recorded$/, "").replace(/^The submission's outcome is unknown \(no clear answer from BSS\)$/, "No clear answer from BSS") };
+  }
+  return outcome;
+}
+
+function classifyWrite(failure: SubmitFailure): SubmitOutcome {
   const detail = failure.message ? redactText(failure.message).slice(0, 300) : undefined;
   const withDetail = (info: CodeInfo): SubmitOutcome => ({ ...info, code: failure.code, ...(detail ? { detail } : {}) });
   switch (failure.kind) {
@@ -153,5 +175,8 @@ export function interpretReviewResult(body: unknown): ReviewOutcome {
       return { result: "approved" };
     case 1:
       return { result: "rejected", opinion: parsed.opinion?.trim() || "rejected without an opinion" };
+    default:
+      // A value the contract does not document: a review exists but is not known to be final.
+      return { result: "under_review" };
   }
 }

@@ -9,6 +9,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
+import { TAIL_BYTES, structureProblem } from "./structure.ts";
 
 export const FILE_TYPES = ["jpeg", "png", "gif", "bmp", "pdf"] as const;
 export type FileType = (typeof FILE_TYPES)[number];
@@ -212,7 +213,7 @@ function decodeTextPrefix(b: Uint8Array): string | undefined {
 // Whole-file check
 
 /** `size_mismatch` is only produced by intake.checkUploadedFile (declared slot size ≠ uploaded size). */
-export type FileRejection = "empty" | "too_large" | "disallowed_type" | "type_mismatch" | "size_mismatch";
+export type FileRejection = "empty" | "too_large" | "disallowed_type" | "malformed" | "type_mismatch" | "size_mismatch";
 
 export type FileCheckResult =
   | { ok: true; type: FileType; mime: string; ext: string; size: number; warnings: string[] }
@@ -222,6 +223,10 @@ export type FileCheckFailure = Extract<FileCheckResult, { ok: false }>;
 export interface FileCheckInput {
   /** The first bytes of the file (at least {@link SNIFF_BYTES} or the whole file). */
   prefix: Uint8Array;
+  /** The last min(size, TAIL_BYTES) bytes, when `prefix` is not the whole file (structure check). */
+  tail?: Uint8Array | undefined;
+  /** Judge the type by the first bytes only (a streaming inspector before the end is reached). */
+  typeOnly?: boolean;
   /** Total size in bytes. */
   size: number;
   /** What the sender claimed (Content-Type header, JSON field); only compared, never trusted. */
@@ -286,6 +291,10 @@ export function checkFile(input: FileCheckInput): FileCheckResult {
     if ((input.onMismatch ?? "reject") === "reject") return { ok: false, reason: "type_mismatch", detected: sniffed.type, message };
     warnings.push(message);
   }
+  if (input.typeOnly !== true) {
+    const problem = structureProblem(sniffed.type, { head: input.prefix, tail: input.tail, size: input.size });
+    if (problem) return { ok: false, reason: "malformed", detected: sniffed.type, message: `not a well-formed ${info.label} file: ${problem}` };
+  }
   return { ok: true, type: sniffed.type, mime: info.mime, ext: info.ext, size: input.size, warnings };
 }
 
@@ -316,7 +325,7 @@ export interface InspectionResult {
   check: FileCheckResult;
 }
 
-export interface InspectorOptions extends Omit<FileCheckInput, "prefix" | "size"> {
+export interface InspectorOptions extends Omit<FileCheckInput, "prefix" | "size" | "tail" | "typeOnly"> {
   /** Default ["sha256"]. */
   algorithms?: readonly HashAlgorithm[];
 }
@@ -331,6 +340,8 @@ export class UploadInspector {
   readonly #hashes: [HashAlgorithm, Hash][];
   readonly #prefix: Buffer = Buffer.alloc(SNIFF_BYTES);
   #prefixLength = 0;
+  /** The last TAIL_BYTES seen (for the end-marker check). */
+  #tail: Buffer = Buffer.alloc(0);
   #size = 0;
   #sniffedEarly = false;
   #finished = false;
@@ -356,13 +367,14 @@ export class UploadInspector {
       this.#prefix.set(chunk.subarray(0, take), this.#prefixLength);
       this.#prefixLength += take;
     }
+    this.#tail = chunk.length >= TAIL_BYTES ? Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES)) : Buffer.concat([this.#tail, chunk]).subarray(-TAIL_BYTES);
     const max = this.#options.maxBytes ?? MAX_FILE_BYTES;
     if (this.#size > max) {
       this.#reject({ ok: false, reason: "too_large", message: `the file is more than ${formatBytes(max)}; the limit is ${formatBytes(max)} per file` });
     }
     if (!this.#sniffedEarly && this.#prefixLength === SNIFF_BYTES) {
       this.#sniffedEarly = true;
-      const check = checkFile({ ...this.#options, prefix: this.#prefix, size: this.#size });
+      const check = checkFile({ ...this.#options, prefix: this.#prefix, size: this.#size, typeOnly: true });
       if (!check.ok) this.#reject(check);
     }
   }
@@ -380,7 +392,7 @@ export class UploadInspector {
       const d = h.digest();
       digests[a] = { hex: d.toString("hex"), base64: d.toString("base64") };
     }
-    const check = this.#rejection ?? checkFile({ ...this.#options, prefix, size: this.#size });
+    const check = this.#rejection ?? checkFile({ ...this.#options, prefix, tail: this.#tail, size: this.#size });
     return { size: this.#size, complete: this.#rejection === undefined, prefix, digests, check };
   }
 }

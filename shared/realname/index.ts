@@ -78,7 +78,7 @@ export {
 export type { IdOptions, PlannedObject, UploadSlotKey } from "./keys.ts";
 export { SubmissionBuildError, buildSubmission } from "./bss-request.ts";
 export type { RealnameSubmission } from "./bss-request.ts";
-export { BSS_REALNAME_CODES, classifySubmitFailure, interpretReviewResult } from "./bss-outcomes.ts";
+export { BSS_REALNAME_CODES, classifySubmitFailure, interpretReviewResult, isFinalDisposition } from "./bss-outcomes.ts";
 export type { CodeInfo, Disposition, ReviewOutcome, SubmitFailure, SubmitOutcome } from "./bss-outcomes.ts";
 export {
   ALLOWED_EVENTS,

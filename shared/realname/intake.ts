@@ -58,12 +58,12 @@ export function checkUploadedFile(slot: UploadSlotRequest, inspection: Inspectio
 
 /**
  * Judges one staged upload from what the store can tell without downloading it: its size (from
- * the object's metadata) and its first bytes (at least SNIFF_BYTES, or the whole file when
- * shorter). Same checks and messages as {@link checkUploadedFile}: empty, too large, type by
+ * the object's metadata), its first bytes (at least SNIFF_BYTES, or the whole file when
+ * shorter) and its last TAIL_BYTES (end marker: nothing may follow the image or the PDF). Same checks and messages as {@link checkUploadedFile}: empty, too large, type by
  * content, declared type/name consistent with the content, then the size declared for the slot.
  */
-export function checkStagedUpload(slot: UploadSlotRequest, object: { prefix: Uint8Array; size: number }): FileCheckResult {
-  const check = checkFile({ prefix: object.prefix, size: object.size, ...inspectorOptionsForSlot(slot) });
+export function checkStagedUpload(slot: UploadSlotRequest, object: { prefix: Uint8Array; tail?: Uint8Array | undefined; size: number }): FileCheckResult {
+  const check = checkFile({ prefix: object.prefix, tail: object.tail, size: object.size, ...inspectorOptionsForSlot(slot) });
   if (!check.ok) return check;
   if (object.size !== slot.size) {
     return { ok: false, reason: "size_mismatch", message: `the uploaded file is ${object.size} bytes but ${slot.size} bytes were declared for this slot` };

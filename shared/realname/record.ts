@@ -111,10 +111,8 @@ export function scheduleFor(record: Pick<RealnameRecord, "status" | "notifiedAt"
       return { work: "review", dueAt: now };
     case "under_review":
       return { work: "review", dueAt: now + o.pollSeconds * 1000 };
-    case "failed_config":
-      return {};
     default:
-      // approved | rejected | failed | expired
+      // approved | rejected | failed | failed_config | needs_operator | expired
       if (record.notifiedAt === undefined) return { work: "notify", dueAt: now };
       if (s.documentsPurged) return {};
       return { work: "purge", dueAt: Date.parse(record.finalAt ?? record.notifiedAt) + o.retentionSeconds * 1000 };
@@ -153,25 +151,36 @@ export const applicationEventData = z.object({
   application_id: z.string(),
   customer_id: z.string(),
   type: z.enum(["enterprise", "change", "individual"]),
-  status: z.enum(["approved", "rejected", "failed", "expired"]),
+  /** `failed_config` is reported as `failed` (with its code); `needs_operator`: the outcome is unknown (issue 12.5). */
+  status: z.enum(["approved", "rejected", "failed", "needs_operator", "expired"]),
   opinion: z.string().optional(),
   failure_code: z.string().optional(),
   failure_message: z.string().optional(),
+  /** What the partner's operator should do (configuration errors, unknown outcomes). */
+  operator_action: z.string().optional(),
   occurred_at: z.string(),
 });
 export type ApplicationEventData = z.infer<typeof applicationEventData>;
 
 export function finalEventData(r: RealnameRecord, at: Date): ApplicationEventData {
-  const state = r.status.state as ApplicationEventData["status"];
+  const final = r.status.state;
+  if (!isFinalEventState(final)) throw new Error(`internal: ${final} is not a final state`);
+  const state = eventStatus(final);
+  const failure = state === "failed" || state === "needs_operator" ? r.status.failure : undefined;
   return {
     application_id: r.id,
     customer_id: r.customerId,
     type: r.type,
     status: state,
     ...(state === "rejected" && r.status.opinion !== undefined ? { opinion: r.status.opinion } : {}),
-    ...(state === "failed" && r.status.failure ? { failure_code: r.status.failure.code, failure_message: r.status.failure.message } : {}),
+    ...(failure ? { failure_code: failure.code, failure_message: failure.message, ...(failure.operatorAction ? { operator_action: failure.operatorAction } : {}) } : {}),
     occurred_at: r.finalAt ?? at.toISOString(),
   };
+}
+
+/** The state a final record is reported as. */
+export function eventStatus(state: FinalEventState): ApplicationEventData["status"] {
+  return state === "failed_config" ? "failed" : state;
 }
 
 /** Queue messages. */
@@ -180,16 +189,21 @@ export const RealnameApproved = defineMessage("realname.application.approved", 1
 export const RealnameRejected = defineMessage("realname.application.rejected", 1, applicationEventData);
 export const RealnameFailed = defineMessage("realname.application.failed", 1, applicationEventData);
 export const RealnameExpired = defineMessage("realname.application.expired", 1, applicationEventData);
+export const RealnameNeedsOperator = defineMessage("realname.application.needs-operator", 1, applicationEventData);
 
 export const FINAL_EVENT_MESSAGES = {
   approved: RealnameApproved,
   rejected: RealnameRejected,
   failed: RealnameFailed,
+  failed_config: RealnameFailed,
+  needs_operator: RealnameNeedsOperator,
   expired: RealnameExpired,
 } as const;
 
-export function isFinalEventState(state: ApplicationState): state is ApplicationEventData["status"] {
-  return state === "approved" || state === "rejected" || state === "failed" || state === "expired";
+export type FinalEventState = keyof typeof FINAL_EVENT_MESSAGES;
+
+export function isFinalEventState(state: ApplicationState): state is FinalEventState {
+  return Object.hasOwn(FINAL_EVENT_MESSAGES, state);
 }
 
 // ---------------------------------------------------------------------------------------------

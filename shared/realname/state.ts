@@ -2,22 +2,37 @@
  * The life of a real-name application as a pure state machine.
  *
  *   awaiting_uploads ──uploads_verified──▶ validated ──submit_started──▶ submitting
- *        │ upload_rejected (stays)              ▲                            │
- *        └─uploads_expired──▶ expired           │ retry / nothing at BSS     ├─bss_accepted──▶ under_review ──review_result──▶ approved | rejected
- *                                               │                            ├─bss_failed: verify──▶ verifying ──review_result──▶ under_review | approved | rejected | validated
- *   failed_config ──operator_retry──────────────┘                            ├─bss_failed: failed_config──▶ failed_config
- *                                                                            └─bss_failed: failed──▶ failed
+ *        │ upload_rejected (stays)              ▲  │                         │
+ *        └─uploads_expired──▶ expired           │  └─baseline_failed: final──┼──▶ failed | failed_config
+ *                                               │ retry / nothing at BSS     ├─bss_accepted──▶ under_review ──review_result──▶ approved | rejected
+ *                                               │                            ├─bss_failed: verify──▶ verifying ──review_result──▶ under_review | approved | rejected | validated | needs_operator
+ *                                               │                            ├─bss_failed: failed_config──▶ failed_config
+ *                                               │                            └─bss_failed: failed──▶ failed
+ *   verifying | under_review ──review_unreadable (final BSS answer)──▶ failed | failed_config
+ *
+ * Every BSS answer is classified once (bss-outcomes.ts): retryable answers keep the application
+ * going (bounded by the submit-attempt cap), every other answer ends it in a final state with the
+ * code and reason, which the portal learns through its callback and the queue event (issue 11.3).
  *
  * An inline application starts in `validated` (its files were checked before it was accepted).
  * An ambiguous submission (`verify`) is resolved by reading the review result, never by
- * submitting again blindly: only "BSS has nothing" (or still shows the rejection it showed
- * before we submitted) sends it back to `validated`.
+ * submitting again blindly (issue 12.5). ShowRealnameAuthenticationReviewResult returns the latest
+ * review of the customer, which may belong to an earlier application (a console application, an old
+ * rejection), and it exposes neither a review time nor the reviewed content. The only evidence that
+ * a result is ours is therefore a change against the `baseline` read just before we submitted:
+ * - nothing on record → the submission was not recorded: back to `validated` (resubmitting is safe,
+ *   BSS refuses a duplicate with CBC.99007188);
+ * - still the same rejection as the baseline → not recorded either: back to `validated`;
+ * - a result different from the baseline → ours: under_review / approved / rejected;
+ * - the same "under review" or "approved" as the baseline, or no baseline at all → no evidence either
+ *   way: `needs_operator` (final; the portal is told, the operator checks Partner Center). Never
+ *   reported submitted on a guess.
  *
  * Every applied event yields an audit entry (who, what, when, from, to, a redacted detail).
  * Entries never contain ID numbers, names or file contents: details are built from codes and
  * fixed texts, and any free text (BSS messages, review opinions) goes through redactText.
  */
-import { classifySubmitFailure, type ReviewOutcome, type SubmitFailure, type SubmitOutcome } from "./bss-outcomes.ts";
+import { classifySubmitFailure, isFinalDisposition, type ReviewOutcome, type SubmitFailure, type SubmitOutcome } from "./bss-outcomes.ts";
 import type { DocumentRole } from "./documents.ts";
 import { redactText } from "./redact.ts";
 
@@ -31,12 +46,13 @@ export const APPLICATION_STATES = [
   "rejected",
   "failed_config",
   "failed",
+  "needs_operator",
   "expired",
 ] as const;
 export type ApplicationState = (typeof APPLICATION_STATES)[number];
 
-/** No event other than `documents_purged` leaves these. */
-export const FINAL_STATES: ReadonlySet<ApplicationState> = new Set(["approved", "rejected", "failed", "expired"]);
+/** No event other than `documents_purged` leaves these; each is reported to the portal once. */
+export const FINAL_STATES: ReadonlySet<ApplicationState> = new Set(["approved", "rejected", "failed", "failed_config", "needs_operator", "expired"]);
 
 /** Default cap on `submit_started` events before a `retry` disposition becomes `failed`. */
 export const DEFAULT_MAX_SUBMIT_ATTEMPTS = 5;
@@ -51,8 +67,11 @@ export type ApplicationEvent =
   | { type: "submit_started"; baseline?: ReviewResultEvent }
   | { type: "bss_accepted"; isReview: 0 | 1 | undefined }
   | { type: "bss_failed"; failure: SubmitFailure }
+  /** Reading the review result before submitting failed (nothing was sent). */
+  | { type: "baseline_failed"; failure: SubmitFailure }
   | { type: "review_result"; review: ReviewResultEvent }
-  | { type: "operator_retry"; reason?: string }
+  /** Reading the review result after submitting failed with a final answer. */
+  | { type: "review_unreadable"; failure: SubmitFailure }
   | { type: "documents_purged"; objects: number };
 export type ApplicationEventType = ApplicationEvent["type"];
 
@@ -62,7 +81,7 @@ export type FollowUp =
   | "check_review_result" // read ShowRealnameAuthenticationReviewResult now
   | "poll_review" // read it again later
   | "notify" // signed callback to the portal + event on the queue (final state or expired)
-  | "alert_operator" // configuration problem: tell the partner's operators
+  | "alert_operator" // configuration problem or unknown outcome: tell the partner's operators
   | "schedule_purge"; // documents may be deleted after the retention period
 
 export interface ApplicationStatus {
@@ -118,14 +137,15 @@ export class InvalidTransitionError extends Error {
 /** Which events each state accepts. */
 export const ALLOWED_EVENTS: Readonly<Record<ApplicationState, readonly ApplicationEventType[]>> = {
   awaiting_uploads: ["uploads_verified", "upload_rejected", "uploads_expired"],
-  validated: ["submit_started"],
+  validated: ["submit_started", "baseline_failed"],
   submitting: ["bss_accepted", "bss_failed"],
-  verifying: ["review_result"],
-  under_review: ["review_result"],
+  verifying: ["review_result", "review_unreadable"],
+  under_review: ["review_result", "review_unreadable"],
   approved: ["documents_purged"],
   rejected: ["documents_purged"],
-  failed_config: ["operator_retry"],
+  failed_config: ["documents_purged"],
   failed: ["documents_purged"],
+  needs_operator: ["documents_purged"],
   expired: ["documents_purged"],
 };
 
@@ -163,6 +183,65 @@ export function applyEvent(current: ApplicationStatus, event: ApplicationEvent, 
   const finalise = (to: ApplicationState): void => {
     status.state = to;
     if (FINAL_STATES.has(to)) followUps = ["notify", "schedule_purge"];
+    if (to === "failed_config" || to === "needs_operator") followUps.push("alert_operator");
+  };
+  /** A failed BSS call: final answers end the application, retryable ones go back to `validated` (capped). */
+  const failedCall = (failure: SubmitFailure, effect: "write" | "read", retryTo: "validated" | null): void => {
+    const outcome = classifySubmitFailure(failure, effect);
+    status.failure = outcome;
+    detail = clip(`${outcome.code}: ${outcome.message}${outcome.detail ? ` (${outcome.detail})` : ""}`);
+    const max = meta.maxSubmitAttempts ?? DEFAULT_MAX_SUBMIT_ATTEMPTS;
+    if (isFinalDisposition(outcome.disposition)) {
+      finalise(outcome.disposition);
+    } else if (outcome.disposition === "verify") {
+      status.state = "verifying";
+      followUps = ["check_review_result"];
+    } else if (retryTo === null) {
+      // A transient read failure while waiting for the review: keep waiting.
+      followUps = ["poll_review"];
+    } else if (status.submitAttempts >= max) {
+      status.failure = { ...outcome, disposition: "failed", message: `${outcome.message}; gave up after ${status.submitAttempts} attempts` };
+      detail = clip(`${outcome.code}: gave up after ${status.submitAttempts} attempts`);
+      finalise("failed");
+    } else {
+      status.state = retryTo;
+      followUps = ["submit"];
+    }
+  };
+  /** After an ambiguous submission: only a change against the baseline shows that the result is ours. */
+  const verifyingResult = (r: ReviewResultEvent): void => {
+    const baseline = current.baseline;
+    if (r.result === "none") {
+      status.state = "validated";
+      detail = "BSS has no submission for this customer: the submission was not recorded";
+      followUps = ["submit"];
+    } else if (baseline !== undefined && sameReview(baseline, r) && r.result === "rejected") {
+      // Still the rejection from before our submission: BSS never recorded it.
+      status.state = "validated";
+      detail = "BSS still shows the earlier rejection: the submission was not recorded";
+      followUps = ["submit"];
+    } else if (baseline === undefined || sameReview(baseline, r)) {
+      status.failure = {
+        code: "LOCAL.UNVERIFIABLE",
+        disposition: "failed",
+        message: `The submission's answer was lost and BSS shows the same review result as before it (${r.result === "under_review" ? "under review" : r.result}); whether it belongs to this application cannot be told`,
+        operatorAction: "Check the customer's real-name status in Partner Center; send a new application if this one did not arrive.",
+      };
+      detail = baseline === undefined ? "answer lost and no review result was read before submitting: outcome unknown" : `answer lost; BSS still shows the review result it showed before (${r.result}): outcome unknown`;
+      finalise("needs_operator");
+    } else if (r.result === "approved") {
+      detail = "BSS shows a new result since our submission: approved";
+      delete status.failure;
+      finalise("approved");
+    } else if (r.result === "rejected") {
+      status.opinion = r.opinion;
+      detail = `BSS shows a new result since our submission: rejected: ${clip(redactText(r.opinion), 200)}`;
+      finalise("rejected");
+    } else {
+      status.state = "under_review";
+      detail = "BSS shows a review in progress that was not there before: the submission was recorded";
+      followUps = ["poll_review"];
+    }
   };
 
   switch (event.type) {
@@ -190,66 +269,40 @@ export function applyEvent(current: ApplicationStatus, event: ApplicationEvent, 
       detail = event.isReview === 1 ? "accepted by BSS, manual review" : event.isReview === 0 ? "accepted by BSS, no manual review" : "accepted by BSS";
       followUps = ["poll_review"];
       break;
-    case "bss_failed": {
-      const outcome = classifySubmitFailure(event.failure);
-      status.failure = outcome;
-      detail = clip(`${outcome.code}: ${outcome.message}${outcome.detail ? ` (${outcome.detail})` : ""}`);
-      const max = meta.maxSubmitAttempts ?? DEFAULT_MAX_SUBMIT_ATTEMPTS;
-      if (outcome.disposition === "retry" && current.submitAttempts >= max) {
-        status.failure = { ...outcome, disposition: "failed", message: `${outcome.message}; gave up after ${current.submitAttempts} attempts` };
-        detail = clip(`${outcome.code}: gave up after ${current.submitAttempts} attempts`);
-        finalise("failed");
-      } else if (outcome.disposition === "retry") {
-        status.state = "validated";
-        followUps = ["submit"];
-      } else if (outcome.disposition === "verify") {
-        status.state = "verifying";
-        followUps = ["check_review_result"];
-      } else if (outcome.disposition === "failed_config") {
-        status.state = "failed_config";
-        followUps = ["alert_operator"];
-      } else {
-        finalise("failed");
-      }
+    case "bss_failed":
+      failedCall(event.failure, "write", "validated");
       break;
-    }
+    case "baseline_failed":
+      // Counts as an attempt, so that a read that keeps failing transiently ends at the cap too.
+      status.submitAttempts = current.submitAttempts + 1;
+      failedCall(event.failure, "read", "validated");
+      if (detail !== undefined) detail = clip(`before submitting: ${detail}`);
+      break;
+    case "review_unreadable":
+      failedCall(event.failure, "read", null);
+      if (detail !== undefined) detail = clip(`reading the review result: ${detail}`);
+      break;
     case "review_result": {
       const r = event.review;
+      if (from === "verifying") {
+        verifyingResult(r);
+        break;
+      }
       if (r.result === "approved") {
         detail = "review approved";
         delete status.failure;
         finalise("approved");
       } else if (r.result === "rejected") {
-        if (from === "verifying" && sameReview(current.baseline, r)) {
-          // Still the rejection from before our submission: BSS never recorded it.
-          status.state = "validated";
-          detail = "BSS still shows the earlier rejection: the submission was not recorded";
-          followUps = ["submit"];
-        } else {
-          status.opinion = r.opinion;
-          detail = `review rejected: ${clip(redactText(r.opinion), 256)}`;
-          finalise("rejected");
-        }
-      } else if (r.result === "under_review") {
-        status.state = "under_review";
-        detail = from === "verifying" ? "BSS shows a review in progress: the submission was recorded" : undefined;
-        followUps = ["poll_review"];
-      } else if (from === "verifying") {
-        status.state = "validated";
-        detail = "BSS has no submission for this customer: the submission was not recorded";
-        followUps = ["submit"];
+        status.opinion = r.opinion;
+        detail = `review rejected: ${clip(redactText(r.opinion), 256)}`;
+        finalise("rejected");
       } else {
-        // under_review and BSS shows nothing (yet): keep polling.
+        // under review, or BSS shows nothing (yet): keep polling.
+        status.state = "under_review";
         followUps = ["poll_review"];
       }
       break;
     }
-    case "operator_retry":
-      status.state = "validated";
-      delete status.failure;
-      detail = event.reason ? clip(redactText(event.reason), 200) : "retry requested by an operator";
-      followUps = ["submit"];
-      break;
     case "documents_purged":
       status.documentsPurged = true;
       detail = `${event.objects} object(s) deleted after the retention period`;

@@ -10,11 +10,13 @@
  *
  * Process (renewal-autorenew), a state machine in the record's attrs:
  *
- *   claimed ──quote──▶ renewing ──RenewalResources──▶ ordered(orderIds) ──PayOrders──▶ done: paid
+ *   claimed ──quote──▶ renewing ──RenewalResources──▶ ordered(orderIds) ──ListOrderDiscounts, PayOrders──▶ done: paid
  *      │  over cap / no price / expiry moved ──▶ done: skipped
  *      └─ terminal BSS error (no agency IAM.0004, CBC.*) ──▶ done: failed(code, stage)
  *
  * - "ordered" is recorded before paying: a redelivered message pays the recorded order, never renews.
+ * - The discount of each order is chosen from ListOrderDiscounts for that order (chooseOrderDiscount)
+ *   and recorded (`payDiscounts[orderId]`) before PayOrders, so a redelivery pays with the same one.
  * - "renewing" is recorded before RenewalResources: if the function dies before "ordered" is written,
  *   the redelivery looks the customer's renewal orders up (created since, containing this main
  *   resource) instead of renewing. BSS itself refuses a second renewal while one is pending payment
@@ -27,9 +29,12 @@
  */
 import type { Envelope } from "../queue/envelope.ts";
 import type { DueReminder } from "./decision.ts";
+import { AUTORENEW_REPORT_STALE_SECONDS } from "./timing.ts";
 import {
   type AutoRenewSettings,
+  type ChosenDiscount,
   type FinalState,
+  type OrderDiscountLike,
   type OutcomeReport,
   type PriceChoice,
   type RenewQuote,
@@ -38,6 +43,8 @@ import {
   autoRenewEligibility,
   autoRenewEnvelopeId,
   autoRenewKeys,
+  DISCOUNT_TYPE_NAMES,
+  chooseOrderDiscount,
   choosePrice,
   effectiveMode,
   isAllowed,
@@ -96,7 +103,11 @@ export async function enqueueAutoRenew(input: EnqueueInput): Promise<EnqueueResu
     seen.add(key);
     result.eligible++;
     const claim = await input.ledger.claim(key, { state: "claimed", scanId: input.scanId, mode });
-    if (claim === "exists") {
+    if (claim === "done") {
+      result.alreadyClaimed++;
+      continue;
+    }
+    if (claim === "busy") {
       const rec = await input.ledger.get(key);
       const ours = rec?.status === "claimed" && rec.attrs?.["state"] === "claimed" && rec.attrs?.["scanId"] === input.scanId;
       if (!ours) {
@@ -138,6 +149,8 @@ export interface AutoRenewBssPort {
   renewRate(customer: CustomerRefLike, request: { resource_ids: string[]; period_type: 2 | 3; period_num: number; include_relative_resources: true }): Promise<RenewQuote>;
   /** Safe wrapper: RenewalResources (never resent blindly). */
   renewResources(customer: CustomerRefLike, request: { resource_ids: string[]; period_type: 2 | 3; period_num: number }): Promise<{ orderIds: string[]; failures: { error_code?: string | undefined; error_msg?: string | undefined; resource_id?: string | undefined }[]; reconciled: boolean }>;
+  /** ListOrderDiscounts as the customer: the discounts PayOrders accepts for this pending order. */
+  orderDiscounts(customer: CustomerRefLike, orderId: string): Promise<OrderDiscountLike[]>;
   /** Safe wrapper: PayOrders v3. */
   payOrder(customer: CustomerRefLike, request: ReturnType<typeof payRequest>): Promise<{ orderId: string; paid: true; reconciled: boolean; retried: boolean }>;
   /** Status of an order (partner view): 5 paid, 6 pending payment, … */
@@ -198,7 +211,7 @@ export async function processAutoRenew(input: ProcessInput): Promise<ProcessOutc
   let rec = await ledger.get(key);
   if (!rec) {
     // A message without a claim (e.g. sent by hand with `partner-ops invoke`): claim it now.
-    if ((await ledger.claim(key, { state: "claimed", scanId: message.id, mode: m.mode })) === "exists") throw new AutoRenewTransientError("concurrent claim; retry");
+    if ((await ledger.claim(key, { state: "claimed", scanId: message.id, mode: m.mode })) !== "new") throw new AutoRenewTransientError("concurrent claim; retry");
     rec = await ledger.get(key);
   }
   if (!rec) throw new AutoRenewTransientError("ledger record vanished");
@@ -297,11 +310,18 @@ export async function processAutoRenew(input: ProcessInput): Promise<ProcessOutc
     }
     if (state === "ordered") {
       const orderIds = (attrs["orderIds"] as string[] | undefined) ?? [];
-      const discount = attrs["discount"] as PriceChoice["discount"];
+      const chosen: Record<string, ChosenDiscount | null> = { ...((attrs["payDiscounts"] as Record<string, ChosenDiscount | null> | undefined) ?? {}) };
       const paid: string[] = [];
       for (const orderId of orderIds) {
+        if (!(orderId in chosen)) {
+          const listed = await step("discounts", () => bss.orderDiscounts(customer, orderId));
+          if (!listed.ok) return listed.outcome;
+          chosen[orderId] = chooseOrderDiscount(listed.value, orderId, settings.discount) ?? null;
+          attrs = { ...attrs, payDiscounts: { ...chosen } };
+          await ledger.update(key, attrs);
+        }
         try {
-          await bss.payOrder(customer, payRequest(orderId, discount));
+          await bss.payOrder(customer, payRequest(orderId, chosen[orderId] ?? undefined));
           paid.push(orderId);
         } catch (err) {
           const f = input.errorFacts(err);
@@ -317,7 +337,11 @@ export async function processAutoRenew(input: ProcessInput): Promise<ProcessOutc
           throw err;
         }
       }
-      return complete({ ...attrs, state: "paid", paidOrderIds: paid });
+      // What was paid: the estimate's official price less the savings of the discounts actually used.
+      const savings = Object.values(chosen).reduce((sum, d) => sum + (d?.saving ?? 0), 0);
+      const official = typeof attrs["official"] === "number" ? attrs["official"] : undefined;
+      const amount = official !== undefined ? Math.max(0, Math.round((official - savings) * 100) / 100) : attrs["amount"];
+      return complete({ ...attrs, state: "paid", paidOrderIds: paid, ...(amount !== undefined ? { amount } : {}) });
     }
     throw new AutoRenewTransientError(`unknown auto-renew state ${String(state)}`);
   }
@@ -328,7 +352,7 @@ function priceFields(p: ReturnType<typeof choosePrice>): Attrs {
     ...(p.amount !== undefined ? { amount: p.amount } : {}),
     ...(p.official !== undefined ? { official: p.official } : {}),
     ...(p.currency !== undefined ? { currency: p.currency } : {}),
-    ...(p.discount ? { discount: p.discount } : {}),
+    ...(p.estimate ? { estimate: p.estimate } : {}),
   };
 }
 
@@ -342,8 +366,12 @@ async function finish(input: ProcessInput, key: string, result: Attrs, alreadyDo
   const m = input.message.data;
   const reportKey = autoRenewKeys.report(key, state);
   let reported = false;
-  if ((await input.ledger.claim(reportKey, { state }, { staleAfterSeconds: 300 })) === "new") {
-    const discount = result["discount"] as PriceChoice["discount"];
+  // A report claim held by an unfinished attempt is not a sent report: retry until done or stale.
+  const claim = await input.ledger.claim(reportKey, { state }, { staleAfterSeconds: AUTORENEW_REPORT_STALE_SECONDS });
+  if (claim === "busy") throw new AutoRenewTransientError("outcome report claimed by an unfinished attempt; retry");
+  if (claim === "new") {
+    const estimate = result["estimate"] as PriceChoice["estimate"];
+    const used = Object.values((result["payDiscounts"] as Record<string, ChosenDiscount | null> | undefined) ?? {}).filter((d): d is ChosenDiscount => d !== null);
     const report: OutcomeReport = {
       state,
       customerId: m.customer.customerId,
@@ -353,7 +381,12 @@ async function finish(input: ProcessInput, key: string, result: Attrs, alreadyDo
       expireTime: m.expireTime,
       amount: typeof result["amount"] === "number" ? result["amount"] : undefined,
       currency: typeof result["currency"] === "string" ? result["currency"] : undefined,
-      discountName: discount ? `type ${discount.renewRateType}` : undefined,
+      discountName:
+        used.length > 0
+          ? used.map((d) => `${DISCOUNT_TYPE_NAMES[d.type]} (type ${d.type}), saving ${d.saving.toFixed(2)}`).join("; ")
+          : state === "dry-run" && estimate
+            ? `estimated with the renewal inquiry's ${estimate.name ?? `type ${estimate.renewRateType}`} (the discount is taken from the order when paying)`
+            : undefined,
       wouldRenew: result["wouldRenew"] === true,
       reason: typeof result["reason"] === "string" ? result["reason"] : undefined,
       code: typeof result["code"] === "string" ? result["code"] : undefined,

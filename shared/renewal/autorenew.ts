@@ -9,23 +9,31 @@
  * was enqueued with, unless the function is now configured lower (then it is dropped and its claim
  * released, so the next scan enqueues it again in the current mode).
  *
- * Coupons are never used (PayOrders `use_coupon: "NO"`): the reference's payment rules (bss-api §6.3)
- * make coupons and discounts mutually exclusive in ways only the coupon's `use_limits` tell
- * (simultaneousUseWith*Discount = 0, minConsumeDiscount → CBC.99003117, voucher + discount coupon →
- * CBC.99003147), and the client has no ListOrderCouponsByOrderId to read them. The discount is the
- * renewal price inquiry's `best_offer` (commercial / partner discounts, which are mutually exclusive
- * among themselves, so at most one is sent), or none.
+ * Coupons are never used (PayOrders `use_coupon: "NO"`, `coupon_infos` omitted as the contract requires):
+ * the reference's payment rules (bss-api §6.3) make coupons and discounts mutually exclusive in ways only
+ * the coupon's `use_limits` tell (simultaneousUseWith*Discount = 0, minConsumeDiscount → CBC.99003117,
+ * voucher + discount coupon → CBC.99003147), and the client has no ListOrderCouponsByOrderId to read them.
+ *
+ * Discounts (issue 12.3): the discount paid with comes from ListOrderDiscounts for the order just created
+ * (ids are per order; the renewal price inquiry's discount ids are not PayOrders ids). One discount at most
+ * (`discount_infos` maxItems 1), sent with the type ListOrderDiscounts gives it (no mapping between the
+ * inquiry's 605/606/607 and the pay types). A 609 order price adjustment on the order is always used,
+ * whatever the rule (the contract: it must be used and cannot be replaced). Otherwise the configured rule
+ * picks: `best-offer` the largest saving on this order, `partner` the partner-granted discount (type 3)
+ * only, `none` no discount. The renewal inquiry is only the price estimate for the cap and the dry run.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { defineMessage } from "../queue/envelope.ts";
-import { utcTime } from "../bss/schemas.ts";
+import { type PayDiscountType, utcTime } from "../bss/schemas.ts";
 import type { DueReminder } from "./decision.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
 export const AUTORENEW_MODES = ["off", "dry-run", "on"] as const;
+export const DISCOUNT_RULES = ["best-offer", "partner", "none"] as const;
+export type DiscountRule = (typeof DISCOUNT_RULES)[number];
 export type AutoRenewMode = (typeof AUTORENEW_MODES)[number];
 const modeRank: Record<AutoRenewMode, number> = { off: 0, "dry-run": 1, on: 2 };
 
@@ -84,8 +92,8 @@ export const autoRenewEnvSchema = z
     RENEWAL_AUTORENEW_PERIOD_NUM: z.coerce.number().int().min(1).max(11).default(1),
     /** Safety cap per order, in the account's currency (yuan on the China site). Above it → skipped. */
     RENEWAL_AUTORENEW_MAX_AMOUNT: z.coerce.number().positive().max(10_000_000).default(1000),
-    /** best-offer (default): the inquiry's best commercial/partner discount; none: pay the official price. */
-    RENEWAL_AUTORENEW_DISCOUNT: z.enum(["best-offer", "none"]).default("best-offer"),
+    /** best-offer (default): the order's discount with the largest saving; partner: the partner-granted one only; none: no discount. A 609 price adjustment is always used. */
+    RENEWAL_AUTORENEW_DISCOUNT: z.enum(DISCOUNT_RULES).default("best-offer"),
     /** Recipient of outcome reports for customers without an account manager ('' = log only). */
     RENEWAL_AUTORENEW_REPORT_EMAIL: z.union([z.literal(""), z.email()]).default(""),
   })
@@ -102,7 +110,7 @@ export interface AutoRenewSettings {
   periodType: 2 | 3;
   periodNum: number;
   maxAmount: number;
-  discount: "best-offer" | "none";
+  discount: DiscountRule;
   reportEmail: string;
 }
 
@@ -209,59 +217,114 @@ export interface RenewQuote {
   optional_discount_rating_results?: { discount_id: string; amount: string; discount_type: number; best_offer?: 0 | 1 | undefined; discount_name?: string | undefined }[] | undefined;
 }
 
-/**
- * renew-rate discount types → PayOrders v3 `discount_infos[].type`: 605 commercial-authorised and 606
- * distributor contract → 2 (commercial discount), 607 partner-set → 3 (partner-granted). The 606 → 2
- * mapping is an assumption (the reference does not pair the two enums).
- */
-export const PAY_DISCOUNT_TYPE: Readonly<Record<number, 2 | 3>> = { 605: 2, 606: 2, 607: 3 };
-
 export interface PriceChoice {
-  /** What the order will cost (official price, or the chosen discount's amount). */
+  /** Estimated cost (official price, or the inquiry's discounted amount under the rule). */
   amount: number;
   official: number;
   currency: string;
-  discount?: { id: string; type: 2 | 3; renewRateType: number; amount: number } | undefined;
+  /** The inquiry's discount the estimate assumes (informational: the paid discount comes from the order). */
+  estimate?: { renewRateType: number; amount: number; name?: string | undefined } | undefined;
 }
 
 export type PriceDecision = ({ renew: true } & PriceChoice) | ({ renew: false; reason: "over-cap" | "no-price" } & Partial<PriceChoice>);
 
-const num = (s: string | undefined): number | undefined => {
+const num = (s: string | number | undefined): number | undefined => {
   if (s === undefined) return undefined;
   const n = Number(s);
   return Number.isFinite(n) ? n : undefined;
 };
 
-/** Price to pay for the main resource (attached included), the discount to send, and the cap check. Pure. */
-export function choosePrice(quote: RenewQuote, mainResourceId: string, rule: "best-offer" | "none", maxAmount: number): PriceDecision {
+/** Inquiry discount types the rule may count on for the estimate: 607 partner-set for `partner`, any for `best-offer`. */
+const estimateTypes: Record<DiscountRule, ReadonlySet<number> | undefined> = { "best-offer": undefined, partner: new Set([606, 607]), none: new Set() };
+
+/** Estimated price of the main resource (attached included) under the rule, and the cap check. Pure. */
+export function choosePrice(quote: RenewQuote, mainResourceId: string, rule: DiscountRule, maxAmount: number): PriceDecision {
   const currency = quote.currency ?? "CNY";
   const line = quote.renew_inquiry_results?.find((r) => r.resource_id === mainResourceId);
   const official = num(line?.amount) ?? num(quote.official_website_rating_result?.official_website_amount);
   if (official === undefined || official < 0) return { renew: false, reason: "no-price", currency };
-  let discount: PriceChoice["discount"];
-  if (rule === "best-offer") {
-    const offers = (quote.optional_discount_rating_results ?? []).filter((d) => d.best_offer === 1 && PAY_DISCOUNT_TYPE[d.discount_type] !== undefined);
-    const best = offers
-      .map((d) => ({ d, amount: num(d.amount) }))
-      .filter((x): x is { d: (typeof offers)[number]; amount: number } => x.amount !== undefined && x.amount >= 0 && x.amount <= official)
-      .sort((a, b) => a.amount - b.amount)[0];
-    if (best) discount = { id: best.d.discount_id, type: PAY_DISCOUNT_TYPE[best.d.discount_type]!, renewRateType: best.d.discount_type, amount: best.amount };
-  }
-  const amount = discount ? discount.amount : official;
-  const choice: PriceChoice = { amount, official, currency, ...(discount ? { discount } : {}) };
+  const allowed = estimateTypes[rule];
+  const best = (quote.optional_discount_rating_results ?? [])
+    .filter((d) => allowed === undefined || allowed.has(d.discount_type))
+    .map((d) => ({ d, amount: num(d.amount) }))
+    .filter((x): x is { d: NonNullable<RenewQuote["optional_discount_rating_results"]>[number]; amount: number } => x.amount !== undefined && x.amount >= 0 && x.amount <= official)
+    .sort((a, b) => a.amount - b.amount)[0];
+  const estimate = best ? { renewRateType: best.d.discount_type, amount: best.amount, ...(best.d.discount_name ? { name: best.d.discount_name } : {}) } : undefined;
+  const amount = estimate ? estimate.amount : official;
+  const choice: PriceChoice = { amount, official, currency, ...(estimate ? { estimate } : {}) };
   if (amount > maxAmount) return { renew: false, reason: "over-cap", ...choice };
   return { renew: true, ...choice };
 }
 
-/** PayOrders v3 body: never coupons; the chosen discount or none. */
-export function payRequest(orderId: string, discount: PriceChoice["discount"]): { order_id: string; use_coupon: "NO"; use_discount: "YES" | "NO"; discount_infos?: { id: string; type: 2 | 3 }[] } {
+/** A ListOrderDiscounts entry as the decision reads it. */
+export interface OrderDiscountLike {
+  discount_id: string;
+  discount_type: number;
+  orders?: { order_id: string; order_line_items?: { discount_amount?: number | undefined }[] | undefined }[] | undefined;
+}
+
+/** The discount a payment uses: id and type exactly as ListOrderDiscounts gave them, and the saving on this order. */
+export interface ChosenDiscount {
+  id: string;
+  type: PayDiscountType;
+  saving: number;
+}
+
+/** ListOrderDiscounts / PayOrders discount types. */
+export const DISCOUNT_TYPE_NAMES: Readonly<Record<PayDiscountType, string>> = {
+  0: "promotional discount",
+  1: "contract discount",
+  2: "commercial discount",
+  3: "partner-granted discount",
+  609: "order price adjustment",
+};
+
+/**
+ * Types sent to PayOrders: those both sites' pay enums take (0, 2, 3) plus the mandatory 609. Type 1
+ * (contract discount) is in the intl pay enum only, so it is not chosen (valid on both sites); a type
+ * not documented yet is never sent.
+ */
+export const PAYABLE_DISCOUNT_TYPES: ReadonlySet<number> = new Set([0, 2, 3, 609]);
+
+function savingOn(d: OrderDiscountLike, orderId: string): number {
+  const entries = d.orders?.filter((o) => o.order_id.toLowerCase() === orderId.toLowerCase()) ?? [];
+  let sum = 0;
+  for (const e of entries) for (const l of e.order_line_items ?? []) sum += num(l.discount_amount) ?? 0;
+  return Math.round(sum * 100) / 100;
+}
+
+/**
+ * Picks the discount to pay `orderId` with from its ListOrderDiscounts answer. Pure.
+ * - a 609 order price adjustment listed for the order is always used (mandatory, irreplaceable);
+ * - otherwise `none` → no discount; `partner` → the partner-granted discount (type 3) with the largest
+ *   saving; `best-offer` → the discount with the largest saving of a payable type (ties: lowest id).
+ * A discount that names other orders only is ignored; one that names none is taken as the order's (the
+ * answer is for this order).
+ */
+export function chooseOrderDiscount(discounts: readonly OrderDiscountLike[], orderId: string, rule: DiscountRule): ChosenDiscount | undefined {
+  const candidates = discounts
+    .filter((d) => PAYABLE_DISCOUNT_TYPES.has(d.discount_type) && d.discount_id !== "")
+    .filter((d) => !d.orders || d.orders.length === 0 || d.orders.some((o) => o.order_id.toLowerCase() === orderId.toLowerCase()))
+    .map((d) => ({ id: d.discount_id, type: d.discount_type as PayDiscountType, saving: savingOn(d, orderId) }))
+    .sort((a, b) => b.saving - a.saving || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const mandatory = candidates.find((d) => d.type === 609);
+  if (mandatory) return mandatory;
+  if (rule === "none") return undefined;
+  return candidates.find((d) => rule === "best-offer" || d.type === 3);
+}
+
+/** PayOrders v3 body: never coupons (coupon_infos omitted); the chosen discount, or none (discount_infos omitted). */
+export function payRequest(
+  orderId: string,
+  discount: Pick<ChosenDiscount, "id" | "type"> | undefined,
+): { order_id: string; use_coupon: "NO"; use_discount: "YES" | "NO"; discount_infos?: { id: string; type: PayDiscountType }[] } {
   return discount
     ? { order_id: orderId, use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: discount.id, type: discount.type }] }
     : { order_id: orderId, use_coupon: "NO", use_discount: "NO" };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Outcome report (plain text; no names of persons)
+// Outcome report (rendered from the report templates: shared/notify/templates.ts renderAutoRenewReport)
 
 export type FinalState = "dry-run" | "paid" | "skipped" | "failed";
 
@@ -282,40 +345,3 @@ export interface OutcomeReport {
   period: { type: 2 | 3; num: number };
 }
 
-const money = (amount: number | undefined, currency: string | undefined) =>
-  amount === undefined ? "?" : `${currency === "USD" ? "$" : currency === "CNY" || currency === undefined ? "¥" : `${currency} `}${amount.toFixed(2)}`;
-const periodText = (p: { type: 2 | 3; num: number }) => `${p.num} ${p.type === 2 ? "month" : "year"}${p.num > 1 ? "s" : ""}`;
-
-export function renderOutcome(r: OutcomeReport): { subject: string; text: string } {
-  const what = `${r.resourceName ? `${r.resourceName} ` : ""}(${r.mainResourceId}${r.region ? `, ${r.region}` : ""})`;
-  let line: string;
-  switch (r.state) {
-    case "dry-run":
-      line = r.wouldRenew
-        ? `DRY RUN: would renew ${what} for ${periodText(r.period)} for ${money(r.amount, r.currency)}.`
-        : `DRY RUN: would NOT renew ${what}: ${r.reason ?? "skipped"} (${money(r.amount, r.currency)}).`;
-      break;
-    case "paid":
-      line = `Renewed ${what} for ${periodText(r.period)}: order ${(r.orderIds ?? []).join(", ")} paid, ${money(r.amount, r.currency)}.`;
-      break;
-    case "skipped":
-      line = `Auto-renew skipped for ${what}: ${r.reason ?? "skipped"}${r.amount !== undefined ? ` (${money(r.amount, r.currency)})` : ""}.`;
-      break;
-    case "failed":
-      line = `Auto-renew FAILED for ${what}: ${r.code ?? "error"}${r.reason ? ` — ${r.reason}` : ""}${r.orderIds?.length ? ` (order ${r.orderIds.join(", ")} left unpaid)` : ""}.`;
-      break;
-  }
-  const text = [
-    line,
-    "",
-    `Customer: ${r.customerId}`,
-    `Expiry before renewal: ${r.expireTime}`,
-    r.discountName ? `Discount: ${r.discountName}` : undefined,
-    "",
-    "partner-ops renewal-autorenew",
-  ]
-    .filter((x) => x !== undefined)
-    .join("\n");
-  const tag = { "dry-run": "[dry-run]", paid: "[renewed]", skipped: "[skipped]", failed: "[FAILED]" }[r.state];
-  return { subject: `Auto-renew ${tag} ${r.mainResourceId}`, text };
-}

@@ -19,8 +19,12 @@
  * expire policy: 1 (to pay-per-use) and 2 (delete at expiry) leave no yearly/monthly resource to remind
  * about after expiry, 4 (freeze) skips the grace period.
  *
+ * Auto-renew (expire_policy 3) resources are skipped (unless configured) only while their expiry is ahead:
+ * one already in grace or retention was not renewed automatically and is reminded whatever its renewal
+ * setting, flagged `autoRenewFailed` so the wording says the automatic renewal did not happen.
+ *
  * Group expiry: the earliest expire_time among the group's eligible members (master and attached with a
- * counted status and — unless configured — auto-renew off). Usually every member shares the master's
+ * counted status and — unless configured — auto-renew off, or on but lapsed). Usually every member shares the master's
  * expiry; if an attached resource expires earlier we remind at its expiry rather than miss it. The group
  * is skipped when its master is not eligible (auto-renew on an ECS covers its disks; a closed master is
  * not reminded). A synthetic group (master absent, see grouping.ts) is reminded when any attached member
@@ -153,6 +157,8 @@ export const dueReminderSchema = z.strictObject({
   synthetic: z.enum(["master-absent", "no-parent"]).nullable(),
   attached: z.array(resourceSummarySchema),
   lifecycle: lifecycleSchema,
+  /** Auto-renew was on and the resource is in grace or retention anyway: the automatic renewal did not happen. */
+  autoRenewFailed: z.boolean().optional(),
 });
 export type DueReminder = z.infer<typeof dueReminderSchema>;
 
@@ -266,7 +272,10 @@ interface Ctx {
 function decideGroup(g: ResourceGroup, ctx: Ctx, due: DueReminder[], skipped: Skipped[]): void {
   const { config } = ctx;
   const counted = (r: OrderInstance) => ctx.statuses.has(r.status);
-  const eligible = (r: OrderInstance) => counted(r) && (config.includeAutoRenew || r.expire_policy !== 3);
+  // Auto-renew on covers a resource only until its expiry: one already in grace or retention (or past its
+  // expiry) was not renewed automatically (no balance, card refused…) and is reminded like any other.
+  const lapsed = (r: OrderInstance) => r.status === 5 || r.status === 4 || parseUtcTime(r.expire_time) <= ctx.nowMs;
+  const eligible = (r: OrderInstance) => counted(r) && (config.includeAutoRenew || r.expire_policy !== 3 || lapsed(r));
   const skip = (reason: SkipReason, window?: WindowId) =>
     skipped.push(window ? { mainResourceId: g.mainResourceId, reason, window } : { mainResourceId: g.mainResourceId, reason });
 
@@ -334,6 +343,7 @@ function decideGroup(g: ResourceGroup, ctx: Ctx, due: DueReminder[], skipped: Sk
     attached,
     lifecycle,
   };
+  if (atExpiry === "auto-renew" && phase !== "before-expiry") reminder.autoRenewFailed = true;
   if (ctx.customerLevel !== undefined) reminder.customerLevel = ctx.customerLevel;
   if (region !== undefined) reminder.region = region;
   due.push(reminder);

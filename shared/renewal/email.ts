@@ -12,7 +12,8 @@ import type { RenewalSettings } from "./settings.ts";
  * the config bucket (`outboxBucket` is only called for the outbox).
  */
 export function renewalEmailSender(settings: RenewalSettings, outboxBucket: () => Bucket): EmailSender {
+  const from = settings.RENEWAL_SENDER_NAME ? { name: settings.RENEWAL_SENDER_NAME, address: settings.RENEWAL_EMAIL_FROM } : settings.RENEWAL_EMAIL_FROM;
   return settings.RENEWAL_EMAIL_TRANSPORT === "ses"
-    ? sesEmailSender({ from: settings.RENEWAL_EMAIL_FROM, configurationSet: settings.RENEWAL_SES_CONFIGURATION_SET })
-    : outboxEmailSender({ from: settings.RENEWAL_EMAIL_FROM, bucket: outboxBucket(), prefix: settings.RENEWAL_OUTBOX_PREFIX });
+    ? sesEmailSender({ from, configurationSet: settings.RENEWAL_SES_CONFIGURATION_SET })
+    : outboxEmailSender({ from, bucket: outboxBucket(), prefix: settings.RENEWAL_OUTBOX_PREFIX, timeZone: settings.decision.defaultTimeZone });
 }

@@ -6,9 +6,11 @@ import type { BssClient } from "../bss/index.ts";
 import { bssClientFromConfig } from "../bss/from-config.ts";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
-import { createLedger } from "../ledger/index.ts";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { createDocumentClient, createLedger } from "../ledger/index.ts";
 import { type ContactEntry, formatDirectoryError, indexDirectory, parseContactsDirectory } from "../notify/contacts.ts";
 import type { Bucket } from "../storage/index.ts";
+import type { InventoryItem } from "./inventory.ts";
 import type { LedgerPort } from "./pipeline.ts";
 
 /** One BSS client per cold start, created at the first invocation (secrets are read then). */
@@ -29,6 +31,14 @@ export function lazyBssClient(config: Config, ratePerSecond: number): () => Prom
 
 export function ledgerPort(tableName: string): LedgerPort {
   return createLedger({ tableName });
+}
+
+/** Writes a customer's inventory snapshot (shared/renewal/inventory.ts) to the ledger table: one plain put per scan. */
+export function inventoryWriter(tableName: string): (item: InventoryItem) => Promise<void> {
+  const doc = createDocumentClient();
+  return async (item) => {
+    await doc.send(new PutCommand({ TableName: tableName, Item: item }));
+  };
 }
 
 /**

@@ -11,12 +11,14 @@
  *   published; only "new" claims are published. If publishing fails, the claims of the unpublished
  *   messages are released and the scan fails (SQS redelivers it; the retry claims them again). A claim
  *   still "claimed" by the SAME scan envelope (a crash between claim and publish, or a lost publish
- *   answer) is published again on redelivery. A claim by another scan is left alone: it is either done
- *   or in the notify queue (whose DLQ keeps it).
+ *   answer) is published again on redelivery. A claim by another scan is left alone while the notify
+ *   queue can still bring its message back; older than that (REMINDER_CLAIM_STALE_SECONDS, timing.ts)
+ *   and still not completed it is taken over and published again — never counted as sent.
  * - A window is not sent after a more urgent one for the same (main resource, expiry): the few more
  *   urgent keys are read before claiming (they matter only when a time zone or the windows changed).
  */
-import type { OrderInstance } from "../bss/schemas.ts";
+import { orderInstance, type OrderInstance, type ResourceRecord } from "../bss/schemas.ts";
+import type { ClaimOutcome } from "../ledger/index.ts";
 import type { Envelope } from "../queue/envelope.ts";
 import type { ContactEntry } from "../notify/contacts.ts";
 import { type DueReminder, type RenewalDecisionConfig, decideReminders, ledgerKeyString, localDateString, moreUrgentKeys } from "./index.ts";
@@ -29,10 +31,11 @@ import {
   notifyEnvelopeId,
   scanEnvelopeId,
 } from "./messages.ts";
+import { REMINDER_CLAIM_STALE_SECONDS } from "./timing.ts";
 
 /** The subset of shared/ledger's Ledger the pipeline uses. */
 export interface LedgerPort {
-  claim(key: string, attrs?: Record<string, unknown>, options?: { staleAfterSeconds?: number }): Promise<"new" | "exists">;
+  claim(key: string, attrs?: Record<string, unknown>, options?: { staleAfterSeconds?: number }): Promise<ClaimOutcome>;
   complete(key: string, result?: Record<string, unknown>): Promise<void>;
   release(key: string): Promise<void>;
   get(key: string): Promise<{ status: "claimed" | "done"; attrs?: Record<string, unknown> } | undefined>;
@@ -136,14 +139,11 @@ export async function scheduleScans(input: ScheduleInput): Promise<ScheduleResul
     }
     const key = ledgerKeys.scan(input.runDate, c.customer_id);
     const claim = await input.ledger.claim(key, { runDate: input.runDate });
-    if (claim === "exists") {
-      const rec = await input.ledger.get(key);
-      if (rec?.status !== "claimed") {
-        result.alreadyScheduled++;
-        continue;
-      }
-      // Claimed by a run that did not finish: publish again (the consumer deduplicates on the id).
+    if (claim === "done") {
+      result.alreadyScheduled++;
+      continue;
     }
+    // "busy": claimed by a run that did not finish — publish again (the consumer deduplicates on the id).
     const envelope = RenewalScan.create(
       { runDate: input.runDate, scheduledAt: input.scheduledAt, customer: customerContext(c, input.directory.get(c.customer_id)) },
       { id: scanEnvelopeId(input.runDate, c.customer_id) },
@@ -160,7 +160,10 @@ export async function scheduleScans(input: ScheduleInput): Promise<ScheduleResul
 
 export interface ScanInput {
   message: { id: string; data: ReturnType<typeof RenewalScan.parse>["data"] };
-  resources: AsyncIterable<OrderInstance>;
+  /** The customer's resources as BSS sent them; records lacking what the decision needs are skipped (see ScanResult.skippedRecords). */
+  resources: AsyncIterable<ResourceRecord>;
+  /** Called once per skipped record (the handler logs it as a warning for the operator). */
+  onSkippedRecord?: (skipped: SkippedRecord) => void;
   config: RenewalDecisionConfig;
   now: number;
   ledger: LedgerPort;
@@ -174,8 +177,24 @@ export interface ScanInput {
   afterPublish?: (due: readonly DueReminder[]) => Promise<void>;
 }
 
+/** A resource record the scan could not decide on: which record (resource_id, else id, else its position) and which fields. */
+export interface SkippedRecord {
+  record: string;
+  fields: string[];
+}
+
+/** The fields the renewal decision needs that a record lacks or carries in an unusable form. Pure. */
+export function unusableFields(r: ResourceRecord): string[] {
+  const parsed = orderInstance.safeParse(r);
+  if (parsed.success) return [];
+  return [...new Set(parsed.error.issues.map((i) => (i.path.length > 0 ? i.path.map(String).join(".") : "(record)")))];
+}
+
 export interface ScanResult {
+  /** Resource records received (usable or not). */
   resources: number;
+  /** Records skipped because they lack a field the decision needs (each one reported through onSkippedRecord). */
+  skippedRecords: number;
   due: number;
   published: number;
   alreadyClaimed: number;
@@ -186,7 +205,18 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
   const { data } = input.message;
   const customer = data.customer;
   const resources: OrderInstance[] = [];
-  for await (const r of input.resources) resources.push(r);
+  let received = 0;
+  let skippedRecords = 0;
+  for await (const r of input.resources) {
+    received++;
+    const fields = unusableFields(r);
+    if (fields.length === 0) {
+      resources.push(r as OrderInstance);
+      continue;
+    }
+    skippedRecords++;
+    input.onSkippedRecord?.({ record: r.resource_id ?? (r.id !== undefined ? `id ${r.id}` : `#${received}`), fields });
+  }
   const timeZone = customer.entry?.time_zone ?? input.config.defaultTimeZone;
   const decision = decideReminders({
     customer: { customer_id: customer.customerId, customer_level: customer.customerLevel },
@@ -196,7 +226,7 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
     config: input.config,
     alreadySent: new Set(),
   });
-  const result: ScanResult = { resources: resources.length, due: decision.due.length, published: 0, alreadyClaimed: 0, moreUrgentSent: 0 };
+  const result: ScanResult = { resources: received, skippedRecords, due: decision.due.length, published: 0, alreadyClaimed: 0, moreUrgentSent: 0 };
 
   const toPublish: DueReminder[] = [];
   for (const reminder of decision.due) {
@@ -209,9 +239,20 @@ export async function scanCustomer(input: ScanInput): Promise<ScanResult> {
       }
     }
     const key = ledgerKeys.reminder(reminder.keyString);
-    const claim = await input.ledger.claim(key, { scanId: input.message.id, customerId: customer.customerId, window: reminder.window });
+    // A claim of another scan that was never completed and is older than the notify queue can still bring
+    // its message back is taken over (its message is in the DLQ or lost): published again, the delivery
+    // records keep what was already sent from being sent twice.
+    const claim = await input.ledger.claim(
+      key,
+      { scanId: input.message.id, customerId: customer.customerId, window: reminder.window },
+      { staleAfterSeconds: REMINDER_CLAIM_STALE_SECONDS },
+    );
     if (claim === "new") {
       toPublish.push(reminder);
+      continue;
+    }
+    if (claim === "done") {
+      result.alreadyClaimed++;
       continue;
     }
     const rec = await input.ledger.get(key);

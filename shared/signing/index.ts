@@ -31,6 +31,13 @@ export {
   WEBHOOK_SIGNATURE_HEADER,
   signWebhook,
   verifyWebhookSignature,
-  webhookSignedPayload,
+  webhookReplayKey,
 } from "./webhook.ts";
-export type { SignWebhookOptions, VerifyWebhookOptions, WebhookVerifyFailure, WebhookVerifyResult } from "./webhook.ts";
+export type {
+  SignWebhookOptions,
+  VerifyWebhookOptions,
+  WebhookRequestLine,
+  WebhookSignatureVersion,
+  WebhookVerifyFailure,
+  WebhookVerifyResult,
+} from "./webhook.ts";

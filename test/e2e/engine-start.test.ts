@@ -34,4 +34,22 @@ describe("partner-ops start", () => {
     expect(await exited).toBe(0);
     expect(stderr).toContain("SIGTERM: finishing the work in flight");
   });
+
+  it("stops the start with the configuration message when WEBHOOK_SECRET is too short (issue 11.13)", async () => {
+    const child = spawn(process.execPath, ["bin/partner-ops.js", "start", "--in-memory", "--port", "0", "--smtp-port", "0"], {
+      cwd: root,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", POWERTOOLS_LOG_LEVEL: "SILENT", WEBHOOK_SECRET: "s3cr3t-x9,also-long-enough-0123456789" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    expect(code).toBe(1);
+    expect(stdout).not.toContain("partner-ops engine —"); // no banner: it did not start
+    expect(stderr).toContain("configuration errors, the engine does not start");
+    expect(stderr).toMatch(/realname-api: invalid configuration: WEBHOOK_SECRET: each comma-separated secret must be at least 16 characters/);
+    expect(stderr).not.toContain("s3cr3t-x9");
+  });
 });

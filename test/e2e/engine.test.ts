@@ -75,6 +75,9 @@ describe("HTTP → queue → consumer → DLQ → replay", () => {
     const listing = JSON.parse(listed.stdout) as { dlq: string; count: number; messages: { envelopeId: string; type: string }[] };
     expect(listing).toMatchObject({ dlq, count: 1, messages: [{ envelopeId: "poison", type: "fixture.work-item" }] });
     expect(queueDepth(engine, dlq).ready).toBe(1);
+    // Queue names are case-insensitive (issue 15.6): the name in capitals finds it.
+    const folded = await runCli(["dlq", "list", queueName(engine, "WorkQueue").toUpperCase(), "--endpoint", engine.urls.fauxqs]);
+    expect(JSON.parse(folded.stdout)).toMatchObject({ dlq, count: 1 });
 
     const replay = await runCli(["dlq", "replay", dlq, "--endpoint", engine.urls.fauxqs]);
     expect(replay.code).toBe(0);

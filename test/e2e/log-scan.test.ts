@@ -24,7 +24,7 @@ import { sendRawMail } from "../../local/commands/smtp-send.ts";
 import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
-import { signWebhook, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { signWebhook } from "../../shared/signing/index.ts";
 import { captureOutput, type OutputCapture } from "./helpers/capture.ts";
 import { bucketName, waitFor } from "./helpers/fixture.ts";
 import { callbackPortal, customerPicker, html, jpeg, obsAttachmentProbe, pdf, png, residentId, uscc, zip, type CallbackPortal } from "./helpers/realname-files.ts";
@@ -121,11 +121,11 @@ function base64Forms(marker: string): string[] {
 
 async function call(method: string, path: string, body?: unknown, sign: "current" | "old" | "none" | "replayed" = "current") {
   const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
-  const payload = webhookSignedPayload(method, path, text);
+  const request = { method, path };
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (sign === "current") headers["x-partner-ops-signature"] = signWebhook(payload, SECRET);
-  if (sign === "old") headers["x-partner-ops-signature"] = signWebhook(payload, OLD_SECRET);
-  if (sign === "replayed") headers["x-partner-ops-signature"] = signWebhook(payload, SECRET, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+  if (sign === "current") headers["x-partner-ops-signature"] = signWebhook(text, SECRET, { request });
+  if (sign === "old") headers["x-partner-ops-signature"] = signWebhook(text, OLD_SECRET, { request });
+  if (sign === "replayed") headers["x-partner-ops-signature"] = signWebhook(text, SECRET, { request, timestamp: Math.floor(Date.now() / 1000) - 600 });
   const res = await fetch(api + path, { method, headers, ...(method === "GET" ? {} : { body: text }) });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }

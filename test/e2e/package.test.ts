@@ -25,10 +25,19 @@ interface Packaged {
 const out: Record<string, Packaged> = {};
 const tmp: string[] = [];
 
-function packageService(serviceDir: string, functions: string[]): Packaged {
-  const dir = mkdtempSync(join(tmpdir(), "po-package-"));
-  tmp.push(dir);
-  const res = spawnSync(process.execPath, ["--import", denyNetwork, cli, "package", "--stage", "prod", "--package", dir], {
+/** Real-looking values for every param the deploy guard refuses at its example value (issue 16.3). */
+const DEPLOY_PARAMS = [
+  "mailDomain=invoices.partner.test",
+  "hwcXaccountType=partner_platform_1",
+  "secretsExtensionLayerArn=arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:12",
+  "renewalEmailFrom=renewals@partner.test",
+  "sesIdentity=partner.test",
+  "obsBucket=partner-test-realname",
+  "alarmEmail=ops@partner.test",
+];
+
+function runServerless(serviceDir: string, args: string[]) {
+  return spawnSync(process.execPath, ["--import", denyNetwork, cli, ...args], {
     cwd: serviceDir,
     encoding: "utf8",
     timeout: 120_000,
@@ -42,6 +51,12 @@ function packageService(serviceDir: string, functions: string[]): Packaged {
       AWS_EC2_METADATA_DISABLED: "true",
     },
   });
+}
+
+function packageService(serviceDir: string, functions: string[], params: readonly string[] = []): Packaged {
+  const dir = mkdtempSync(join(tmpdir(), "po-package-"));
+  tmp.push(dir);
+  const res = runServerless(serviceDir, ["package", "--stage", "prod", "--package", dir, ...params.flatMap((p) => ["--param", p])]);
   const output = `${res.stdout}\n${res.stderr}`;
   if (res.status !== 0) throw new Error(`serverless package failed in ${serviceDir}:\n${output}`);
   const template = JSON.parse(readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8"));
@@ -55,7 +70,7 @@ function declaredFunctions(serviceDir: string): string[] {
 }
 
 beforeAll(() => {
-  out["project"] = packageService(root, declaredFunctions(root));
+  out["project"] = packageService(root, declaredFunctions(root), DEPLOY_PARAMS);
   const fixtureDir = join(root, "test/fixtures/engine-service");
   out["fixture"] = packageService(fixtureDir, declaredFunctions(fixtureDir));
 }, 180_000);
@@ -184,7 +199,7 @@ describe.each(["project", "fixture"])("serverless package (%s)", (which) => {
     const rules = byType(p, "AWS::SES::ReceiptRule");
     expect(rules.length).toBe(1);
     const rule = rules[0]![1].Properties["Rule"];
-    expect(rule.Recipients).toEqual([which === "project" ? "invoices.example.com" : "fixture.test"]);
+    expect(rule.Recipients).toEqual([which === "project" ? "invoices.partner.test" : "fixture.test"]);
     expect(rule.Actions[0].S3Action.ObjectKeyPrefix).toBe("inbound/");
     for (const [id, t] of byType(p, "AWS::DynamoDB::Table")) {
       expect(t.Properties["BillingMode"], id).toBe("PAY_PER_REQUEST");
@@ -204,6 +219,65 @@ describe.each(["project", "fixture"])("serverless package (%s)", (which) => {
       expect(schedules).toEqual(["cron(0 8 ? * MON-FRI *)", "rate(1 minute)"]);
     }
   });
+});
+
+describe("serverless package (project): operations (issue 16.1, 16.3)", () => {
+  const alarms = () => byType(out["project"]!, "AWS::CloudWatch::Alarm");
+  const alarmOn = (metric: string, dimension: string, id: string) =>
+    alarms().find(([, a]) => a.Properties["MetricName"] === metric && a.Properties["Dimensions"]?.some((d: any) => d.Name === dimension && refId(d.Value) === id));
+
+  it("one SNS topic with the alarmEmail e-mail subscription; every alarm notifies it", () => {
+    const p = out["project"]!;
+    const topics = byType(p, "AWS::SNS::Topic");
+    expect(topics.map(([id]) => id)).toEqual(["AlarmTopic"]);
+    expect(topics[0]![1].Properties["Subscription"]).toEqual([{ Protocol: "email", Endpoint: "ops@partner.test" }]);
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const [id, a] of alarms()) expect(a.Properties["AlarmActions"], id).toEqual([{ Ref: "AlarmTopic" }]);
+  });
+
+  it("every DLQ alarms on any visible message; every work queue on the age of its oldest message", () => {
+    const queues = byType(out["project"]!, "AWS::SQS::Queue");
+    const dlqs = new Set(queues.map(([, q]) => refId(q.Properties["RedrivePolicy"]?.deadLetterTargetArn)).filter(Boolean));
+    expect(dlqs.size).toBeGreaterThanOrEqual(6);
+    for (const [id] of queues) {
+      if (dlqs.has(id)) {
+        const a = alarmOn("ApproximateNumberOfMessagesVisible", "QueueName", id);
+        expect(a, `${id} has no DLQ alarm`).toBeDefined();
+        expect(a![1].Properties).toMatchObject({ Namespace: "AWS/SQS", Threshold: 0, ComparisonOperator: "GreaterThanThreshold", Statistic: "Maximum" });
+      } else {
+        const a = alarmOn("ApproximateAgeOfOldestMessage", "QueueName", id);
+        expect(a, `${id} has no age alarm`).toBeDefined();
+        expect(a![1].Properties["Namespace"]).toBe("AWS/SQS");
+      }
+    }
+  });
+
+  it("every function has an error alarm; the dashboard shows the EMF metrics", () => {
+    const p = out["project"]!;
+    for (const [id] of byType(p, "AWS::Lambda::Function")) {
+      const a = alarmOn("Errors", "FunctionName", id);
+      expect(a, `${id} has no error alarm`).toBeDefined();
+      expect(a![1].Properties).toMatchObject({ Namespace: "AWS/Lambda", Threshold: 0, ComparisonOperator: "GreaterThanThreshold" });
+    }
+    const dashboards = byType(p, "AWS::CloudWatch::Dashboard");
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.parse(dashboards[0]![1].Properties["DashboardBody"]);
+    const text = JSON.stringify(body);
+    for (const metric of ["RemindersDue", "RemindersSent", "RemindersFailed", "Notices", "Applications", "BssCalls", "BssRetries", "BssThrottles", "RecordsSkipped"]) expect(text).toContain(metric);
+    const fn = p.template.Resources["HealthLambdaFunction"]!;
+    expect(fn.Properties["Environment"].Variables.POWERTOOLS_METRICS_NAMESPACE).toBe("PartnerOps");
+  });
+
+  it("a stage other than local/check with example params stops with one message naming every one of them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "po-package-guard-"));
+    tmp.push(dir);
+    const res = runServerless(root, ["package", "--stage", "prod", "--package", dir]);
+    const output = `${res.stdout}\n${res.stderr}`;
+    expect(res.status).not.toBe(0);
+    expect(output).toContain('Stage "prod" still uses example values for 7 param(s)');
+    for (const name of ["mailDomain", "hwcXaccountType", "secretsExtensionLayerArn", "renewalEmailFrom", "sesIdentity", "obsBucket", "alarmEmail"]) expect(output).toContain(`- ${name} =`);
+    expect(output).not.toContain("Service packaged");
+  }, 60_000);
 });
 
 describe("serverless package (project): secrets", () => {

@@ -3,6 +3,9 @@
  * realname-submit and realname-status against the BSS sandbox and the local OBS bucket. A portal
  * stub receives the signed callbacks. The log scan (personal data, secrets, file contents) is in
  * log-scan.test.ts, which runs these flows together with the other end-to-end flows.
+ *
+ * realname-intl.test.ts runs the flows that reach BSS again against the international-site sandbox
+ * (PARTNER_OPS_E2E_SITE=intl); the site-independent checks (signatures, malformed bodies, 422s) run once.
  */
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand as SqsReceive } from "@aws-sdk/client-sqs";
@@ -11,7 +14,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
-import { signWebhook, verifyWebhookSignature, webhookSignedPayload } from "../../shared/signing/index.ts";
+import { signWebhook, verifyWebhookSignature } from "../../shared/signing/index.ts";
 import { waitFor } from "./helpers/fixture.ts";
 import { callbackPortal, customerPicker, html, jpeg, obsAttachmentProbe, pdf, png, residentId, uscc, zip, type CallbackPortal } from "./helpers/realname-files.ts";
 
@@ -19,6 +22,9 @@ const serviceFile = resolve(import.meta.dirname, "../../serverless.yml");
 const SECRET = "whsec_realname_e2e_0123456789abcdef";
 const OLD_SECRET = "whsec_realname_e2e_previous_secret";
 const BUCKET = "partner-realname-attachments";
+const SITE: "cn" | "intl" = process.env["PARTNER_OPS_E2E_SITE"] === "intl" ? "intl" : "cn";
+/** Checks that never reach BSS: run on the China-site pass only. */
+const siteIndependent = SITE === "intl";
 
 // --- test data ----------------------------------------------------------------------------------
 const CREDIT_CODE = uscc("91350100M000100Y4");
@@ -41,11 +47,11 @@ async function call(method: string, path: string, body?: unknown, opts: { sign?:
   const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
   const headers: Record<string, string> = { "content-type": "application/json" };
   const sign = opts.sign ?? "ok";
-  const payload = webhookSignedPayload(method, path, text);
-  if (sign === "ok") headers["x-partner-ops-signature"] = signWebhook(payload, SECRET);
-  if (sign === "old") headers["x-partner-ops-signature"] = signWebhook(payload, OLD_SECRET);
-  if (sign === "tampered") headers["x-partner-ops-signature"] = signWebhook(text ? text.replace(/.$/, " ") : `${method} ${path}x`, SECRET);
-  if (sign === "replayed") headers["x-partner-ops-signature"] = signWebhook(payload, SECRET, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+  const request = { method, path };
+  if (sign === "ok") headers["x-partner-ops-signature"] = signWebhook(text, SECRET, { request });
+  if (sign === "old") headers["x-partner-ops-signature"] = signWebhook(text, OLD_SECRET, { request });
+  if (sign === "tampered") headers["x-partner-ops-signature"] = signWebhook(text ? text.replace(/.$/, " ") : "x", SECRET, { request });
+  if (sign === "replayed") headers["x-partner-ops-signature"] = signWebhook(text, SECRET, { request, timestamp: Math.floor(Date.now() / 1000) - 301 });
   if (opts.requestId) headers["x-request-id"] = opts.requestId;
   const res = await fetch(api + path, { method, headers, ...(method === "GET" ? {} : { body: text }) });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
@@ -112,6 +118,7 @@ beforeAll(async () => {
   sb = await startSandbox({
     seed: 6,
     customers: 40,
+    site: SITE,
     attachmentExists: obsAttachmentProbe(() => s3, BUCKET),
   });
   engine = await startEngine({
@@ -135,7 +142,7 @@ afterAll(async () => {
   await portal?.close();
 });
 
-describe("realname: signatures", () => {
+describe.skipIf(siteIndependent)("realname: signatures", () => {
   it("refuses unsigned, tampered, replayed (> 300 s) and unknown-secret requests with 401", async () => {
     const body = enterpriseBody("CUST-NOT-USED", [{ role: "company_certificate", content: jpeg(3000, "sig") }]);
     for (const sign of ["none", "tampered", "replayed"] as const) {
@@ -145,21 +152,22 @@ describe("realname: signatures", () => {
     }
     expect((await call("GET", "/realname/applications/0190f5c4-0000-7000-8000-000000000000", undefined, { sign: "none" })).status).toBe(401);
     expect((await call("POST", "/realname/applications/0190f5c4-0000-7000-8000-000000000000/submit", "", { sign: "replayed" })).status).toBe(401);
-    // A body-less request is signed over "METHOD path": a valid signature for one application's GET
-    // is refused on another application's path (and on the same path with another method).
+    // v2 signs method + path + body: a valid signature for one application's GET is refused on
+    // another application's path (and on the same path with another method).
     const idA = "0190f5c4-0000-7000-8000-00000000000a";
     const idB = "0190f5c4-0000-7000-8000-00000000000b";
-    const sigForA = signWebhook(webhookSignedPayload("GET", `/realname/applications/${idA}`, undefined), SECRET);
+    const sigForA = signWebhook("", SECRET, { request: { method: "GET", path: `/realname/applications/${idA}` } });
     const withSig = (method: string, path: string) => fetch(api + path, { method, headers: { "x-partner-ops-signature": sigForA } });
-    expect((await withSig("GET", `/realname/applications/${idA}`)).status).toBe(404); // signature accepted; no such application
     expect((await withSig("GET", `/realname/applications/${idB}`)).status).toBe(401);
     expect((await withSig("POST", `/realname/applications/${idA}/submit`)).status).toBe(401);
+    expect((await withSig("GET", `/realname/applications/${idA}`)).status).toBe(404); // signature accepted; no such application
+    expect((await withSig("GET", `/realname/applications/${idA}`)).status).toBe(401); // the same signature again: a replay
     // The previous secret (rotation) is still accepted: the body then fails validation, not the signature.
     expect((await call("POST", "/realname/applications", { type: "nope" }, { sign: "old" })).status).toBe(400);
   });
 });
 
-describe("realname: malformed bodies", () => {
+describe.skipIf(siteIndependent)("realname: malformed bodies", () => {
   it("answers 400 naming each bad field", async () => {
     const bad = {
       type: "enterprise",
@@ -243,7 +251,7 @@ describe("realname: inline application", () => {
     expect((purged["history"] as { event: string }[]).at(-1)!.event).toBe("documents_purged");
   });
 
-  it("answers 422 for a wrong type, a disguised file (HTML named .jpg) and an oversize inline total", async () => {
+  it.skipIf(siteIndependent)("answers 422 for a wrong type, a disguised file (HTML named .jpg) and an oversize inline total", async () => {
     const customer = freshCustomer();
     const body = enterpriseBody(customer, [
       { role: "company_certificate", content: zip("zip") },
@@ -269,7 +277,9 @@ describe("realname: presigned uploads", () => {
     return (await fetch(url, { method: "PUT", body: bytes })).status;
   }
 
-  it("uploads through presigned URLs, checks the bytes at submit, moves them to download/ and reaches approved", async () => {
+  // Not on the international site: a passport takes 2 files there (data page, holding photo) and the
+  // application model (shared/realname/documents.ts) knows only the China site's 3 — a known gap.
+  it.skipIf(SITE === "intl")("uploads through presigned URLs, checks the bytes at submit, moves them to download/ and reaches approved", async () => {
     const customer = freshCustomer();
     const files = [jpeg(200_000, "bio"), png(150_000, "stamp"), pdf(120_000, "hand")];
     const created = await call("POST", "/realname/applications", passportUploadBody(customer, [files[0]!.length, files[1]!.length, files[2]!.length]));
@@ -303,7 +313,7 @@ describe("realname: presigned uploads", () => {
     expect((await call("POST", `/realname/applications/${id}/submit`, "")).status).toBe(200);
   });
 
-  it("answers 422 for a disguised, a wrong-type and an oversize upload, and offers fresh URLs for them", async () => {
+  it.skipIf(siteIndependent)("answers 422 for a disguised, a wrong-type and an oversize upload, and offers fresh URLs for them", async () => {
     const customer = freshCustomer();
     const oversize = pdf(10_000_500, "huge");
     const created = await call("POST", "/realname/applications", passportUploadBody(customer, [3000, 3000, 9_999_999]));
@@ -370,7 +380,7 @@ describe("realname: sample events", () => {
     ...(body !== undefined ? { body } : {}),
     headers: {
       ...event["headers"],
-      "x-partner-ops-signature": signWebhook(webhookSignedPayload(String(event["routeKey"]).split(" ")[0]!, String(event["rawPath"]), body), SECRET),
+      "x-partner-ops-signature": signWebhook(body ?? "", SECRET, { request: { method: String(event["routeKey"]).split(" ")[0]!, path: String(event["rawPath"]) } }),
     },
   });
 

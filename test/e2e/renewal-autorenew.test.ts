@@ -11,7 +11,7 @@ import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { THROWAWAY_ENGINE, startEngine, type Engine } from "../../local/engine/engine.ts";
 import { sandboxEnv, startSandbox, type Sandbox } from "../../local/sandbox/index.ts";
-import { RenewalAutoRenew } from "../../shared/renewal/autorenew.ts";
+import { PAYABLE_DISCOUNT_TYPES, RenewalAutoRenew } from "../../shared/renewal/autorenew.ts";
 import { bucketName } from "./helpers/fixture.ts";
 import { autoRenewParams, autoRenewTargets, drained, invocationsInFlight, type AutoRenewTarget } from "./helpers/renewal.ts";
 
@@ -94,7 +94,8 @@ describe("auto-renew on the engine + sandbox", () => {
     expect(reports.map((r) => r.tag).sort()).toEqual(run.targets.map((t) => `dry-run ${t.resourceId}`).sort());
     for (const r of reports) {
       expect(r.to).toEqual(["desk@partner.example"]);
-      expect(r.text).toMatch(/DRY RUN: would renew .* for 1 year for ¥\d+\.\d{2}\./);
+      // The report templates in renewalDigestLanguage (default zh).
+      expect(r.text).toMatch(/演练：将为 .* 续费 1 年，金额 ¥\d+\.\d{2}。/);
     }
     // a second run the same day neither quotes nor reports again
     await runScheduler(run);
@@ -106,13 +107,22 @@ describe("auto-renew on the engine + sandbox", () => {
     const run = await setUp("on");
     await runScheduler(run);
     expect(calls(run.sandbox)).toMatchObject({ renew: 3, pay: 3, created: 3, paid: 3 });
+    let discounted = 0;
     for (const t of run.targets) {
       const orders = run.sandbox.data.orders.filter((o) => o.mainResourceId === t.resourceId);
       expect(orders).toHaveLength(1);
       expect(orders[0]!.status).toBe(5);
+      // Paid with the order's own discount (ListOrderDiscounts, issue 12.3): the 609 price adjustment when
+      // the order has one, else the largest saving of a type both sites' pay enums take (rule best-offer);
+      // never an id of the price inquiry.
+      const offers = (orders[0]!.discounts ?? []).filter((d) => PAYABLE_DISCOUNT_TYPES.has(d.type));
+      const expected = offers.find((d) => d.type === 609) ?? [...offers].sort((a, b) => b.rate - a.rate)[0];
+      expect(orders[0]!.paidDiscountId).toBe(expected?.id);
+      if (expected) discounted++;
       const now = run.sandbox.data.resources(t.customerId).find((r) => r.resource_id === t.resourceId)!.expire_time;
       expect(Date.parse(now) - Date.parse(t.expireTime)).toBeGreaterThanOrEqual(365 * DAY);
     }
+    expect(discounted).toBeGreaterThan(0);
     const reports = await autoRenewReports(run.engine);
     expect(reports.map((r) => r.tag).sort()).toEqual(run.targets.map((t) => `paid ${t.resourceId}`).sort());
 

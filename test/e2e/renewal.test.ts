@@ -3,7 +3,8 @@
  * scheduler → scan → notify (e-mail outbox + signed webhook on 127.0.0.1) → digest. The expected set of
  * reminders is computed from `sandbox.data` by local/chaos/renewal-oracle.ts with the reference rules written
  * out directly (not with decideReminders). A second run the same day delivers nothing; with 10 % injected BSS errors the
- * delivered set is identical.
+ * delivered set is identical. The same flow also runs once on the international-site sandbox (association
+ * type "3", USD, the intl contract's enums), with fewer customers to keep the added time small.
  */
 import { resolve } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -26,8 +27,8 @@ interface Run {
   inFlight: () => number;
 }
 
-async function setUp(errorRate: number): Promise<Run> {
-  const sandbox = await startSandbox({ seed: 4242, customers: 240, resourcesPerCustomer: 6, ratePerSecond: RATE, ...(errorRate ? { faults: { errorRate } } : {}) });
+async function setUp(errorRate: number, site: "cn" | "intl" = "cn", customers = 240): Promise<Run> {
+  const sandbox = await startSandbox({ seed: 4242, customers, resourcesPerCustomer: 6, ratePerSecond: RATE, site, ...(errorRate ? { faults: { errorRate } } : {}) });
   const hook = await webhookReceiver(SECRET);
   const engine = await startEngine({
     ...THROWAWAY_ENGINE,
@@ -41,6 +42,8 @@ async function setUp(errorRate: number): Promise<Run> {
       renewalEmailTransport: "outbox",
       bssRatePerSecond: String(RATE),
       renewalDigestFallbackEmail: "desk@partner.example",
+      // Reseller customers: association type "2" in China, "3" (resale) on the international site.
+      renewalAssociationTypes: site === "intl" ? "3" : "2",
     },
   });
   const inFlight = invocationsInFlight(engine);
@@ -136,5 +139,22 @@ describe("renewal reminders with 10 % injected BSS errors", () => {
     await runOnce(r);
     checkDelivered(r, await readOutbox(r.engine), expected);
     expect(r.sandbox.stats.faults.error).toBeGreaterThan(10);
+  }, 60_000);
+});
+
+describe("renewal reminders on the international-site sandbox", () => {
+  let run: Run | undefined;
+  beforeAll(async () => {
+    run = await setUp(0, "intl", 40);
+  }, 30_000);
+  afterAll(async () => tearDown(run), 60_000);
+
+  it("delivers exactly the expected reminders to the resale (type 3) customers", async () => {
+    const r = run!;
+    expect(new Set(r.sandbox.data.customers.map((c) => c.info.association_type))).toEqual(new Set(["1", "3"]));
+    const expected = expectedReminderKeys(r.sandbox.data, Date.now());
+    expect(expected.size).toBeGreaterThan(10);
+    await runOnce(r);
+    checkDelivered(r, await readOutbox(r.engine), expected);
   }, 60_000);
 });

@@ -8,32 +8,17 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Sandbox } from "../../../local/sandbox/index.ts";
 import { residentIdCheckChar, usccCheckChar } from "../../../shared/realname/index.ts";
+import { sampleJpeg, samplePdf, samplePng } from "../../../shared/realname/sample-files.ts";
 
 export const uscc = (body17: string): string => body17 + usccCheckChar(body17);
 export const residentId = (body17: string): string => body17 + residentIdCheckChar(body17);
 
-/** Marker written into every generated file (after the magic bytes). */
+/** Marker written into every generated file (in its comment data; the files are well-formed, shared/realname/sample-files.ts). */
 export const FILE_MARKER = "FILECONTENTMARKER";
 
-export function jpeg(size: number, tag: string, marker = FILE_MARKER): Buffer {
-  const b = Buffer.alloc(size, 0x11);
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]).copy(b, 0);
-  Buffer.from(`${marker}-${tag}`).copy(b, 64);
-  b[size - 2] = 0xff;
-  b[size - 1] = 0xd9;
-  return b;
-}
-export function png(size: number, tag: string, marker = FILE_MARKER): Buffer {
-  const b = Buffer.alloc(size, 0x22);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
-  Buffer.from(`${marker}-${tag}`).copy(b, 64);
-  return b;
-}
-export function pdf(size: number, tag: string, marker = FILE_MARKER): Buffer {
-  const b = Buffer.alloc(size, 0x20);
-  Buffer.from(`%PDF-1.4\n% ${marker}-${tag}\n`).copy(b, 0);
-  return b;
-}
+export const jpeg = (size: number, tag: string, marker = FILE_MARKER): Buffer => sampleJpeg(size, `${marker}-${tag}`);
+export const png = (size: number, tag: string, marker = FILE_MARKER): Buffer => samplePng(size, `${marker}-${tag}`);
+export const pdf = (size: number, tag: string, marker = FILE_MARKER): Buffer => samplePdf(size, `${marker}-${tag}`);
 export const html = (tag: string, marker = FILE_MARKER): Buffer =>
   Buffer.from(`<!DOCTYPE html><html><body><script>alert("${marker}-${tag}")</script></body></html>`.padEnd(3000, " "));
 export function zip(tag: string, marker = FILE_MARKER): Buffer {
@@ -49,7 +34,8 @@ export function zip(tag: string, marker = FILE_MARKER): Buffer {
 export function customerPicker(sb: Sandbox): () => string {
   const used = new Set<string>();
   return () => {
-    const c = sb.data.customers.find((x) => (x.info.verified_status === "-1" || x.info.verified_status === "1") && !used.has(x.info.customer_id));
+    // Not verified: "-1" none, "1" rejected, "3" verification failed (international site).
+    const c = sb.data.customers.find((x) => ["-1", "1", "3"].includes(x.info.verified_status) && !used.has(x.info.customer_id));
     if (!c) throw new Error("sandbox has no unverified customer left");
     used.add(c.info.customer_id);
     return c.info.customer_id;

@@ -102,6 +102,7 @@ describe("ledger adapter (dynalite)", () => {
 
     const outcomes = await Promise.all(Array.from({ length: 8 }, () => ledger.claim("job#1", { who: "x" })));
     expect(outcomes.filter((o) => o === "new").length).toBe(1);
+    expect(outcomes.filter((o) => o === "busy").length).toBe(7); // claimed, not completed: never "done"
     const rec = await ledger.get("job#1");
     expect(rec?.status).toBe("claimed");
     expect(rec?.expiresAt).toBe(Math.floor(clock.getTime() / 1000) + 400 * 86_400);
@@ -111,14 +112,14 @@ describe("ledger adapter (dynalite)", () => {
     expect((await ledger.get("job#1"))?.result).toEqual({ messageId: "m1" });
     await ledger.release("job#1"); // never drops a done record
     expect((await ledger.get("job#1"))?.status).toBe("done");
-    expect(await ledger.claim("job#1")).toBe("exists");
+    expect(await ledger.claim("job#1")).toBe("done");
 
     await expect(ledger.complete("never-claimed")).rejects.toBeInstanceOf(LedgerError);
 
     expect(await ledger.claim("job#2")).toBe("new");
     await ledger.release("job#2");
     expect(await ledger.claim("job#2")).toBe("new");
-    expect(await ledger.claim("job#2", undefined, { staleAfterSeconds: 60 })).toBe("exists");
+    expect(await ledger.claim("job#2", undefined, { staleAfterSeconds: 60 })).toBe("busy");
     clock = new Date(clock.getTime() + 120_000);
     expect(await ledger.claim("job#2", undefined, { staleAfterSeconds: 60 })).toBe("new");
     ddb.destroy();

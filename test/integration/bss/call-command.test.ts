@@ -25,7 +25,7 @@ async function run(argv: string[], env: Record<string, string>, stdin = "") {
 
 async function serve(handler: Handler) {
   server = await startServer(handler);
-  return { server, env: { HWC_ENDPOINT: server.url, HWC_AK: AK, HWC_SK: SK } };
+  return { server, env: { HWC_ENDPOINT: server.url, HWC_AK: AK, HWC_SK: SK, HWC_DOMAIN_ID: "0a1b2c3d" } };
 }
 
 describe("partner-ops call", () => {
@@ -100,7 +100,7 @@ describe("partner-ops call", () => {
   });
 
   it("explains usage mistakes with exit code 2 and never echoes secrets", async () => {
-    const env = { HWC_ENDPOINT: "http://127.0.0.1:9", HWC_AK: AK, HWC_SK: SK };
+    const env = { HWC_ENDPOINT: "http://127.0.0.1:9", HWC_AK: AK, HWC_SK: SK, HWC_DOMAIN_ID: "0a1b2c3d" };
     const cases: [string[], Record<string, string>, RegExp][] = [
       [[], env, /METHOD and PATH are required/],
       [["PATCH", "/v2/x"], env, /METHOD must be one of/],
@@ -126,7 +126,7 @@ describe("partner-ops call", () => {
   it("reports a network failure on a GET after retrying", async () => {
     const { closedPort } = await import("./helpers.ts");
     const port = await closedPort();
-    const r = await run(["GET", "/v2/x", "--timeout", "500"], { HWC_ENDPOINT: `http://127.0.0.1:${port}`, HWC_AK: AK, HWC_SK: SK });
+    const r = await run(["GET", "/v2/x", "--timeout", "500"], { HWC_ENDPOINT: `http://127.0.0.1:${port}`, HWC_AK: AK, HWC_SK: SK, HWC_DOMAIN_ID: "0a1b2c3d" });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error - LOCAL\.NETWORK: .*ECONNREFUSED/);
   });

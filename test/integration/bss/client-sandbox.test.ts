@@ -8,6 +8,7 @@ import type { BssClient, BssEvent } from "../../../shared/bss/index.ts";
 import { startSandbox, toApiResource } from "../../../local/sandbox/index.ts";
 import type { Sandbox } from "../../../local/sandbox/index.ts";
 import { kinds } from "../../../local/sandbox/catalog.ts";
+import { chooseOrderDiscount, payRequest } from "../../../shared/renewal/autorenew.ts";
 
 let sandbox: Sandbox;
 let client: BssClient;
@@ -45,7 +46,7 @@ async function listEverything(pageSize: number): Promise<Snapshot> {
     customers.push(c);
     const list: Snapshot["resources"][string] = [];
     for await (const r of client.customerResources(c.customer_id, {}, { pageSize: 3 })) {
-      list.push({ resource_id: r.resource_id, expire_time: r.expire_time, status: r.status, is_main_resource: r.is_main_resource });
+      list.push({ resource_id: r.resource_id!, expire_time: r.expire_time!, status: r.status!, is_main_resource: r.is_main_resource! });
     }
     resources[c.customer_id] = list;
   }
@@ -118,7 +119,10 @@ describe("BSS client ↔ sandbox", () => {
         if (renewed.reconciled) reconciledRenewals++;
         expect(renewed.failures).toEqual([]);
         expect(renewed.orderIds.length).toBe(1);
-        const paid = await client.payOrder(customer, { order_id: renewed.orderIds[0]!, use_coupon: "NO", use_discount: "NO" });
+        // A 609 price adjustment on the order must be used (issue 12.3); no other discount is taken here.
+        const orderId = renewed.orderIds[0]!;
+        const adjustment = chooseOrderDiscount((await client.orderDiscounts(customer, orderId)).discounts ?? [], orderId, "none");
+        const paid = await client.payOrder(customer, payRequest(orderId, adjustment));
         if (paid.reconciled) reconciledPayments++;
       }
     } finally {

@@ -72,7 +72,7 @@ describe("pagination", () => {
       reply(res, 200, { total_count: 7, order_infos: Array.from({ length: Math.min(3, 7 - offset) }, (_, i) => ({ order_id: `o${offset + i}` })) });
     });
     const got: string[] = [];
-    for await (const o of client.paginate("ListCustomerOrders", { customer_id: "c1" }, { pageSize: 100 })) got.push(o.order_id);
+    for await (const o of client.paginate("ListCustomerOrders", { customer_id: "c1" }, { pageSize: 100 })) got.push(o.order_id!);
     expect(got).toEqual(["o0", "o1", "o2", "o3", "o4", "o5", "o6"]);
     expect(server.seen.map((s) => s.query.get("offset"))).toEqual(["0", "3", "6"]);
   });
@@ -84,7 +84,7 @@ describe("pagination", () => {
       reply(res, 200, { data: Array.from({ length: n }, (_, i) => ({ resource_id: `r${offset + i}`, is_main_resource: 1, status: 2, expire_time: "2026-01-01T00:00:00Z" })) });
     });
     const got: string[] = [];
-    for await (const r of client.customerResources("c1", {}, { pageSize: 4 })) got.push(r.resource_id);
+    for await (const r of client.customerResources("c1", {}, { pageSize: 4 })) got.push(r.resource_id!);
     expect(got).toEqual(["r0", "r1", "r2", "r3", "r4", "r5"]);
     expect(server.seen.length).toBe(2);
     expect(server.seen.every((s) => (s.json as { customer_id: string }).customer_id === "c1")).toBe(true);

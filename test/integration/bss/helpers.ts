@@ -10,6 +10,7 @@ import type { VerifyResult } from "../../../shared/signing/index.ts";
 
 export const AK = "HPUATESTACCESSKEY01";
 export const SK = "test-secret-key-not-real-0123456789";
+export const PARTNER_DOMAIN_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
 export interface Seen {
   /** 1-based arrival number. */
@@ -119,7 +120,8 @@ export function clientHarness() {
     const client = createBssClient({
       endpoint: server.url,
       iamEndpoint: server.url,
-      credentials: { ak: AK, sk: SK },
+      // A configured domain id: no X-Domain-Id lookup (domain-id.test.ts covers the lookup).
+      credentials: { ak: AK, sk: SK, domainId: PARTNER_DOMAIN_ID },
       agencyName: "op_svc_partner",
       retry: fastRetry,
       timeoutMs: 2000,

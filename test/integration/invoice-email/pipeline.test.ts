@@ -14,6 +14,7 @@ import {
   InvoiceNoticeReceived,
   InvoiceNoticeRejected,
   noticeIdOf,
+  parseInvoiceEmail,
   processInboundObject,
   resolveEmailConfig,
   type IntakePorts,
@@ -99,7 +100,18 @@ const s3Event = (key: string, bucketName = "mail") => ({
   Records: [{ eventVersion: "2.1", eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: bucketName }, object: { key, size: 1 } } }],
 });
 const context = {} as Context;
+const noticeIdOfFixture = async (name: string) => noticeIdOf((await parseInvoiceEmail(eml(name), emailConfig)).idempotencyKey);
 const text = async (key: string) => new TextDecoder().decode((await store.get(key)).body);
+
+/** Every key and event an outcome record names exists (issue 11.2: never a notice or event that does not). */
+async function expectOutcomesNameOnlyWhatExists(sourceKeys: string[], published: { id: string }[]) {
+  const ids = new Set(published.map((e) => e.id));
+  for (const k of sourceKeys) {
+    const o = JSON.parse(await text(`outcomes/${k}.json`)) as { noticeKey: string | null; attachmentKeys: string[]; quarantineKey: string | null; event: { id: string } | null };
+    for (const key of [o.noticeKey, o.quarantineKey, ...o.attachmentKeys]) if (key !== null) expect(await store.head(key), `${k} names ${key}`).toBeDefined();
+    if (o.event) expect(ids.has(o.event.id), `${k} names event ${o.event.id}`).toBe(true);
+  }
+}
 
 describe("invoice-email handler (emulators)", () => {
   it("05: notice JSON and the PDF stored under notices/<id>/, one received event, an outcome record", async () => {
@@ -133,6 +145,55 @@ describe("invoice-email handler (emulators)", () => {
     expect(JSON.parse(await text("outcomes/inbound/t2-a.json")).duplicateOf).toBeNull();
   });
 
+  // issue 11.2: a message that failed authenticity or parsing must not take a genuine notice's identity
+  it("a rejected look-alike with the genuine notice's Message-ID, processed first, does not suppress the genuine notice", async () => {
+    const genuine = eml("05-cn-incentive-pdf-attachment");
+    const lookalike = Buffer.from(
+      genuine.toString("latin1").replace(/^From:[^\r\n]*/m, "From: =?UTF-8?B?5Y2O5Li65LqR?= <billing@huaweicloud-invoice.example>"),
+      "latin1",
+    );
+    await store.put("inbound/t2x-fake", lookalike);
+    await store.put("inbound/t2x-real", genuine);
+    const p = ports();
+    expect((await processInboundObject(p, "inbound/t2x-fake")).plan?.kind).toBe("rejected");
+    const real = await processInboundObject(p, "inbound/t2x-real");
+    expect(real.status).toBe("processed");
+    expect(real.plan?.kind).toBe("invoice-notice");
+    const events = await drain();
+    expect(events.map((e) => e.type).sort()).toEqual(["invoice.notice.received", "invoice.notice.rejected"]);
+    const received = InvoiceNoticeReceived.parse(events.find((e) => e.type === "invoice.notice.received"));
+    expect(JSON.parse(await text(received.data.noticeKey))).toEqual(expected("05-cn-incentive-pdf-attachment"));
+    await expectOutcomesNameOnlyWhatExists(["inbound/t2x-fake", "inbound/t2x-real"], events);
+  });
+
+  it("a truncated first copy (same Message-ID) does not suppress the complete message that follows", async () => {
+    const full = eml("05-cn-incentive-pdf-attachment");
+    await store.put("inbound/t2t-cut", full.subarray(0, Math.floor(full.length * 0.6)));
+    await store.put("inbound/t2t-full", full);
+    const p = ports();
+    await processInboundObject(p, "inbound/t2t-cut");
+    expect((await processInboundObject(p, "inbound/t2t-full")).status).toBe("processed");
+    const events = await drain();
+    const received = events.filter((e) => e.type === "invoice.notice.received").map((e) => InvoiceNoticeReceived.parse(e));
+    const complete = received.filter((e) => e.data.source.key === "inbound/t2t-full");
+    expect(complete).toHaveLength(1);
+    expect(JSON.parse(await text(complete[0]!.data.noticeKey))).toEqual(expected("05-cn-incentive-pdf-attachment"));
+    await expectOutcomesNameOnlyWhatExists(["inbound/t2t-cut", "inbound/t2t-full"], events);
+  });
+
+  it("a duplicate's outcome names the first object's notice and event (which exist), and a re-delivery with relay headers is a duplicate", async () => {
+    const p = ports();
+    await store.put("inbound/t2d-a", eml("06-cn-incentive-forwarded-inline"));
+    await store.put("inbound/t2d-b", Buffer.concat([Buffer.from("X-SES-Receipt: relay-2\r\nReceived: from mx2\r\n"), eml("06-cn-incentive-forwarded-inline")]));
+    expect((await processInboundObject(p, "inbound/t2d-a")).status).toBe("processed");
+    expect((await processInboundObject(p, "inbound/t2d-b")).status).toBe("duplicate");
+    const events = await drain();
+    expect(events).toHaveLength(1);
+    const dup = JSON.parse(await text("outcomes/inbound/t2d-b.json"));
+    expect(dup).toMatchObject({ duplicateOf: { key: "inbound/t2d-a" }, event: { id: events[0]!.id } });
+    await expectOutcomesNameOnlyWhatExists(["inbound/t2d-a", "inbound/t2d-b"], events);
+  });
+
   it("concurrent deliveries of the same message: one processes, the other waits and reports a duplicate", async () => {
     await store.put("inbound/t3-a", eml("02-cn-incentive-html-gb18030-b64"));
     await store.put("inbound/t3-b", eml("02-cn-incentive-html-gb18030-b64"));
@@ -150,7 +211,8 @@ describe("invoice-email handler (emulators)", () => {
     const handler = createInvoiceEmailHandler({ inboundBucket: "mail", inboundPrefix: "inbound/", ports: ports({ publisher: flaky }) });
     await expect(handler(s3Event(key), context)).rejects.toThrow(/injected/);
     expect(await drain()).toHaveLength(0);
-    const id = noticeIdOf("mid:<20250120164003.0a77e1@info.huaweicloud.com>");
+    expect(await store.head(`outcomes/${key}.json`)).toBeFalsy(); // no outcome naming an unpublished event
+    const id = await noticeIdOfFixture("03-cn-incentive-plain-gbk-qp-gb2312-subject");
     expect(await ledgerWith().get(`invoice-email#${id}`)).toBeUndefined(); // released
     await handler(s3Event(key), context); // the platform's retry
     const events = await drain();
@@ -178,7 +240,7 @@ describe("invoice-email handler (emulators)", () => {
     clock += 70_000;
     expect((await processInboundObject(ports({ ledger, now, staleAfterSeconds: 90 }), key)).status).toBe("processed");
     expect(await drain()).toHaveLength(0);
-    const id = noticeIdOf("mid:<20250418063000.9c1d02@mail01.huawei.com>");
+    const id = await noticeIdOfFixture("04-intl-en-incentive-billing-notice");
     expect(first[0]!.id).toBe(`invoice.notice.received:${id}`);
     expect((await ledger.get(`invoice-email#${id}`))?.status).toBe("done");
     expect(JSON.parse(await text(`notices/${id}/notice.json`))).toEqual(expected("04-intl-en-incentive-billing-notice"));

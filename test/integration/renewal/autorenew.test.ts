@@ -11,7 +11,7 @@ import { kinds } from "../../../local/sandbox/catalog.ts";
 import { startSandbox, type Sandbox } from "../../../local/sandbox/index.ts";
 import { createBssClient, type BssClient } from "../../../shared/bss/index.ts";
 import { createDocumentClient, createLedger, type Ledger } from "../../../shared/ledger/index.ts";
-import { RenewalAutoRenew, autoRenewEnvelopeId, parseAutoRenewSettings, stateKeyOf, type AutoRenewSettings, type OutcomeReport } from "../../../shared/renewal/autorenew.ts";
+import { RenewalAutoRenew, autoRenewEnvelopeId, chooseOrderDiscount, parseAutoRenewSettings, payRequest, stateKeyOf, type AutoRenewSettings, type OutcomeReport } from "../../../shared/renewal/autorenew.ts";
 import { bssAutoRenewPort, bssErrorFacts } from "../../../shared/renewal/autorenew-io.ts";
 import { processAutoRenew, type AutoRenewBssPort } from "../../../shared/renewal/autorenew-pipeline.ts";
 
@@ -224,5 +224,82 @@ describe("ledger.update (dynalite)", () => {
     await expect(ledger.update("upd#1", { state: "x" })).rejects.toThrow(/not claimed/);
     await expect(ledger.update("upd#missing", { state: "x" })).rejects.toThrow(/not claimed/);
     expect((await ledger.get("upd#1"))?.attrs).toEqual({ state: "ordered", orderIds: ["o1"] });
+  });
+});
+
+describe("issue 12.3: PayOrders discounts come from ListOrderDiscounts for the order", () => {
+  /** A reseller customer's resource (partner discount on the inquiry and on every order). */
+  function resellerTarget(): Target {
+    for (const c of sandbox.data.customers) {
+      if (!c.agency || c.info.association_type !== "2") continue;
+      for (const r of sandbox.data.resources(c.info.customer_id)) {
+        if (r.is_main_resource !== 1 || r.status !== 2 || r.expire_policy === 3 || !kinds[r.kind].periods.includes(2) || used.has(r.resource_id)) continue;
+        used.add(r.resource_id);
+        return { customerId: c.info.customer_id, accountName: c.info.account_name, resourceId: r.resource_id, expireTime: r.expire_time };
+      }
+    }
+    throw new Error("no reseller target left");
+  }
+
+  it("the old shortcut (the renewal inquiry's discount id, mapped type) is refused with CBC.99003108; the order's own discount pays", async () => {
+    const t = resellerTarget();
+    const customer = { id: t.customerId, accountName: t.accountName };
+    const quote = await client.renewRate(customer, { resource_ids: [t.resourceId], period_type: 2, period_num: 1, include_relative_resources: true });
+    const inquiry = quote.optional_discount_rating_results?.[0];
+    expect(inquiry?.discount_type).toBe(607);
+    const renewed = await client.renewResources(customer, { resource_ids: [t.resourceId], period_type: 2, period_num: 1 });
+    const orderId = renewed.orderIds[0]!;
+    const listed = (await client.orderDiscounts(customer, orderId)).discounts ?? [];
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.map((d) => d.discount_id)).not.toContain(inquiry!.discount_id);
+    const err = await client.payOrder(customer, { order_id: orderId, use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: inquiry!.discount_id!, type: 3 }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CBC.99003108" });
+    const chosen = chooseOrderDiscount(listed, orderId, "best-offer")!;
+    await client.payOrder(customer, payRequest(orderId, chosen));
+    const order = sandbox.data.orders.find((o) => o.order_id === orderId)!;
+    expect(order.status).toBe(5);
+    expect(order.discount_amount).toBeCloseTo(chosen.saving, 2);
+  });
+
+  it("two orders of one customer carry different discount ids", async () => {
+    const t1 = resellerTarget();
+    const sameCustomer = sandbox.data.resources(t1.customerId).find((r) => r.is_main_resource === 1 && r.status === 2 && r.expire_policy !== 3 && kinds[r.kind].periods.includes(2) && !used.has(r.resource_id));
+    if (!sameCustomer) return;
+    used.add(sameCustomer.resource_id);
+    const customer = { id: t1.customerId, accountName: t1.accountName };
+    const a = (await client.renewResources(customer, { resource_ids: [t1.resourceId], period_type: 2, period_num: 1 })).orderIds[0]!;
+    const b = (await client.renewResources(customer, { resource_ids: [sameCustomer.resource_id], period_type: 2, period_num: 1 })).orderIds[0]!;
+    const ids = async (o: string) => ((await client.orderDiscounts(customer, o)).discounts ?? []).map((d) => d.discount_id);
+    const [da, db] = [await ids(a), await ids(b)];
+    expect(da.length).toBeGreaterThan(0);
+    expect(da.filter((x) => db.includes(x))).toEqual([]);
+    // A discount of order a does not pay order b.
+    const err = await client.payOrder(customer, { order_id: b, use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: da[0]!, type: 3 }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CBC.99003108" });
+  });
+
+  it("the pipeline pays each order with its own discount; a 609 price adjustment is used even with rule 'none'", async () => {
+    let with609 = 0;
+    let without = 0;
+    for (let i = 0; i < 40 && (with609 === 0 || without === 0); i++) {
+      const t = target(true);
+      const out = await run(t, "on", settings("on", t, { RENEWAL_AUTORENEW_DISCOUNT: "none" }));
+      expect(out.outcome).toBe("paid");
+      const order = ordersOf(t)[0]!;
+      const adj = order.discounts?.find((d) => d.type === 609);
+      const rec = await stateOf(t, "on");
+      const used = (rec?.result?.["payDiscounts"] as Record<string, { id: string; type: number } | null>)[order.order_id];
+      if (adj) {
+        with609++;
+        expect(used).toMatchObject({ id: adj.id, type: 609 });
+        expect(order.discount_amount).toBeGreaterThan(0);
+      } else {
+        without++;
+        expect(used).toBeNull();
+        expect(order.amount_after_discount).toBe(order.official_amount);
+      }
+    }
+    expect(with609).toBeGreaterThan(0);
+    expect(without).toBeGreaterThan(0);
   });
 });

@@ -35,8 +35,13 @@ describe("partner-ops sandbox", () => {
     expect(env["HWC_SK"]).toMatch(/^[A-Za-z0-9]{40}$/);
     expect(err).toContain("sandbox-only");
 
+    // Like Huawei's SDK: look the account id up at IAM (signed without it), then send it as X-Domain-Id.
+    const domainsUrl = `${env["HWC_IAM_ENDPOINT"]}/v3/auth/domains`;
+    const lookup = signRequest({ method: "GET", url: domainsUrl, headers: {} }, { ak: env["HWC_AK"]!, sk: env["HWC_SK"]! });
+    const domains = (await (await fetch(domainsUrl, { headers: lookup.headers })).json()) as { domains: { id: string }[] };
+    const domainId = domains.domains[0]!.id;
     const url = `${env["HWC_ENDPOINT"]}/v2/partners/sub-customers/query`;
-    const signed = signRequest({ method: "POST", url, headers: { "Content-Type": "application/json" }, body: "{}" }, { ak: env["HWC_AK"]!, sk: env["HWC_SK"]! });
+    const signed = signRequest({ method: "POST", url, headers: { "Content-Type": "application/json" }, body: "{}" }, { ak: env["HWC_AK"]!, sk: env["HWC_SK"]!, domainId });
     const res = await fetch(url, { method: "POST", headers: signed.headers, body: "{}" });
     expect(res.status).toBe(200);
     expect(listSubCustomersResponse.parse(await res.json()).count).toBe(4);

@@ -62,8 +62,9 @@ describe("paging", () => {
     expectError(await op(sb, "ListSubCustomers", { limit: 0 }), 400, "CBC.0100");
     expectError(await op(sb, "ListSubCustomers", { offset: -1 }), 400, "CBC.0100");
     const c = sb.data.customers[0]!.info.customer_id;
-    expectOk("ListPayPerUseCustomerResources", await op(sb, "ListPayPerUseCustomerResources", { customer_id: c, limit: 500 }));
-    expectError(await op(sb, "ListPayPerUseCustomerResources", { customer_id: c, limit: 501 }), 400, "CBC.0100");
+    // No maximum is documented for the resource query (contract and reference): a large limit is served.
+    expectOk("ListPayPerUseCustomerResources", await op(sb, "ListPayPerUseCustomerResources", { customer_id: c, limit: 5000 }));
+    expectError(await op(sb, "ListPayPerUseCustomerResources", { customer_id: c, limit: 0 }), 400, "CBC.0100");
     expectError(await op(sb, "ListCustomerOrders", { limit: "101" }), 400, "CBC.0100");
     expectError(await op(sb, "ListServiceTypes", { limit: "1001" }), 400, "CBC.0100");
     expectError(await op(sb, "ListIncentiveDiscountPolicies", { time: "2026-02", limit: "101" }), 400, "CBC.0100");

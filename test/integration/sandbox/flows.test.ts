@@ -77,7 +77,12 @@ describe("renew → pay", () => {
     expect(locked["order_ids"]).toEqual([]);
     expect(locked["fail_resource_infos"]).toEqual([expect.objectContaining({ error_code: "CBC.99003100", resource_id: main.resource_id })]);
 
-    expectOk("PayOrders", await op(sb, "PayOrders", { order_id: orderId, use_coupon: "NO", use_discount: "NO" }, { auth: { token } }));
+    // The order's own discounts: a 609 price adjustment must be used (issue 12.3); otherwise none is taken here.
+    const offers = expectOk("ListOrderDiscounts", await op(sb, "ListOrderDiscounts", { order_id: orderId }, { auth: { token } }))["discounts"] as { discount_id: string; discount_type: number }[];
+    const adj = offers.find((d) => d.discount_type === 609);
+    if (adj) expectError(await op(sb, "PayOrders", { order_id: orderId, use_coupon: "NO", use_discount: "NO" }, { auth: { token } }), 400, "CBC.99003108");
+    const pay = adj ? { use_discount: "YES", discount_infos: [{ id: adj.discount_id, type: 609 }] } : { use_discount: "NO" };
+    expectOk("PayOrders", await op(sb, "PayOrders", { order_id: orderId, use_coupon: "NO", ...pay }, { auth: { token } }));
     for (const r of sb.data.resources(id)) {
       if (!before.has(r.resource_id)) continue;
       expect(r.expire_time).toBe(formatUtc(addMonthsChina(parseUtc(before.get(r.resource_id)!), 3)));
@@ -239,8 +244,14 @@ describe("real-name", () => {
     expectError(await op(sb, "ChangeEnterpriseRealnameAuthentication", { ...enterprise(enterpriseCustomer.info.customer_id, ["chg/licence.jpg"]), change_type: 1 }), 400, "CBC.99007004");
     const id = individual.info.customer_id;
     sb.control.setReviewOutcome(id, { result: "approved", afterPolls: 0 });
-    expectOk("ChangeEnterpriseRealnameAuthentication", await op(sb, "ChangeEnterpriseRealnameAuthentication", { ...enterprise(id, ["chg/licence.jpg"]), change_type: 1 }));
+    // "" is "set to empty" in the change call only (contract); the create call refuses it.
+    expectError(await op(sb, "CreateEnterpriseRealnameAuthentication", enterprise(id, ["chg/licence.jpg"], { reg_country: "" })), 400, "CBC.0100");
+    expectOk(
+      "ChangeEnterpriseRealnameAuthentication",
+      await op(sb, "ChangeEnterpriseRealnameAuthentication", { ...enterprise(id, ["chg/licence.jpg"]), change_type: 1, reg_country: "", reg_address: "" }),
+    );
     expect(await review(id)).toEqual({ review_result: 2 });
     expect(sb.data.customer(id)!.info.customer_type).toBe(1);
+    expect(sb.data.registration.get(id)).toEqual({ reg_country: "", reg_address: "" });
   });
 });

@@ -38,7 +38,8 @@ export async function call(sb: Sandbox, o: CallOptions): Promise<CallResult> {
   const auth = o.auth ?? "partner";
   let headers: Record<string, string> = { "Content-Type": "application/json", ...(o.headers ?? {}) };
   if (auth === "partner" || (typeof auth === "object" && "ak" in auth)) {
-    const creds = auth === "partner" ? sb.credentials : auth;
+    // BSS and IAM are global services: AK/SK requests carry X-Domain-Id (the sandbox requires it).
+    const creds = { ...(auth === "partner" ? sb.credentials : auth), domainId: sb.data.partnerDomainId };
     if (o.date) headers["X-Sdk-Date"] = formatSdkDate(o.date);
     headers = signRequest({ method: o.method, url, headers, ...(body !== undefined ? { body } : {}) }, creds).headers;
   } else if (typeof auth === "object" && "token" in auth) {

@@ -1,9 +1,10 @@
 /**
- * The rate limiter (429 CBC.0250 per account and operation) and every injected fault kind,
+ * The rate limiter (429 CBC.0250 or the gateway's APIG.0308, per account and operation) and every injected fault kind,
  * over HTTP.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../../local/sandbox/index.ts";
+import { createBssClient } from "../../../shared/bss/index.ts";
 import { customerToken, expectError, expectOk, FIXED_NOW, op } from "./helpers.ts";
 
 const open: Sandbox[] = [];
@@ -17,7 +18,7 @@ afterEach(async () => {
 });
 
 describe("rate limit", () => {
-  it("a burst over the quota within one second: the quota succeeds, the rest get 429 CBC.0250", async () => {
+  it("a burst over the quota within one second: the quota succeeds, the rest get 429 CBC.0250 or APIG.0308", async () => {
     const sb = await sandbox();
     const results = await Promise.all(Array.from({ length: 15 }, () => op(sb, "ListSubCustomers", {})));
     const ok = results.filter((r) => r.status === 200);
@@ -25,7 +26,8 @@ describe("rate limit", () => {
     expect(ok).toHaveLength(10);
     expect(throttled).toHaveLength(5);
     for (const r of ok) expectOk("ListSubCustomers", r);
-    for (const r of throttled) expectError(r, 429, "CBC.0250");
+    for (const r of throttled) expectError(r, 429, (r.body as { error_code: string }).error_code === "APIG.0308" ? "APIG.0308" : "CBC.0250");
+    expect(Object.values(sb.stats.throttleCodes).reduce((a, b) => a + b, 0)).toBe(5);
     expect(sb.stats.throttled).toBe(5);
     expect(sb.stats.throttledByOperation["ListSubCustomers"]).toBe(5);
     // Quotas are per operation and per account: another API and a customer's token are unaffected.
@@ -56,7 +58,8 @@ describe("faults", () => {
     expectError(await op(sb, "ListSubCustomers", {}), 500, "CBC.0999");
     expect(sb.stats.faults.error).toBe(1);
     sb.control.setFaults({ throttleRate: 1 });
-    expectError(await op(sb, "ListSubCustomers", {}), 429, "CBC.0250");
+    const t = await op(sb, "ListSubCustomers", {});
+    expectError(t, 429, (t.body as { error_code: string }).error_code === "APIG.0308" ? "APIG.0308" : "CBC.0250");
     expect(sb.stats.faults.throttle).toBe(1);
     expect(sb.stats.throttled).toBe(0);
     expect(sb.stats.injected.map((f) => [f.operation, f.kind])).toEqual([
@@ -65,6 +68,19 @@ describe("faults", () => {
     ]);
     sb.control.setFaults({});
     expectOk("ListSubCustomers", await op(sb, "ListSubCustomers", {}));
+  });
+
+  it("throttling answers both BSS's CBC.0250 and the gateway's APIG.0308, and the client retries either (a write too)", async () => {
+    const sb = await sandbox({ faults: { throttleRate: 0.5 }, ratePerSecond: 100_000 });
+    const client = createBssClient({ endpoint: sb.url, iamEndpoint: sb.url, credentials: sb.credentials, agencyName: sb.xaccountType, maxAttempts: 10, retry: { baseMs: 1, capMs: 2 }, rate: 1000 });
+    for (let i = 0; i < 12; i++) expect((await client.listSubCustomers({ limit: 1 })).count).toBe(10);
+    const c = sb.data.customers.find((x) => x.agency && sb.data.resources(x.info.customer_id).some((r) => r.is_main_resource === 1 && r.status === 2))!;
+    const main = sb.data.resources(c.info.customer_id).find((r) => r.is_main_resource === 1 && r.status === 2)!;
+    const renewed = await client.renewResources({ id: c.info.customer_id }, { resource_ids: [main.resource_id], period_type: 2, period_num: 1 });
+    expect(renewed.orderIds.length + renewed.failures.length).toBeGreaterThan(0);
+    expect(sb.stats.effects.ordersCreated).toBe(renewed.orderIds.length); // a throttled write did nothing, so its retry created each order once
+    expect(sb.stats.throttleCodes["CBC.0250"]).toBeGreaterThan(0);
+    expect(sb.stats.throttleCodes["APIG.0308"]).toBeGreaterThan(0);
   });
 
   it("latencyMs delays the answer", async () => {

@@ -46,6 +46,22 @@ describe("loadConfig", () => {
     expect(() => queueUrl(c, "OTHER_QUEUE_URL")).toThrow(ConfigError);
   });
 
+  it("refuses a plain WEBHOOK_SECRET with an entry shorter than 16 characters, naming the variable, never the value", () => {
+    for (const bad of ["short", "long-enough-secret-0123,tiny", "tiny , long-enough-secret-0123", " , "]) {
+      let err: unknown;
+      try {
+        loadConfig({ WEBHOOK_SECRET: bad }, { secrets: ["WEBHOOK_SECRET"] });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues).toEqual([{ variable: "WEBHOOK_SECRET", problem: expect.stringMatching(/at least 16 characters|holds no secret/) }]);
+      for (const part of bad.split(",").map((x) => x.trim()).filter(Boolean)) expect((err as Error).message).not.toContain(part);
+    }
+    expect(() => loadConfig({ WEBHOOK_SECRET: "new-secret-0123456789,old-secret-0123456789" }, { secrets: ["WEBHOOK_SECRET"] })).not.toThrow();
+    expect(() => loadConfig({ WEBHOOK_SECRET_REF: "ssm:/p/webhook" }, { secrets: ["WEBHOOK_SECRET"] })).not.toThrow();
+  });
+
   it("accepts a secret either plain (local) or as a reference (AWS)", async () => {
     const local = loadConfig({ HWC_SK: "plain-value" }, { secrets: ["HWC_SK"] });
     expect(await local.secrets.get("HWC_SK")).toBe("plain-value");

@@ -30,7 +30,13 @@ type Mutation =
   | { op: "insert"; at: number; bytes: Uint8Array }
   | { op: "delete"; at: number; len: number }
   | { op: "splice"; other: number; at: number; from: number }
-  | { op: "headerSoup"; lines: string[] };
+  | { op: "headerSoup"; lines: string[] }
+  /** Wraps the message as message/rfc822 (forward as attachment) or as an inline forward, `depth` times. */
+  | { op: "nest"; depth: number; inline: boolean }
+  /** Adds a text part (or replaces the body) holding a long hostile line. */
+  | { op: "longLine"; pattern: string; size: number; html: boolean }
+  /** Breaks RFC 2047 encoded words in the header (lost "?=", wrong charset, bad base64, folded mid-word). */
+  | { op: "encodedWord"; how: number; which: number };
 
 const frac = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
 const headerLine = fc.oneof(
@@ -56,6 +62,9 @@ const headerLine = fc.oneof(
   fc.string({ maxLength: 80 }),
 );
 
+/** Patterns that made regexes backtrack (issue 11.4) and other hostile line content. */
+export const HOSTILE_PATTERNS = [" ", "\t", ")", "(", "]", ".", ":", "：", ">", "-", "，", "1,000", "¥ ", "申付单号：", "From: ", "2025年1", "a@b.", "<", "&#", "=?utf-8?B?", "http://a.b/", " \u3000"];
+
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant("flip" as const), at: frac, byte: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ op: fc.constant("truncate" as const), at: frac }),
@@ -68,6 +77,9 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant("delete" as const), at: frac, len: fc.integer({ min: 1, max: 400 }) }),
   fc.record({ op: fc.constant("splice" as const), other: fc.nat(), at: frac, from: frac }),
   fc.record({ op: fc.constant("headerSoup" as const), lines: fc.array(headerLine, { maxLength: 8 }) }),
+  fc.record({ op: fc.constant("nest" as const), depth: fc.integer({ min: 1, max: 4 }), inline: fc.boolean() }),
+  fc.record({ op: fc.constant("longLine" as const), pattern: fc.constantFrom(...HOSTILE_PATTERNS), size: fc.integer({ min: 1_000, max: 60_000 }), html: fc.boolean() }),
+  fc.record({ op: fc.constant("encodedWord" as const), how: fc.integer({ min: 0, max: 4 }), which: fc.integer({ min: -1, max: 3 }) }),
 );
 
 /** Replaces the `which`-th match of `re` (all when which < 0) in a latin1 view of the bytes. */
@@ -122,13 +134,71 @@ export function applyMutation(buf: Buffer, m: Mutation, fixtures: Buffer[]): Buf
     }
     case "headerSoup":
       return Buffer.concat([Buffer.from(m.lines.join("\r\n") + (m.lines.length ? "\r\n" : ""), "utf8"), buf]);
+    case "nest": {
+      let out = buf;
+      for (let d = 0; d < m.depth; d++) out = m.inline ? inlineForward(out, d) : attachedForward(out, d);
+      return out;
+    }
+    case "longLine": {
+      const line = m.pattern.repeat(Math.ceil(m.size / m.pattern.length)).slice(0, m.size);
+      const body = m.html ? `<html><body><p>开票通知</p><p>${line}</p><td>${line}</td></body></html>` : `开票通知\r\n${line}\r\n申付单号：${line}\r\n`;
+      const b = `fz${m.size}`;
+      const part = `--${b}\r\nContent-Type: text/${m.html ? "html" : "plain"}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(body, "utf8").toString("base64").replace(/.{76}/g, "$&\r\n")}\r\n`;
+      const { head, rest } = splitHead(buf);
+      const keep = head.filter((h) => !/^(content-type|content-transfer-encoding|mime-version):/i.test(h));
+      return Buffer.from(`${keep.join("\r\n")}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${b}"\r\n\r\n${part}--${b}\r\nContent-Type: message/rfc822\r\n\r\n${rest}\r\n--${b}--\r\n`, "latin1");
+    }
+    case "encodedWord": {
+      const breakers = [
+        (w: string) => w.replace(/\?=$/, ""), // lost terminator
+        (w: string) => w.replace(/^=\?[^?]+\?/, "=?x-bogus?"), // unknown charset
+        (w: string) => w.replace(/\?([BbQq])\?/, "?$1?!!"), // bad payload
+        (w: string) => `${w.slice(0, Math.floor(w.length / 2))}\r\n ${w.slice(Math.floor(w.length / 2))}`, // folded mid-word
+        (w: string) => `${w}${w}${w}`.replace(/\?==\?/g, "?= =?"), // repeated words
+      ];
+      return replaceNth(buf, /=\?[^?\s]{1,40}\?[BbQq]\?[^?\s]{0,200}\?=/g, m.which, breakers[m.how % breakers.length]!);
+    }
   }
 }
 
-export function fuzzInput(fixtures: Buffer[]): fc.Arbitrary<Buffer> {
-  const mutated = fc
+function splitHead(buf: Buffer): { head: string[]; rest: string } {
+  const s = buf.toString("latin1");
+  const end = s.search(/\r?\n\r?\n/);
+  return end < 0 ? { head: s.split(/\r?\n/), rest: "" } : { head: s.slice(0, end).split(/\r?\n/), rest: s.slice(end).replace(/^\r?\n\r?\n/, "") };
+}
+
+/** The message forwarded as an attachment (message/rfc822) from an internal address. */
+function attachedForward(inner: Buffer, depth: number): Buffer {
+  const b = `fwd-${depth}`;
+  return Buffer.concat([
+    Buffer.from(
+      `From: finance@shilicloud.example\r\nTo: ap@shilicloud.example\r\nSubject: Fwd: 开票通知\r\nMessage-ID: <fwd-${depth}@shilicloud.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="${b}"\r\n\r\n--${b}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n--${b}\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename="fwd.eml"\r\n\r\n`,
+      "latin1",
+    ),
+    inner,
+    Buffer.from(`\r\n--${b}--\r\n`, "latin1"),
+  ]);
+}
+
+/** The message's raw text quoted inline under an Outlook-style marker (as a broken client would). */
+function inlineForward(inner: Buffer, depth: number): Buffer {
+  const { head, rest } = splitHead(inner);
+  const from = head.find((h) => /^from:/i.test(h)) ?? "From: system@info.huaweicloud.com";
+  return Buffer.from(
+    `From: finance@shilicloud.example\r\nSubject: FW: 开票通知 ${depth}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n-----Original Message-----\r\n${from}\r\nSent: Tuesday, July 1, 2025 10:00 AM\r\nTo: finance@shilicloud.example\r\nSubject: 开票通知\r\n\r\n${rest}`,
+    "latin1",
+  );
+}
+
+/** A fixture with 1–4 seeded mutations applied in turn. */
+export function mutantInput(fixtures: Buffer[]): fc.Arbitrary<Buffer> {
+  return fc
     .tuple(fc.nat({ max: fixtures.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }))
     .map(([i, ms]) => ms.reduce((b, m) => applyMutation(b, m, fixtures), fixtures[i]!));
+}
+
+export function fuzzInput(fixtures: Buffer[]): fc.Arbitrary<Buffer> {
+  const mutated = mutantInput(fixtures);
   const random = fc.uint8Array({ maxLength: 4096 }).map((u) => Buffer.from(u));
   const soup = fc
     .tuple(fc.array(headerLine, { maxLength: 12 }), fc.string({ maxLength: 2000 }))

@@ -87,7 +87,9 @@ describe("tolerant layouts", () => {
       "From: noreply@mail01.huawei.com\r\nSubject: Billing Notification\r\n\r\nDear ACME Ltd.,\r\nInTouch No.: INT1234567\r\nInvoice Amount (USD): 3,210.50\r\nSettlement Period: 2025-03\r\nDeadline: 18/05/2025\r\n",
     );
     const r = await parse(raw);
-    expect(r.notice).toMatchObject({ kind: "invoice-notice", amount: "3210.50", currency: "USD", site: "intl", deadline: "2025-05-18", partnerName: "ACME Ltd.", billingPeriod: { from: "2025-03", to: "2025-03" } });
+    expect(r.notice).toMatchObject({ kind: "needs-review", amount: "3210.50", currency: "USD", site: "intl", deadline: "2025-05-18", partnerName: "ACME Ltd.", billingPeriod: { from: "2025-03", to: "2025-03" } });
+    // no invoicing-list link and no Huawei entity: found fields kept, a person checks the rest
+    expect(r.notice.review?.reasons).toEqual(["invoice-list-url-missing", "huawei-entity-missing"]);
   });
 
   it("application number only in the subject", async () => {
@@ -120,6 +122,7 @@ describe("MIME structures and HTML layouts", () => {
       ...G.baseFacts,
       flow: "fh",
       applicationNo: "FH2025Q1000088",
+      url: "https://account.huaweicloud.com/obmgr/#/obmgr/fh/invoicingList?applyNo=FH2025Q1000088",
       period: { from: "2025-01", to: "2025-03" },
       mailing: null,
       mailbox: "fixture-fh@huaweicloud.com",
@@ -212,8 +215,8 @@ describe("authenticity", () => {
     const r2 = await parse(B.message(huaweiHeaders("utf-8"), B.textPart(lying, "html", "utf-8", "base64")));
     expect(r2.notice.rejectReasons).toEqual(["link-text-mismatch"]);
     const relaxed = await parseInvoiceEmail(B.message(huaweiHeaders("utf-8"), B.textPart(lying, "html", "utf-8", "base64")), { ...cfg, rejectOnLinkTextMismatch: false });
-    // with the mismatch rule off it is accepted; the link no longer names the list, so no list URL
-    expect(relaxed.notice).toMatchObject({ kind: "invoice-notice", invoiceListUrl: null });
+    // with the mismatch rule off it is accepted; the link no longer names the list, so no list URL → review
+    expect(relaxed.notice).toMatchObject({ kind: "needs-review", invoiceListUrl: null, review: { reasons: ["invoice-list-url-missing"] } });
   });
 
   it("a Huawei mail without application number and amount is not an invoice notice", async () => {
@@ -257,15 +260,26 @@ describe("limits, quarantine and idempotency", () => {
     expect(r.notice.rejectReasons).toEqual(["unparseable-message"]);
   });
 
-  it("the same bytes give the same keys; Message-ID is the idempotency key when present", async () => {
+  it("the same bytes give the same keys; keys are per kind (notice / rejected / quarantine) of Message-ID, source and body", async () => {
     const raw = B.message(huaweiHeaders("utf-8"), B.textPart(G.zhPlain(G.baseFacts), "plain", "utf-8", "base64"));
     const [a, b] = await Promise.all([parseInvoiceEmail(raw, cfg), parseInvoiceEmail(Buffer.from(raw), cfg)]);
     expect(a.contentHash).toBe(b.contentHash);
-    expect(a.idempotencyKey).toBe("mid:<gen-1@info.huaweicloud.com>");
+    expect(a.idempotencyKey).toMatch(/^notice:[0-9a-f]{64}$/);
+    expect(a.idempotencyKey).toBe(b.idempotencyKey);
     expect(a.notice).toEqual(b.notice);
+    // a relay adding a header on top: same notice
+    const relayed = await parseInvoiceEmail(Buffer.concat([Buffer.from("Received: from mx2\r\n"), raw]), cfg);
+    expect(relayed.idempotencyKey).toBe(a.idempotencyKey);
+    // another Message-ID, another body, or another (untrusted) sender: another key
     const noId = Buffer.from(raw.toString("latin1").replace(/^Message-ID:[^\n]*\n/m, ""), "latin1");
     const c = await parseInvoiceEmail(noId, cfg);
-    expect(c.idempotencyKey).toBe(`sha256:${c.contentHash}`);
+    expect(c.idempotencyKey).toMatch(/^notice:/);
+    expect(c.idempotencyKey).not.toBe(a.idempotencyKey);
+    const fake = await parseInvoiceEmail(Buffer.from(raw.toString("latin1").replace(/^From:[^\n]*\n/m, "From: <billing@huaweicloud-invoice.example>\r\n"), "latin1"), cfg);
+    expect(fake.notice.kind).toBe("rejected");
+    expect(fake.idempotencyKey).toMatch(/^rejected:[0-9a-f]{64}$/);
+    const cut = await parseInvoiceEmail(raw.subarray(0, 40), cfg);
+    expect(cut.idempotencyKey.startsWith("notice:")).toBe(false);
     expect(intakeOutcome(a)).toMatchObject({ event: "invoice.notice.received", storeNotice: true, storeAttachments: false });
   });
 });

@@ -33,8 +33,9 @@ describe("contacts directory — JSON", () => {
     expect(d.errors).toEqual([]);
     expect(d.entries).toHaveLength(2);
     expect(d.entries[0]).toEqual(good);
-    expect(d.entries[1]).toEqual({ customer_id: "cust-2", contacts: [{ name: "Wang", email: "w@example.cn" }], language: "zh", channels: [{ type: "email" }] });
-    expect(indexDirectory(d.entries).get("cust-2")?.language).toBe("zh");
+    // No language: unknown — the customer's reminders go out bilingual.
+    expect(d.entries[1]).toEqual({ customer_id: "cust-2", contacts: [{ name: "Wang", email: "w@example.cn" }], channels: [{ type: "email" }] });
+    expect(indexDirectory(d.entries).get("cust-2")?.language).toBeUndefined();
     expect(parseContactsJson(JSON.stringify({ customers: [good] })).entries).toHaveLength(1);
   });
 
@@ -117,7 +118,7 @@ describe("contacts directory — CSV", () => {
           { type: "webhook", url: "https://hooks.example.cn/r", secret_ref: "env:HOOK" },
         ],
       },
-      { customer_id: "cust-2", contacts: [{ name: "Zhao", email: "z@example.cn" }], language: "zh", channels: [{ type: "email" }] },
+      { customer_id: "cust-2", contacts: [{ name: "Zhao", email: "z@example.cn" }], channels: [{ type: "email" }] },
     ]);
   });
 

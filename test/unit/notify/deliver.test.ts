@@ -4,10 +4,11 @@ import type { OrderInstance } from "../../../shared/bss/schemas.ts";
 import { parseSandboxArgs } from "../../../local/commands/sandbox.ts";
 import { DEFAULT_RENEWAL_DECISION_CONFIG, decideReminders, type DueReminder } from "../../../shared/renewal/index.ts";
 import type { CustomerContext } from "../../../shared/renewal/messages.ts";
-import { answerOk, deliverReminders, effectiveEntry, runDigest, type DeliverOptions, type DigestItem, type DigestStore, type EmailSender, type HttpPoster } from "../../../shared/notify/deliver.ts";
+import { ClaimBusyError, answerOk, deliverReminders, effectiveEntry, runDigest, type DeliverOptions, type DigestItem, type DigestStore, type EmailSender, type HttpPoster } from "../../../shared/notify/deliver.ts";
 import type { EmailMessage, OutboundRequest } from "../../../shared/notify/channels.ts";
 import { managerKey } from "../../../shared/renewal/messages.ts";
 import { MemLedger } from "../renewal/pipeline-fakes.ts";
+import { NOTIFY_CLAIM_STALE_SECONDS, RENEWAL_QUEUES } from "../../../shared/renewal/timing.ts";
 
 const NOW = Date.parse("2026-07-01T01:00:00Z");
 const exp = (d: number) => new Date(Date.UTC(2026, 6, 1 + d, 15, 59, 59)).toISOString().replace(".000", "");
@@ -66,7 +67,7 @@ class Store implements DigestStore {
   }
 }
 
-const options: DeliverOptions = { unlisted: "bss-email", ccAccountManager: true, staleAfterSeconds: 120 };
+const options: DeliverOptions = { unlisted: "bss-email", ccAccountManager: true, staleAfterSeconds: NOTIFY_CLAIM_STALE_SECONDS };
 
 function setup() {
   const ledger = new MemLedger();
@@ -104,9 +105,53 @@ describe("deliverReminders", () => {
   it("retakes a delivery claim left by a crash once it is stale", async () => {
     const s = setup();
     await s.ledger.claim(`renewal-delivery#${due[0]!.keyString}#email:0`);
-    s.ledger.now = 121_000;
+    s.ledger.now = (NOTIFY_CLAIM_STALE_SECONDS + 1) * 1000;
     await deliverReminders({ runDate: "2026-07-01", customer, reminders: due, ...s, options });
     expect(s.email.sent[0]!.headers["X-Partner-Ops-Reminder-Keys"]!.split(" ")).toHaveLength(2);
+  });
+
+  // Regression (issue 11.1): a claim left by a crash, met again at the first redelivery (one visibility
+  // timeout later), counted as delivered — nothing was sent and the reminder was completed.
+  it("a claim that is not completed never counts as delivered: the message fails until the claim is stale", async () => {
+    const s = setup();
+    const crashed = `renewal-delivery#${due[0]!.keyString}#email:0`;
+    await s.ledger.claim(crashed, { channel: "email" }); // the crashed attempt, at t = 0
+    s.ledger.now = RENEWAL_QUEUES.notify.visibilityTimeoutSeconds * 1000; // SQS brings the message back
+    const first = deliverReminders({ runDate: "2026-07-01", customer, reminders: due, ...s, options });
+    await expect(first).rejects.toBeInstanceOf(ClaimBusyError);
+    await expect(first).rejects.toThrow(/email:0: 1/);
+    // The other reminder went out on e-mail; the crashed one was neither sent nor recorded as done.
+    expect(s.email.sent.map((m) => m.headers["X-Partner-Ops-Reminder-Keys"])).toEqual([due[1]!.keyString]);
+    expect((await s.ledger.get(crashed))?.status).toBe("claimed");
+    for (const d of due) expect((await s.ledger.get(`renewal#${d.keyString}`))?.status).toBe("claimed");
+
+    s.ledger.now = 2 * RENEWAL_QUEUES.notify.visibilityTimeoutSeconds * 1000; // the next receive: stale now
+    await deliverReminders({ runDate: "2026-07-01", customer, reminders: due, ...s, options });
+    expect(s.email.sent.map((m) => m.headers["X-Partner-Ops-Reminder-Keys"])).toEqual([due[1]!.keyString, due[0]!.keyString]);
+    for (const d of due) expect((await s.ledger.get(`renewal#${d.keyString}`))?.status).toBe("done");
+  });
+
+  it("waits a little for a concurrent attempt holding a claim: done meanwhile counts as already done, never sent twice", async () => {
+    const s = setup();
+    const other = `renewal-delivery#${due[0]!.keyString}#email:0`;
+    await s.ledger.claim(other, { channel: "email" }); // a concurrent attempt (same reminder in another message)
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      if (sleeps.length === 2) await s.ledger.complete(other); // it finishes while we wait
+    };
+    const r = await deliverReminders({ runDate: "2026-07-01", customer, reminders: due, ...s, options: { ...options, waitForBusyMs: 5_000, sleep } });
+    expect(sleeps).toEqual([250, 250]);
+    expect(r.channels[0]).toEqual({ channel: "email:0", sent: 1, alreadyDone: 1 });
+    expect(s.email.sent.map((m) => m.headers["X-Partner-Ops-Reminder-Keys"])).toEqual([due[1]!.keyString]);
+
+    // Still busy when the wait is over: the message fails (and comes back), nothing counted as done.
+    const t = setup();
+    await t.ledger.claim(other, { channel: "email" });
+    const slept: number[] = [];
+    await expect(deliverReminders({ runDate: "2026-07-01", customer, reminders: due, ...t, options: { ...options, waitForBusyMs: 600, sleep: async (ms) => void slept.push(ms) } })).rejects.toBeInstanceOf(ClaimBusyError);
+    expect(slept).toEqual([250, 250, 100]);
+    expect((await t.ledger.get(`renewal#${due[0]!.keyString}`))?.status).toBe("claimed");
   });
 
   it("unlisted customers: BSS e-mail (or nothing with 'skip'); robots' error codes count as failures", () => {
@@ -138,6 +183,19 @@ describe("runDigest", () => {
     const r3 = await runDigest({ date: "2026-07-02", language: "zh", ledger: s.ledger, email: digestMail, store: s.digest, staleAfterSeconds: 120 });
     expect(r3).toMatchObject({ sent: 1, reminders: 1 });
     expect(digestMail.sent).toHaveLength(3);
+  });
+
+  // Regression (issue 11.1 audit): a digest claim left by a crashed run counted as "already sent today".
+  it("a digest claimed by an unfinished run is not 'already sent': the run fails and the items stay pending", async () => {
+    const s = setup();
+    await deliverReminders({ runDate: "2026-07-01", customer, reminders: due.slice(0, 1), ...s, options });
+    await s.ledger.claim(`renewal-digest#${managerKey("am@partner.example")}#2026-07-01`); // crashed run
+    const digestMail = new Mails();
+    await expect(runDigest({ date: "2026-07-01", language: "zh", ledger: s.ledger, email: digestMail, store: s.digest, staleAfterSeconds: 300 })).rejects.toBeInstanceOf(ClaimBusyError);
+    expect([digestMail.sent.length, s.digest.items.size]).toEqual([0, 1]);
+    s.ledger.now = 301_000;
+    expect(await runDigest({ date: "2026-07-01", language: "zh", ledger: s.ledger, email: digestMail, store: s.digest, staleAfterSeconds: 300 })).toMatchObject({ sent: 1, busy: 0 });
+    expect([digestMail.sent.length, s.digest.items.size]).toEqual([1, 0]);
   });
 });
 

@@ -30,6 +30,20 @@ describe("customer reminder templates", () => {
     expect(lines[masterAt + 2]).toMatch(/^ {4}- 附属资源: 云硬盘 · data-disk \(evs-1\)$/);
   });
 
+  it("auto-renew that did not happen: the subject and the next step say so (issue 12.6)", () => {
+    const grace = sampleReminder({ now: "2026-07-01T14:00:00Z", status: 5, policy: 3 });
+    expect(grace.autoRenewFailed).toBe(true);
+    const en = renderCustomerReminder([grace], { language: "en" });
+    expect(en.subject).toBe("[Auto-renewal failed] web-01 has expired — please renew manually");
+    expect(en.text).toContain("The automatic renewal did not happen");
+    expect(en.text).not.toContain("Auto-renew is on");
+    const zh = renderCustomerReminder([sampleReminder({ now: "2026-07-09T01:00:00Z", status: 4, policy: 3 })], { language: "zh" });
+    expect(zh.subject).toBe("【自动续费失败】web-01 已进入保留期，数据有删除风险");
+    expect(zh.text).toContain("自动续费未成功");
+    // A plain expired resource does not claim an automatic renewal failed.
+    expect(renderCustomerReminder([sampleReminder({ now: "2026-07-01T14:00:00Z", status: 5 })], { language: "en" }).text).not.toContain("automatic renewal");
+  });
+
   it("English, another zone, grace and retention wording", () => {
     const grace = sampleReminder({ now: "2026-07-01T14:00:00Z", status: 5, tz: "America/New_York" });
     const m = renderCustomerReminder([grace], { language: "en" });

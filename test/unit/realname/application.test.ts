@@ -143,9 +143,11 @@ describe("validateApplication: valid bodies", () => {
     expect(validateApplication(enterprise({ callback_url: "http://127.0.0.1:4000/cb" }), { ...opts, allowLoopbackHttpCallback: true }).ok).toBe(true);
     expect(validateApplication(enterprise({ callback_url: "http://portal.example.com/cb" }), { ...opts, allowLoopbackHttpCallback: true }).ok).toBe(false);
     for (const url of ["https://169.254.169.254/latest", "https://10.0.0.5/cb", "https://localhost/cb", "https://[::1]/cb", "https://[fd00::1]/cb", "https://192.168.1.1/", "https://[::ffff:127.0.0.1]/"]) {
-      expect(validateApplication(enterprise({ callback_url: url }), opts)).toMatchObject({ ok: false, errors: [{ field: "callback_url", message: expect.stringContaining("local or private") }] });
+      expect(validateApplication(enterprise({ callback_url: url }), opts)).toMatchObject({ ok: false, errors: [{ field: "callback_url", message: expect.stringMatching(/^must not point to/) }] });
     }
-    expect(validateApplication(enterprise({ callback_url: "https://203.0.113.7/cb" }), opts).ok).toBe(true);
+    expect(validateApplication(enterprise({ callback_url: "https://93.184.216.34/cb" }), opts).ok).toBe(true);
+    // Documentation range (203.0.113.0/24) is special-purpose too.
+    expect(validateApplication(enterprise({ callback_url: "https://203.0.113.7/cb" }), opts).ok).toBe(false);
     expect(validateApplication(enterprise({ callback_url: "not a url" }), opts)).toMatchObject({ ok: false, errors: [{ message: "must be an absolute https:// URL" }] });
     expect(validateApplication(enterprise({ callback_url: "https://portal.example.com/#x" }), opts)).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining("fragment") }] });
     expect(validateApplication(enterprise(), { ...opts, callbackHosts: ["PORTAL.example.com"] }).ok).toBe(true);

@@ -82,7 +82,12 @@ function pngChunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([len, td, crc]);
 }
 
-export function samplePng(): Buffer {
+/**
+ * Well-formed minimal files (each verified to decode with image-size, and the PDF to carry a
+ * correct cross-reference table), written independently of shared/realname/sample-files.ts.
+ * `pad` grows a file by that many bytes of comment data inside its structure.
+ */
+export function samplePng(pad = 0): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(1, 0);
   ihdr.writeUInt32BE(1, 4);
@@ -92,40 +97,66 @@ export function samplePng(): Buffer {
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk("IHDR", ihdr),
     pngChunk("IDAT", deflateSync(Buffer.from([0, 255, 0, 0]))),
+    ...(pad > 0 ? [pngChunk("tEXt", Buffer.concat([Buffer.from("Comment\0"), Buffer.alloc(Math.max(0, pad - 20), 0x61)]))] : []),
     pngChunk("IEND", Buffer.alloc(0)),
   ]);
 }
 
-export function sampleJpeg(): Buffer {
-  // SOI, APP0 JFIF header, (no image data), EOI: enough for sniffing.
+/** 8×8 grey baseline JPEG: SOI, APP0, [COM], DQT, SOF0, DHT ×2, SOS, 1 byte of scan, EOI. */
+export function sampleJpeg(pad = 0): Buffer {
+  const com: Buffer[] = [];
+  for (let left = pad; left > 0; ) {
+    const n = Math.min(left, 60000);
+    com.push(Buffer.concat([Buffer.from([0xff, 0xfe, (n + 2) >> 8, (n + 2) & 0xff]), Buffer.alloc(n, 0x61)]));
+    left -= n + 4;
+  }
   return Buffer.concat([
-    Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
-    Buffer.from("JFIF\0", "latin1"),
-    Buffer.from([0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]),
-    Buffer.from([0xff, 0xd9]),
+    Buffer.from("ffd8ffe000104a46494600010100000100010000", "hex"),
+    ...com,
+    Buffer.from("ffdb004300" + "01".repeat(64), "hex"),
+    Buffer.from("ffc0000b080008000801011100", "hex"),
+    Buffer.from("ffc4001400" + "01" + "00".repeat(15) + "00", "hex"),
+    Buffer.from("ffc4001410" + "01" + "00".repeat(15) + "00", "hex"),
+    Buffer.from("ffda000801010000" + "3f00" + "3f" + "ffd9", "hex"),
   ]);
 }
 
-export function sampleGif(): Buffer {
-  return Buffer.from("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b", "hex");
+export function sampleGif(pad = 0): Buffer {
+  const base = Buffer.from("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b", "hex");
+  if (pad <= 0) return base;
+  const blocks: Buffer[] = [];
+  for (let left = pad; left > 0; left -= 255) blocks.push(Buffer.concat([Buffer.from([Math.min(255, left)]), Buffer.alloc(Math.min(255, left), 0x61)]));
+  return Buffer.concat([base.subarray(0, 19), Buffer.from([0x21, 0xfe]), ...blocks, Buffer.from([0]), base.subarray(19)]);
 }
 
-export function sampleBmp(): Buffer {
-  const b = Buffer.alloc(58);
+export function sampleBmp(pad = 0): Buffer {
+  const b = Buffer.alloc(58 + pad, 0);
+  b.fill(0x61, 58); // padding after the pixel row
   b.write("BM", 0, "latin1");
-  b.writeUInt32LE(58, 2);
+  b.writeUInt32LE(58 + pad, 2);
   b.writeUInt32LE(54, 10);
   b.writeUInt32LE(40, 14); // BITMAPINFOHEADER
   b.writeInt32LE(1, 18);
   b.writeInt32LE(1, 22);
   b.writeUInt16LE(1, 26);
   b.writeUInt16LE(24, 28);
+  b.writeUInt32LE(0, 30);
   b.writeUInt32LE(4, 34);
+  b.writeUInt32LE(0, 38);
+  b.writeUInt32LE(0, 42);
+  b.writeUInt32LE(0, 46);
+  b.writeUInt32LE(0, 50);
+  b.writeUInt32LE(0x00ffffff, 54);
   return b;
 }
 
-export function samplePdf(): Buffer {
-  return Buffer.from("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n", "latin1");
+export function samplePdf(pad = 0): Buffer {
+  const head = `%PDF-1.4\n%${"a".repeat(pad)}\n`;
+  const o1 = "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n";
+  const o2 = "2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n";
+  const x = head.length + o1.length + o2.length;
+  const xref = `xref\n0 3\n0000000000 65535 f \n${String(head.length).padStart(10, "0")} 00000 n \n${String(head.length + o1.length).padStart(10, "0")} 00000 n \n`;
+  return Buffer.from(`${head}${o1}${o2}${xref}trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n${x}\n%%EOF\n`, "latin1");
 }
 
 export const SAMPLES = { jpeg: sampleJpeg, png: samplePng, gif: sampleGif, bmp: sampleBmp, pdf: samplePdf } as const;

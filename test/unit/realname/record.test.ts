@@ -14,7 +14,9 @@ describe("scheduleFor", () => {
     expect(scheduleFor({ status: st("submitting") }, NOW, o)).toEqual({ work: "recover", dueAt: NOW + 600_000 });
     expect(scheduleFor({ status: st("verifying") }, NOW, o)).toEqual({ work: "review", dueAt: NOW });
     expect(scheduleFor({ status: st("under_review") }, NOW, o)).toEqual({ work: "review", dueAt: NOW + 60_000 });
-    expect(scheduleFor({ status: st("failed_config") }, NOW, o)).toEqual({});
+    // failed_config and needs_operator are final (issues 11.3, 12.5): reported to the portal like the others.
+    expect(scheduleFor({ status: st("failed_config") }, NOW, o)).toEqual({ work: "notify", dueAt: NOW });
+    expect(scheduleFor({ status: st("needs_operator") }, NOW, o)).toEqual({ work: "notify", dueAt: NOW });
     expect(scheduleFor({ status: st("approved") }, NOW, o)).toEqual({ work: "notify", dueAt: NOW });
     expect(scheduleFor({ status: st("rejected"), notifiedAt: "2026-03-01T00:00:10Z", finalAt: "2026-03-01T00:00:00Z" }, NOW, o)).toEqual({ work: "purge", dueAt: NOW + 3600_000 });
     expect(scheduleFor({ status: st("approved", { documentsPurged: true }), notifiedAt: "x" }, NOW, o)).toEqual({});
@@ -25,18 +27,18 @@ describe("isSizeError", () => {
   const b64 = (n: number) => Buffer.alloc(n, 0xff).toString("base64");
   it("recognises exactly validateApplication's size messages", () => {
     const big = validateApplication({
-      type: "enterprise", customer_id: "c1", corp_name: "Acme", verified_number: "X1",
+      type: "enterprise", customer_id: "c1", corp_name: "Acme", certificate_type: 99, verified_number: "X1",
       attachments: { mode: "inline", files: [{ role: "company_certificate", content_base64: b64(4 * 1024 * 1024 + 3) }] },
     });
     expect(big.ok).toBe(false);
     if (!big.ok) expect(big.errors.every(isSizeError)).toBe(true);
     const slot = validateApplication({
-      type: "enterprise", customer_id: "c1", corp_name: "Acme", verified_number: "X1",
+      type: "enterprise", customer_id: "c1", corp_name: "Acme", certificate_type: 99, verified_number: "X1",
       attachments: { mode: "upload", files: [{ role: "company_certificate", size: 10_000_001 }] },
     });
     expect(slot.ok).toBe(false);
     if (!slot.ok) expect(slot.errors.map(isSizeError)).toEqual([true]);
-    const shape = validateApplication({ type: "enterprise", customer_id: "bad id", corp_name: "Acme", verified_number: "X1", attachments: { mode: "inline", files: [] } });
+    const shape = validateApplication({ type: "enterprise", customer_id: "bad id", corp_name: "Acme", certificate_type: 99, verified_number: "X1", attachments: { mode: "inline", files: [] } });
     expect(shape.ok).toBe(false);
     if (!shape.ok) expect(shape.errors.some(isSizeError)).toBe(false);
   });

@@ -1,12 +1,14 @@
 /**
- * checkStagedUpload judges an upload from its size and first 2 KiB (what HEAD + one ranged GET
- * give); it must reach the same verdict as reading the whole file through the inspector.
+ * checkStagedUpload judges an upload from its size, first 2 KiB and last 2 KiB (what HEAD + two
+ * ranged GETs give); it must reach the same verdict as reading the whole file through the inspector.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SNIFF_BYTES, MAX_FILE_BYTES, inspectStream, sniffFileType } from "../../../shared/realname/files.ts";
 import { checkStagedUpload, checkUploadedFile } from "../../../shared/realname/intake.ts";
 import type { UploadSlotRequest } from "../../../shared/realname/application.ts";
+import { TAIL_BYTES } from "../../../shared/realname/structure.ts";
+import { SAMPLES } from "./oracle.ts";
 
 const HEADS: Record<string, number[]> = {
   jpeg: [0xff, 0xd8, 0xff, 0xe0],
@@ -19,7 +21,7 @@ const HEADS: Record<string, number[]> = {
   none: [],
 };
 
-const fileArb = fc
+const junkArb = fc
   .record({
     head: fc.constantFrom(...Object.keys(HEADS)),
     size: fc.integer({ min: 0, max: 3 * SNIFF_BYTES }),
@@ -30,6 +32,18 @@ const fileArb = fc
     Buffer.from(HEADS[head]!).copy(b, 0);
     return b;
   });
+/** Well-formed files of every size class (shorter than, around and beyond 2 KiB + 2 KiB), some with bytes appended or cut. */
+const wellFormedArb = fc
+  .record({
+    type: fc.constantFrom(...(Object.keys(SAMPLES) as (keyof typeof SAMPLES)[])),
+    pad: fc.integer({ min: 0, max: 3 * SNIFF_BYTES }),
+    change: fc.oneof(fc.constant(0), fc.integer({ min: -20, max: 20 })),
+  })
+  .map(({ type, pad, change }) => {
+    const b = SAMPLES[type](pad);
+    return change >= 0 ? Buffer.concat([b, Buffer.alloc(change, 0x4d)]) : b.subarray(0, Math.max(0, b.length + change));
+  });
+const fileArb = fc.oneof(junkArb, wellFormedArb);
 
 const slotArb = (size: number) =>
   fc.record(
@@ -49,7 +63,7 @@ describe("checkStagedUpload", () => {
         fileArb.chain((file) => fc.tuple(fc.constant(file), slotArb(file.length))),
         async ([file, slot]) => {
           const whole = checkUploadedFile(slot, await inspectStream([file], { ...(slot.content_type ? { declaredContentType: slot.content_type } : {}), ...(slot.file_name ? { fileName: slot.file_name } : {}) }));
-          const staged = checkStagedUpload(slot, { prefix: file.subarray(0, SNIFF_BYTES), size: file.length });
+          const staged = checkStagedUpload(slot, { prefix: file.subarray(0, SNIFF_BYTES), tail: file.subarray(Math.max(0, file.length - TAIL_BYTES)), size: file.length });
           expect(staged).toEqual(whole);
         },
       ),
@@ -61,10 +75,11 @@ describe("checkStagedUpload", () => {
     const slot: UploadSlotRequest = { role: "passport_bio_page", size: 5000 };
     expect(checkStagedUpload(slot, { prefix: new Uint8Array(0), size: 0 })).toMatchObject({ ok: false, reason: "empty" });
     expect(checkStagedUpload(slot, { prefix: new Uint8Array(0), size: MAX_FILE_BYTES + 1 })).toMatchObject({ ok: false, reason: "too_large" });
-    const jpeg = Buffer.alloc(SNIFF_BYTES, 1);
-    Buffer.from(HEADS["jpeg"]!).copy(jpeg);
-    expect(checkStagedUpload(slot, { prefix: jpeg, size: 5000 })).toMatchObject({ ok: true, type: "jpeg" });
-    expect(checkStagedUpload(slot, { prefix: jpeg, size: 4999 })).toMatchObject({ ok: false, reason: "size_mismatch" });
+    const jpeg = SAMPLES.jpeg(5000 - SAMPLES.jpeg().length - 4);
+    expect(jpeg.length).toBe(5000);
+    const parts = { prefix: jpeg.subarray(0, SNIFF_BYTES), tail: jpeg.subarray(-TAIL_BYTES) };
+    expect(checkStagedUpload(slot, { ...parts, size: 5000 })).toMatchObject({ ok: true, type: "jpeg" });
+    expect(checkStagedUpload({ ...slot, size: 4999 }, { ...parts, size: 5000 })).toMatchObject({ ok: false, reason: "size_mismatch" });
     expect(checkStagedUpload({ ...slot, file_name: "x.jpg" }, { prefix: Buffer.from("<html><body>hi</body></html>"), size: 5000 })).toMatchObject({
       ok: false,
       reason: "disallowed_type",

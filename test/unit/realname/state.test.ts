@@ -1,12 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BSS_REALNAME_CODES, classifySubmitFailure, interpretReviewResult } from "../../../shared/realname/bss-outcomes.ts";
+import { BSS_REALNAME_CODES, classifySubmitFailure, interpretReviewResult, type ReviewOutcome } from "../../../shared/realname/bss-outcomes.ts";
 import {
   ALLOWED_EVENTS,
   APPLICATION_STATES,
+  DEFAULT_MAX_SUBMIT_ATTEMPTS,
   FINAL_STATES,
   InvalidTransitionError,
   applyEvent,
+  canApply,
   createStatus,
   replay,
   type ApplicationEvent,
@@ -70,17 +72,14 @@ describe("state machine: paths", () => {
     expect(r.audit[2]!.detail).toBe("review rejected: 证件照片不清晰");
   });
 
-  it("CBC.99005030 → failed_config with an operator action; operator retry resubmits", () => {
+  it("CBC.99005030 → failed_config: final, reported to the portal, with an operator action", () => {
     const r = run(inlineStart(), { type: "submit_started" }, { type: "bss_failed", failure: { kind: "http", code: "CBC.99005030", status: 400, message: "bucket auth failed" } });
     expect(r.status.state).toBe("failed_config");
-    expect(r.followUps.at(-1)).toEqual(["alert_operator"]);
+    expect(FINAL_STATES.has("failed_config")).toBe(true);
+    expect(r.followUps.at(-1)).toEqual(["notify", "schedule_purge", "alert_operator"]);
     expect(r.status.failure).toMatchObject({ code: "CBC.99005030", disposition: "failed_config", detail: "bucket auth failed" });
     expect(r.status.failure?.operatorAction).toContain("实名认证附件上传");
-    const again = applyEvent(r.status, { type: "operator_retry" }, meta("operator:alice"));
-    expect(again.status.state).toBe("validated");
-    expect(again.status.failure).toBeUndefined();
-    expect(again.followUps).toEqual(["submit"]);
-    expect(again.audit.actor).toBe("operator:alice");
+    expect(canApply("failed_config", "submit_started")).toBe(false);
   });
 
   it("throttling goes back to validated for a retry, until the attempt cap", () => {
@@ -99,7 +98,7 @@ describe("state machine: paths", () => {
   });
 
   it("ambiguous submission: verify by review result, never a blind resubmit", () => {
-    const amb = run(inlineStart(), { type: "submit_started" }, { type: "bss_failed", failure: { kind: "ambiguous", code: "LOCAL.TIMEOUT" } });
+    const amb = run(inlineStart(), { type: "submit_started", baseline: { result: "none" } }, { type: "bss_failed", failure: { kind: "ambiguous", code: "LOCAL.TIMEOUT" } });
     expect(amb.status.state).toBe("verifying");
     expect(amb.followUps.at(-1)).toEqual(["check_review_result"]);
     expect(() => applyEvent(amb.status, { type: "submit_started" }, meta())).toThrow(InvalidTransitionError);
@@ -122,6 +121,108 @@ describe("state machine: paths", () => {
     expect(fresh.status).toMatchObject({ state: "rejected", opinion: "法人信息不符" });
   });
 
+  describe("issue 12.5: a review result counts as ours only with evidence (a change against the baseline)", () => {
+    const ambiguous = (baseline?: ReviewOutcome) =>
+      run(inlineStart(), { type: "submit_started", ...(baseline ? { baseline } : {}) }, { type: "bss_failed", failure: { kind: "ambiguous", code: "HTTP.502", status: 502 } }).status;
+    const after = (baseline: ReviewOutcome | undefined, review: ReviewOutcome) => applyEvent(ambiguous(baseline), { type: "review_result", review }, meta());
+
+    it("an approval that was already there (earlier application; a change of an approved individual) is not ours: needs_operator, never approved", () => {
+      const r = after({ result: "approved" }, { result: "approved" });
+      expect(r.status.state).toBe("needs_operator");
+      expect(FINAL_STATES.has("needs_operator")).toBe(true);
+      expect(r.followUps).toEqual(["notify", "schedule_purge", "alert_operator"]);
+      expect(r.status.failure).toMatchObject({ code: "LOCAL.UNVERIFIABLE", operatorAction: expect.stringContaining("Partner Center") });
+    });
+
+    it("a review in progress that was already there (a console application) is not ours: needs_operator", () => {
+      expect(after({ result: "under_review" }, { result: "under_review" }).status.state).toBe("needs_operator");
+    });
+
+    it("without a baseline nothing is evidence except 'nothing on record'", () => {
+      for (const review of [{ result: "under_review" }, { result: "approved" }, { result: "rejected", opinion: "x" }] as ReviewOutcome[]) {
+        expect(after(undefined, review).status.state).toBe("needs_operator");
+      }
+      expect(after(undefined, { result: "none" }).status.state).toBe("validated");
+    });
+
+    it("a result that differs from the baseline is ours", () => {
+      expect(after({ result: "none" }, { result: "under_review" }).status.state).toBe("under_review");
+      expect(after({ result: "none" }, { result: "approved" }).status.state).toBe("approved");
+      expect(after({ result: "rejected", opinion: "old" }, { result: "under_review" }).status.state).toBe("under_review");
+      expect(after({ result: "under_review" }, { result: "approved" }).status.state).toBe("approved");
+      expect(after({ result: "approved" }, { result: "rejected", opinion: "new" }).status).toMatchObject({ state: "rejected", opinion: "new" });
+    });
+
+    it("property: with the baseline equal to the result, the application never ends approved, rejected or under review", () => {
+      const reviewArb = fc.oneof(
+        fc.constant<ReviewOutcome>({ result: "none" }),
+        fc.constant<ReviewOutcome>({ result: "under_review" }),
+        fc.constant<ReviewOutcome>({ result: "approved" }),
+        fc.string({ minLength: 1, maxLength: 20 }).map((opinion): ReviewOutcome => ({ result: "rejected", opinion })),
+      );
+      fc.assert(
+        fc.property(reviewArb, (review) => {
+          const state = after(review, review).status.state;
+          expect(["validated", "needs_operator"]).toContain(state);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  });
+
+  describe("issue 11.3: every non-retryable BSS answer ends the application", () => {
+    it("CBC.99000035 on the baseline read (not the partner's customer) → failed with the reason, reported", () => {
+      const r = applyEvent(inlineStart(), { type: "baseline_failed", failure: { kind: "http", code: "CBC.99000035", status: 400, message: "not a sub-customer" } }, meta());
+      expect(r.status.state).toBe("failed");
+      expect(r.followUps).toEqual(["notify", "schedule_purge"]);
+      expect(r.status.failure).toMatchObject({ code: "CBC.99000035", disposition: "failed", message: expect.stringContaining("not one of the partner's customers") });
+    });
+
+    it("a transient baseline read failure retries, and counts towards the cap", () => {
+      let s = inlineStart();
+      for (let i = 1; i < DEFAULT_MAX_SUBMIT_ATTEMPTS; i++) {
+        const r = applyEvent(s, { type: "baseline_failed", failure: { kind: "http", code: "HTTP.503", status: 503 } }, meta());
+        expect(r.status.state).toBe("validated");
+        expect(r.followUps).toEqual(["submit"]);
+        s = r.status;
+      }
+      expect(applyEvent(s, { type: "baseline_failed", failure: { kind: "timeout", code: "LOCAL.TIMEOUT" } }, meta()).status.state).toBe("failed");
+    });
+
+    it("a final answer while reading the review result ends it; a transient one keeps polling", () => {
+      for (const from of ["under_review", "verifying"] as const) {
+        const r = applyEvent({ state: from, submitAttempts: 1 }, { type: "review_unreadable", failure: { kind: "http", code: "CBC.99000035", status: 400 } }, meta());
+        expect(r.status.state).toBe("failed");
+        const cfg = applyEvent({ state: from, submitAttempts: 1 }, { type: "review_unreadable", failure: { kind: "http", code: "CBC.0151", status: 403 } }, meta());
+        expect(cfg.status.state).toBe("failed_config");
+      }
+      expect(applyEvent({ state: "under_review", submitAttempts: 1 }, { type: "review_unreadable", failure: { kind: "http", code: "CBC.0250", status: 429 } }, meta()).status.state).toBe("under_review");
+    });
+
+    it("property: every classification is either retryable (keeps going) or final (ends in a final state)", () => {
+      const codes = [...Object.keys(BSS_REALNAME_CODES), "CBC.12345", "HTTP.500", "HTTP.404", "APIG.0308", "APIG.1009", "LOCAL.TIMEOUT", "LOCAL.NETWORK"];
+      fc.assert(
+        fc.property(fc.constantFrom(...codes), fc.constantFrom(undefined, 200, 400, 401, 403, 404, 429, 500, 502, 503), fc.constantFrom(undefined, "http", "business", "network", "timeout", "ambiguous", "invalid-response"), (code, status, kind) => {
+          const failure = { code, ...(status !== undefined ? { status } : {}), ...(kind !== undefined ? { kind } : {}) };
+          const submitted = run(inlineStart(), { type: "submit_started", baseline: { result: "none" } });
+          const r = applyEvent(submitted.status, { type: "bss_failed", failure }, meta());
+          const d = classifySubmitFailure(failure).disposition;
+          if (d === "failed" || d === "failed_config") {
+            expect(FINAL_STATES.has(r.status.state)).toBe(true);
+            expect(r.followUps).toContain("notify");
+          } else {
+            expect(["validated", "verifying"]).toContain(r.status.state);
+          }
+          // Throttling, 5xx, timeouts and network trouble are never final.
+          if (status === 429 || (status !== undefined && status >= 500) || kind === "timeout" || kind === "network" || kind === "ambiguous") {
+            if (!(code in BSS_REALNAME_CODES) || code === "CBC.0999" || code === "CBC.0250" || code === "APIG.0308") expect(["retry", "verify"]).toContain(d);
+          }
+        }),
+        { numRuns: 400 },
+      );
+    });
+  });
+
   it("replay rebuilds the same status and audit", () => {
     const events = [{ type: "uploads_verified" }, { type: "submit_started" }, { type: "bss_accepted", isReview: 0 }] as const;
     const r = replay("upload", events.map((event) => ({ event, meta: meta() })), meta("portal"));
@@ -139,7 +240,8 @@ describe("state machine: allowed transitions", () => {
     { type: "bss_accepted", isReview: 1 },
     { type: "bss_failed", failure: { code: "CBC.0100", status: 400 } },
     { type: "review_result", review: { result: "approved" } },
-    { type: "operator_retry" },
+    { type: "baseline_failed", failure: { code: "CBC.0250", status: 429 } },
+    { type: "review_unreadable", failure: { code: "CBC.99000035", status: 400 } },
     { type: "documents_purged", objects: 1 },
   ];
 
@@ -211,7 +313,9 @@ describe("BSS outcomes", () => {
     expect(interpretReviewResult({ review_result: 2, extra: 1 })).toEqual({ result: "approved" });
     expect(interpretReviewResult({ review_result: 1, opinion: " 照片不清晰 " })).toEqual({ result: "rejected", opinion: "照片不清晰" });
     expect(interpretReviewResult({ review_result: 1 })).toEqual({ result: "rejected", opinion: "rejected without an opinion" });
-    expect(() => interpretReviewResult({ review_result: 3 })).toThrow();
+    // Tolerant reading (issue 12.2): an undocumented value means a review exists that is not known to be final.
+    expect(interpretReviewResult({ review_result: 3 })).toEqual({ result: "under_review" });
+    expect(() => interpretReviewResult({ review_result: "2" })).toThrow();
   });
 });
 
@@ -225,7 +329,7 @@ describe("audit entries never carry identifiers", () => {
           applyEvent(s.status, { type: "bss_failed", failure: { kind: "http", code: "CBC.99007202", status: 400, message: text } }, meta()).audit,
           applyEvent({ state: "under_review", submitAttempts: 1 }, { type: "review_result", review: { result: "rejected", opinion: text } }, meta()).audit,
           applyEvent(uploadStart(), { type: "upload_rejected", role: "face_photo", reason: text }, meta()).audit,
-          applyEvent({ state: "failed_config", submitAttempts: 1 }, { type: "operator_retry", reason: text }, meta()).audit,
+          applyEvent({ state: "under_review", submitAttempts: 1 }, { type: "review_unreadable", failure: { kind: "http", code: "CBC.0100", status: 400, message: text } }, meta()).audit,
         ];
         const failure = applyEvent(s.status, { type: "bss_failed", failure: { kind: "http", code: "CBC.99007202", status: 400, message: text } }, meta()).status.failure;
         for (const e of [...entries.map((x) => JSON.stringify(x)), JSON.stringify(failure)]) {

@@ -1,20 +1,23 @@
 /** Auto-renew: the pure decisions (config, allow-list, eligibility, mode, price/discount/cap) and the enqueue step. */
 import fc from "fast-check";
+import { renderAutoRenewReport } from "../../../shared/notify/templates.ts";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RENEWAL_DECISION_CONFIG, decideReminders, type DueReminder } from "../../../shared/renewal/index.ts";
 import {
   RenewalAutoRenew,
   autoRenewEligibility,
   autoRenewKeys,
+  DISCOUNT_RULES,
+  chooseOrderDiscount,
   choosePrice,
   effectiveMode,
   parseAllowList,
   parseAutoRenewSettings,
   payRequest,
-  renderOutcome,
   type RenewQuote,
 } from "../../../shared/renewal/autorenew.ts";
 import { enqueueAutoRenew } from "../../../shared/renewal/autorenew-pipeline.ts";
+import { payOrdersRequest } from "../../../shared/bss/schemas.ts";
 import { MemLedger, MemQueue } from "./pipeline-fakes.ts";
 import { DAY, iso, resource } from "./helpers.ts";
 
@@ -95,29 +98,16 @@ describe("price, discount and cap", () => {
     optional_discount_rating_results: discounts,
   });
 
-  it("uses the best_offer partner/commercial discount when allowed and maps its type for PayOrders", () => {
-    const d = choosePrice(quote([{ discount_id: "d7", amount: "170.00", discount_type: 607, best_offer: 1 }, { discount_id: "d5", amount: "180.00", discount_type: 605, best_offer: 0 }]), "r1", "best-offer", 1000);
-    expect(d).toMatchObject({ renew: true, amount: 170, official: 200, discount: { id: "d7", type: 3, renewRateType: 607 } });
-    expect(payRequest("o1", d.renew ? d.discount : undefined)).toEqual({ order_id: "o1", use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: "d7", type: 3 }] });
-    const commercial = choosePrice(quote([{ discount_id: "d5", amount: "150", discount_type: 605, best_offer: 1 }]), "r1", "best-offer", 1000);
-    expect(commercial).toMatchObject({ amount: 150, discount: { type: 2 } });
+  it("estimates with the inquiry's cheapest discount the rule allows (informational: never a PayOrders id)", () => {
+    const d = choosePrice(quote([{ discount_id: "d7", amount: "170.00", discount_type: 607, best_offer: 1 }, { discount_id: "d5", amount: "160.00", discount_type: 605, best_offer: 0 }]), "r1", "best-offer", 1000);
+    expect(d).toMatchObject({ renew: true, amount: 160, official: 200, estimate: { renewRateType: 605, amount: 160 } });
+    expect(JSON.stringify(d)).not.toContain('"d5"');
+    expect(choosePrice(quote([{ discount_id: "d7", amount: "170", discount_type: 607 }, { discount_id: "d5", amount: "160", discount_type: 605 }]), "r1", "partner", 1000)).toMatchObject({ amount: 170, estimate: { renewRateType: 607 } });
+    expect(choosePrice(quote([{ discount_id: "d7", amount: "170", discount_type: 607 }]), "r1", "none", 1000)).toMatchObject({ amount: 200 });
+    expect(choosePrice(quote(undefined), "r1", "best-offer", 1000)).toMatchObject({ renew: true, amount: 200 });
   });
 
-  it("pays the official price with rule 'none', without best_offer, or with an unknown discount type", () => {
-    for (const [q, rule] of [
-      [quote([{ discount_id: "d7", amount: "170", discount_type: 607, best_offer: 1 }]), "none"],
-      [quote([{ discount_id: "d7", amount: "170", discount_type: 607, best_offer: 0 }]), "best-offer"],
-      [quote([{ discount_id: "d9", amount: "10", discount_type: 999, best_offer: 1 }]), "best-offer"],
-      [quote(undefined), "best-offer"],
-    ] as const) {
-      const d = choosePrice(q, "r1", rule, 1000);
-      expect(d).toMatchObject({ renew: true, amount: 200 });
-      expect(d.discount).toBeUndefined();
-      expect(payRequest("o1", d.discount)).toEqual({ order_id: "o1", use_coupon: "NO", use_discount: "NO" });
-    }
-  });
-
-  it("skips above the cap (on the price actually paid), and without a price", () => {
+  it("skips above the cap (on the estimate), and without a price", () => {
     const q = quote([{ discount_id: "d7", amount: "170", discount_type: 607, best_offer: 1 }]);
     expect(choosePrice(q, "r1", "best-offer", 170)).toMatchObject({ renew: true, amount: 170 });
     expect(choosePrice(q, "r1", "best-offer", 169.99)).toMatchObject({ renew: false, reason: "over-cap", amount: 170 });
@@ -125,24 +115,81 @@ describe("price, discount and cap", () => {
     expect(choosePrice({ currency: "CNY" }, "r1", "best-offer", 1000)).toMatchObject({ renew: false, reason: "no-price" });
   });
 
-  it("property: never pays more than the cap, never more than official, never a coupon", () => {
+  it("property: the estimate never exceeds the cap nor the official price", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 1, max: 100_000 }), fc.constantFrom(605, 606, 607, 700), (officialCents, pct, capCents, type) => {
+      fc.property(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 1, max: 100_000 }), fc.constantFrom(605, 606, 607, 700), fc.constantFrom(...DISCOUNT_RULES), (officialCents, pct, capCents, type, rule) => {
         const official = officialCents / 100;
         const disc = Math.round(officialCents * (100 - pct)) / 10_000;
         const q: RenewQuote = { currency: "CNY", renew_inquiry_results: [{ resource_id: "r1", amount: official.toFixed(2) }], optional_discount_rating_results: [{ discount_id: "d", amount: disc.toFixed(2), discount_type: type, best_offer: 1 }] };
-        const d = choosePrice(q, "r1", "best-offer", capCents / 100);
+        const d = choosePrice(q, "r1", rule, capCents / 100);
         if (d.renew) {
           expect(d.amount).toBeLessThanOrEqual(capCents / 100);
           expect(d.amount).toBeLessThanOrEqual(official);
-          expect(payRequest("o", d.discount).use_coupon).toBe("NO");
         }
       }),
     );
   });
+});
+
+describe("issue 12.3: the discount paid with comes from ListOrderDiscounts for the order", () => {
+  const line = (amount: number) => ({ order_line_item_ids: ["l1"], discount_mode: 0, discount_amount: amount, discount_ratio: 0.9 });
+  const disc = (id: string, type: number, saving: number, orderId = "O1") => ({ discount_id: id, discount_value: "0.9", discount_type: type, orders: [{ order_id: orderId, order_line_items: [line(saving)] }] });
+
+  it("best-offer takes the largest saving on this order, with the type exactly as listed (no mapping)", () => {
+    const list = [disc("p3", 3, 10), disc("c2", 2, 25), disc("x0", 0, 5)];
+    expect(chooseOrderDiscount(list, "O1", "best-offer")).toEqual({ id: "c2", type: 2, saving: 25 });
+    expect(payRequest("O1", chooseOrderDiscount(list, "O1", "best-offer"))).toEqual({ order_id: "O1", use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: "c2", type: 2 }] });
+  });
+
+  it("partner takes only the partner-granted discount (3); none takes nothing", () => {
+    const list = [disc("p3", 3, 10), disc("c2", 2, 25)];
+    expect(chooseOrderDiscount(list, "O1", "partner")).toMatchObject({ id: "p3", type: 3 });
+    expect(chooseOrderDiscount([disc("c2", 2, 25)], "O1", "partner")).toBeUndefined();
+    expect(chooseOrderDiscount(list, "O1", "none")).toBeUndefined();
+    expect(payRequest("O1", undefined)).toEqual({ order_id: "O1", use_coupon: "NO", use_discount: "NO" });
+  });
+
+  it("a 609 price adjustment on the order is used whatever the rule, even when another saves more", () => {
+    const list = [disc("c2", 2, 50), disc("adj", 609, 3)];
+    for (const rule of DISCOUNT_RULES) expect(chooseOrderDiscount(list, "O1", rule)).toEqual({ id: "adj", type: 609, saving: 3 });
+  });
+
+  it("ignores discounts for other orders, undocumented types, and type 1 (in the intl pay enum only)", () => {
+    expect(chooseOrderDiscount([disc("other", 2, 99, "O2"), disc("new", 777, 99), disc("contract", 1, 99)], "O1", "best-offer")).toBeUndefined();
+    expect(chooseOrderDiscount([disc("other", 609, 1, "O2")], "O1", "none")).toBeUndefined();
+  });
+
+  it("property: the PayOrders body follows the contract's use_coupon/use_discount rules and names a listed discount of this order", () => {
+    const discountArb = fc.record({
+      discount_id: fc.string({ minLength: 1, maxLength: 8 }),
+      discount_type: fc.constantFrom(0, 1, 2, 3, 609, 605, 777),
+      orders: fc.array(fc.record({ order_id: fc.constantFrom("O1", "o1", "O2"), order_line_items: fc.array(fc.record({ discount_amount: fc.integer({ min: 0, max: 10_000 }).map((c) => c / 100) }), { maxLength: 3 }) }), { maxLength: 2 }),
+    });
+    fc.assert(
+      fc.property(fc.array(discountArb, { maxLength: 6 }), fc.constantFrom(...DISCOUNT_RULES), (list, rule) => {
+        const chosen = chooseOrderDiscount(list, "O1", rule);
+        const body = payRequest("O1", chosen);
+        expect(payOrdersRequest.safeParse(body).success).toBe(true);
+        expect(body.use_coupon).toBe("NO");
+        expect("coupon_infos" in body).toBe(false);
+        expect(body.use_discount === "YES").toBe(body.discount_infos !== undefined);
+        const forOrder = list.filter((d) => [0, 2, 3, 609].includes(d.discount_type) && (d.orders.length === 0 || d.orders.some((o) => o.order_id.toLowerCase() === "o1")));
+        if (forOrder.some((d) => d.discount_type === 609)) expect(body.discount_infos?.[0]?.type).toBe(609);
+        if (body.discount_infos) {
+          expect(body.discount_infos).toHaveLength(1);
+          expect(forOrder.some((d) => d.discount_id === body.discount_infos![0]!.id && d.discount_type === body.discount_infos![0]!.type)).toBe(true);
+        }
+        if (rule === "none" && !forOrder.some((d) => d.discount_type === 609)) expect(body.use_discount).toBe("NO");
+      }),
+      { numRuns: 500 },
+    );
+  });
 
   it("renders 'would renew X for ¥Y' for a dry run", () => {
-    const r = renderOutcome({ state: "dry-run", wouldRenew: true, customerId: "c1", mainResourceId: "r1", resourceName: "ecs-1", expireTime: "2026-07-08T15:59:59Z", amount: 170, currency: "CNY", period: { type: 2, num: 1 } });
+    const r = renderAutoRenewReport(
+      { state: "dry-run", wouldRenew: true, customerId: "c1", mainResourceId: "r1", resourceName: "ecs-1", expireTime: "2026-07-08T15:59:59Z", amount: 170, currency: "CNY", period: { type: 2, num: 1 } },
+      { language: "en", timeZone: "Asia/Shanghai" },
+    );
     expect(r.text).toContain("would renew ecs-1 (r1) for 1 month for ¥170.00");
     expect(r.subject).toContain("[dry-run]");
   });

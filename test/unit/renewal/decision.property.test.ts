@@ -86,7 +86,8 @@ function expectedWindow(w: World, g: SimGroup, t: number, config: RenewalDecisio
   const status = simStatus(w, g, t, config);
   if (status === undefined) return undefined;
   if (!config.statuses.includes(status)) return undefined;
-  if (g.policy === 3 && !config.includeAutoRenew) return undefined;
+  // Auto-renew exempts a group only while its expiry is ahead: past it, the automatic renewal failed.
+  if (g.policy === 3 && !config.includeAutoRenew && t < g.expire) return undefined;
   if (!g.masterListed && g.attached.length === 0) return undefined;
   let phase: "before" | "grace" | "retention";
   if (t < g.expire) phase = "before";

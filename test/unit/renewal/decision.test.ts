@@ -88,6 +88,32 @@ describe("decideReminders", () => {
     const r2 = decide(list, { cfg: parseRenewalDecisionConfig({ includeAutoRenew: true, statuses: [2, 3, 4, 5] }) });
     expect(r2.due.map((d) => d.mainResourceId)).toEqual(["auto", "closed"]);
     expect(r2.due[0]?.lifecycle.atExpiry).toBe("auto-renew");
+    expect(r2.due[0]?.autoRenewFailed).toBeUndefined(); // not expired yet
+  });
+
+  // Regression (issue 12.6): auto-renew resources already in grace or retention were skipped, so a customer
+  // whose automatic renewal failed (no balance) lost data without a word.
+  it("reminds an auto-renew resource in grace or retention whatever its renewal setting, flagged autoRenewFailed", () => {
+    const expired = "2026-06-26T15:59:59Z"; // expired yesterday (Shanghai)
+    const cases = [
+      [resource({ resource_id: "grace-5", expire_time: expired, expire_policy: 3, status: 5 }), "grace"],
+      [resource({ resource_id: "ret-4", expire_time: "2026-06-01T15:59:59Z", expire_policy: 3, status: 4 }), "retention"],
+      // BSS still says "in use" but the expiry has passed: by time against the level's grace days
+      [resource({ resource_id: "stale-2", expire_time: expired, expire_policy: 3, status: 2 }), "grace"],
+    ] as const;
+    for (const [res, phase] of cases) {
+      const { due, skipped } = decide([res], { cfg: parseRenewalDecisionConfig({ statuses: [2, 4, 5] }) });
+      expect(skipped, res.resource_id).toEqual([]);
+      expect(due, res.resource_id).toHaveLength(1);
+      expect(due[0], res.resource_id).toMatchObject({ mainResourceId: res.resource_id, phase, window: phase, autoRenewFailed: true, lifecycle: { atExpiry: "auto-renew" } });
+      expect(dueReminderSchema.parse(JSON.parse(JSON.stringify(due[0])))).toEqual(due[0]);
+    }
+    // An auto-renew disk attached to an expired auto-renew server rides along; one still ahead does not count.
+    const { due } = decide([
+      resource({ resource_id: "vm", expire_time: expired, expire_policy: 3, status: 5 }),
+      resource({ resource_id: "disk", is_main_resource: 0, parent_resource_id: "vm", expire_time: expired, expire_policy: 3, status: 5 }),
+    ], { cfg: parseRenewalDecisionConfig({ statuses: [2, 4, 5] }) });
+    expect(due.map((d) => [d.mainResourceId, d.attached.map((a) => a.resource_id), d.autoRenewFailed])).toEqual([["vm", ["disk"], true]]);
   });
 
   it("lists only counted attached resources and reminds at an attached resource's earlier expiry", () => {

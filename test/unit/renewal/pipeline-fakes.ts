@@ -1,4 +1,5 @@
 /** In-memory ports for the renewal pipeline tests (same semantics as shared/ledger's conditional writes). */
+import type { ClaimOutcome } from "../../../shared/ledger/index.ts";
 import type { Envelope } from "../../../shared/queue/envelope.ts";
 import type { LedgerPort, PublishPort } from "../../../shared/renewal/pipeline.ts";
 
@@ -12,10 +13,10 @@ export interface MemRecord {
 export class MemLedger implements LedgerPort {
   readonly records = new Map<string, MemRecord>();
   now = 0;
-  async claim(key: string, attrs?: Record<string, unknown>, options: { staleAfterSeconds?: number } = {}): Promise<"new" | "exists"> {
+  async claim(key: string, attrs?: Record<string, unknown>, options: { staleAfterSeconds?: number } = {}): Promise<ClaimOutcome> {
     const r = this.records.get(key);
     const stale = r && r.status === "claimed" && options.staleAfterSeconds !== undefined && r.claimedAt < this.now - options.staleAfterSeconds * 1000;
-    if (r && !stale) return "exists";
+    if (r && !stale) return r.status === "done" ? "done" : "busy";
     this.records.set(key, { status: "claimed", claimedAt: this.now, ...(attrs ? { attrs } : {}) });
     return "new";
   }

@@ -1,11 +1,13 @@
 /** Scheduler and scan steps over in-memory ledger/queue ports: once per (customer, day), never lose a claim. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { createBssClient } from "../../../shared/bss/index.ts";
 import type { OrderInstance } from "../../../shared/bss/schemas.ts";
 import { DEFAULT_RENEWAL_DECISION_CONFIG, ledgerKeyString } from "../../../shared/renewal/index.ts";
 import { RenewalNotify, RenewalScan, ledgerKeys, perInstanceRate, scanEnvelopeId } from "../../../shared/renewal/messages.ts";
 import { PipelineError, scanCustomer, scheduleScans, type SubCustomer } from "../../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../../shared/renewal/settings.ts";
+import { REMINDER_CLAIM_STALE_SECONDS } from "../../../shared/renewal/timing.ts";
 import { MemLedger, MemQueue, iter } from "./pipeline-fakes.ts";
 
 const customers: SubCustomer[] = Array.from({ length: 25 }, (_, i) => ({
@@ -144,6 +146,15 @@ describe("scanCustomer", () => {
     const q2 = new MemQueue();
     await scan(other, q2, "scan-1");
     expect(publishedKeys(q2)).not.toContain(key);
+
+    // Regression (issue 11.1 audit): another scan's claim never completed (its notify message exhausted
+    // its receives) counted as sent forever. Once the notify queue can no longer bring it back, it is
+    // published again (the per-channel delivery records keep a channel from sending twice).
+    other.now = (REMINDER_CLAIM_STALE_SECONDS + 1) * 1000;
+    const q3 = new MemQueue();
+    await scan(other, q3, "scan-2");
+    expect(publishedKeys(q3)).toContain(key);
+    expect((await other.get(ledgerKeys.reminder(key)))?.attrs?.["scanId"]).toBe("scan-2");
   });
 
   it("does not send a window after a more urgent one for the same resource and expiry", async () => {
@@ -177,5 +188,47 @@ describe("rate budget", () => {
     expect(() => parseRenewalSettings({ RENEWAL_ASSOCIATION_TYPES: "3" }, perInstanceRate)).toThrow(/RENEWAL_ASSOCIATION_TYPES/);
     expect(() => parseRenewalSettings({ RENEWAL_DECISION_CONFIG: "{" }, perInstanceRate)).toThrow(/not JSON/);
     expect(() => parseRenewalSettings({ RENEWAL_DECISION_CONFIG: '{"windowsDays":[-1]}' }, perInstanceRate)).toThrow(/windowsDays/);
+  });
+});
+
+describe("scanCustomer reads tolerantly (issue 12.2)", () => {
+  // The page comes through the real BSS client (fake fetch): before 12.2 one record without `status`
+  // failed the whole page as invalid-response and the customer's scan aborted.
+  function clientServing(records: unknown[]) {
+    return createBssClient({
+      endpoint: "http://bss.test",
+      credentials: { ak: "AKTEST", sk: "SKTEST", domainId: "partner" },
+      maxAttempts: 1,
+      rate: 1_000_000,
+      fetch: async () => new Response(JSON.stringify({ total_count: records.length, data: records }), { status: 200, headers: { "Content-Type": "application/json" } }),
+    });
+  }
+
+  it("skips records lacking a decision field, names them, counts them, and decides the rest of the page", async () => {
+    const records = [
+      res("ecs-a", 7),
+      { resource_id: "no-status", is_main_resource: 1, expire_time: day(7), region_code: "cn-north-4" },
+      { ...res("odd-main", 1), is_main_resource: 7 },
+      { id: "internal-9", is_main_resource: 1, status: 2, expire_time: day(1) },
+      res("rds-b", 1),
+    ];
+    const skipped: { record: string; fields: string[] }[] = [];
+    const queue = new MemQueue();
+    const r = await scanCustomer({
+      message: scanMessage(),
+      resources: clientServing(records).customerResources("c1", {}, { pageSize: 100 }),
+      config: DEFAULT_RENEWAL_DECISION_CONFIG,
+      now: NOW,
+      ledger: new MemLedger(),
+      publish: queue.publish,
+      onSkippedRecord: (s) => skipped.push(s),
+    });
+    expect(r).toMatchObject({ resources: 5, skippedRecords: 3, due: 2, published: 2 });
+    expect(skipped).toEqual([
+      { record: "no-status", fields: ["status"] },
+      { record: "odd-main", fields: ["is_main_resource"] },
+      { record: "id internal-9", fields: ["resource_id"] },
+    ]);
+    expect(publishedKeys(queue)).toEqual([`c1#ecs-a#${day(7)}#7d`, `c1#rds-b#${day(1)}#1d`].sort());
   });
 });

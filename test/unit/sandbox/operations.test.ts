@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { operations, type OperationName } from "../../../shared/bss/operations.ts";
 import { SandboxError } from "../../../local/sandbox/errors.ts";
 import { runOperation, setReviewOutcome, type Caller, type OpContext } from "../../../local/sandbox/operations.ts";
-import { PAYMENT_WINDOW_MS, SandboxState } from "../../../local/sandbox/state.ts";
+import { ORDER_DISCOUNT_TYPES, PAYMENT_WINDOW_MS, SandboxState } from "../../../local/sandbox/state.ts";
 import { addMonthsChina, formatUtc, parseUtc } from "../../../local/sandbox/time.ts";
 
 const NOW = Date.parse("2026-03-01T04:00:00Z");
@@ -92,5 +92,29 @@ describe("real-name review scripts", () => {
     const r = await run("ShowRealnameAuthenticationReviewResult", { kind: "partner" }, { customer_id: id });
     expect(r["review_result"]).toBe(1);
     expect(typeof r["opinion"]).toBe("string");
+  });
+});
+
+describe("order discounts (issue 12.3)", () => {
+  it("every documented ListOrderDiscounts type is issued, ids are unique per order, and a reseller's order always has its partner discount", () => {
+    const state = new SandboxState({ seed: 9, customers: 20, resourcesPerCustomer: 1, now: NOW, xaccountType: "px", realnameBucketConfigured: true });
+    const types = new Set<number>();
+    const ids = new Set<string>();
+    let offers = 0;
+    for (const c of state.customers) {
+      for (let i = 0; i < 40; i++) {
+        const list = state.orderDiscounts(c.info.customer_id, `CS2606010000${c.info.customer_id.slice(0, 4)}${i}`);
+        for (const d of list) {
+          types.add(d.type);
+          ids.add(d.id);
+          offers++;
+          expect(d.rate).toBeGreaterThan(0);
+          expect(d.rate).toBeLessThan(1);
+        }
+        expect(list.some((d) => d.type === 3)).toBe(c.info.association_type === "2");
+      }
+    }
+    expect([...types].sort((a, b) => a - b)).toEqual([...ORDER_DISCOUNT_TYPES]);
+    expect(ids.size).toBe(offers);
   });
 });
