@@ -206,7 +206,7 @@ function topGroups(b: BuiltBundle, n: number): GroupInfo[] {
 /**
  * A plausible Lambda environment for `fn`: its serverless.yml variables evaluated the way the
  * engine does (resource names, queue URLs on 127.0.0.1), the runtime's own variables, dummy AWS
- * credentials, and every http(s) endpoint pointed at 127.0.0.1. Secret variables stay as *_REF
+ * credentials, and every *_ENDPOINT variable pointed at 127.0.0.1. Secret variables stay as *_REF
  * (read through the extension at invoke time, never at init). Returns the variables and the names
  * of those whose endpoint was rewritten.
  */
@@ -239,7 +239,9 @@ export function functionEnv(model: ServiceModel, fn: FunctionModel): { vars: Rec
   });
   const rewritten: string[] = [];
   for (const [k, v] of Object.entries(vars)) {
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
+    // Only service endpoints: other URLs (e.g. RENEWAL_RENEW_URL, a link put in e-mails) are data.
+    // The deny-network preload catches any endpoint this misses.
+    if (!/ENDPOINT/.test(k) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
     let url: URL;
     try {
       url = new URL(v);
