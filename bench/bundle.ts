@@ -16,7 +16,7 @@
  *   import+init (CPU time) ≤ 1.5x the floor, per function.
  *
  * `node bench/bundle.ts` runs it alone; `npm run bench` picks it up. BUNDLE_BENCH_SAMPLES overrides
- * the number of samples per build (default 7).
+ * the number of samples per build (default 5).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -387,7 +387,7 @@ export function floorSource(clients: string[], exportName: string): string {
 const INIT_FLOOR_TARGET = 1.5;
 
 export async function run(options: { samples?: number } = {}): Promise<BenchResult> {
-  const samples = Math.max(Math.floor(options.samples ?? Number(process.env["BUNDLE_BENCH_SAMPLES"] ?? 7)), 1);
+  const samples = Math.max(Math.floor(options.samples ?? Number(process.env["BUNDLE_BENCH_SAMPLES"] ?? 5)), 1);
   const started = performance.now();
   const model = loadService(join(ROOT, "serverless.yml"), { stage: "prod", params: DEPLOY_PARAMS });
   const buildOptions = esbuildOptionsOf(model);
