@@ -460,6 +460,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         AWS_EC2_METADATA_DISABLED: "true",
         S3_FORCE_PATH_STYLE: "true",
         PARTNER_OPS_ENGINE: "1",
+        // Operator metrics (shared/metrics): EMF lines go to this file instead of stdout; `partner-ops metrics` reads it.
+        ...(dataDir ? { PARTNER_OPS_METRICS_FILE: join(dataDir, "metrics.jsonl") } : {}),
       });
       if (sandbox) Object.assign(vars, sandbox.env);
       else if (realHwc) for (const k of HWC_PASSTHROUGH) if (hostEnvironment[k]) vars[k] = hostEnvironment[k]!;
