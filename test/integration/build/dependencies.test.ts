@@ -59,16 +59,6 @@ function binsOf(name: string): string[] {
   }
 }
 
-/**
- * Declared for work landing on other branches at the time of writing (the ops console's browser
- * test; Powertools Metrics).
- * Remove a name once it is used; the test says when an entry has become unnecessary.
- */
-const PENDING: Record<string, string> = {
-  "playwright-core": "ops console browser test (console)",
-  "@aws-lambda-powertools/metrics": "Powertools Metrics, issue 16.2 (bss-flows)",
-};
-
 describe("declared dependencies", () => {
   const imported = importedPackages(sources());
   const commands = [Object.values(pkg.scripts).join("\n"), readFileSync(join(root, ".ci/run"), "utf8")].join("\n");
@@ -88,10 +78,8 @@ describe("declared dependencies", () => {
   };
 
   it("every dependency and devDependency is used", () => {
-    const unused = declared.filter((d) => why(d) === undefined && !(d in PENDING));
+    const unused = declared.filter((d) => why(d) === undefined);
     expect(unused, `declared in package.json but never used: ${unused.join(", ")}`).toEqual([]);
-    const stale = Object.keys(PENDING).filter((d) => !declared.includes(d) || why(d) !== undefined);
-    if (stale.length) console.warn(`test/integration/build/dependencies.test.ts: PENDING no longer needed for ${stale.join(", ")}; remove them`);
   });
 
   it("the check itself sees an unused name as unused", () => {
