@@ -16,7 +16,7 @@
  *   import+init (CPU time) ≤ 1.5x the floor, per function.
  *
  * `node bench/bundle.ts` runs it alone; `npm run bench` picks it up. BUNDLE_BENCH_SAMPLES overrides
- * the number of samples per build (default 7).
+ * the number of samples per build (default 5).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -206,7 +206,7 @@ function topGroups(b: BuiltBundle, n: number): GroupInfo[] {
 /**
  * A plausible Lambda environment for `fn`: its serverless.yml variables evaluated the way the
  * engine does (resource names, queue URLs on 127.0.0.1), the runtime's own variables, dummy AWS
- * credentials, and every http(s) endpoint pointed at 127.0.0.1. Secret variables stay as *_REF
+ * credentials, and every *_ENDPOINT variable pointed at 127.0.0.1. Secret variables stay as *_REF
  * (read through the extension at invoke time, never at init). Returns the variables and the names
  * of those whose endpoint was rewritten.
  */
@@ -239,7 +239,9 @@ export function functionEnv(model: ServiceModel, fn: FunctionModel): { vars: Rec
   });
   const rewritten: string[] = [];
   for (const [k, v] of Object.entries(vars)) {
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
+    // Only service endpoints: other URLs (e.g. RENEWAL_RENEW_URL, a link put in e-mails) are data.
+    // The deny-network preload catches any endpoint this misses.
+    if (!/ENDPOINT/.test(k) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) continue;
     let url: URL;
     try {
       url = new URL(v);
@@ -385,7 +387,7 @@ export function floorSource(clients: string[], exportName: string): string {
 const INIT_FLOOR_TARGET = 1.5;
 
 export async function run(options: { samples?: number } = {}): Promise<BenchResult> {
-  const samples = Math.max(Math.floor(options.samples ?? Number(process.env["BUNDLE_BENCH_SAMPLES"] ?? 7)), 1);
+  const samples = Math.max(Math.floor(options.samples ?? Number(process.env["BUNDLE_BENCH_SAMPLES"] ?? 5)), 1);
   const started = performance.now();
   const model = loadService(join(ROOT, "serverless.yml"), { stage: "prod", params: DEPLOY_PARAMS });
   const buildOptions = esbuildOptionsOf(model);

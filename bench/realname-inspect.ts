@@ -20,7 +20,7 @@ import { pipeline } from "node:stream/promises";
 import { validateApplication } from "../shared/realname/application.ts";
 import { UploadInspector, inspectingTransform } from "../shared/realname/files.ts";
 import { sampleJpeg } from "../shared/realname/sample-files.ts";
-import { type BenchResult, formatTable, isMain, median } from "./lib.ts";
+import { type BenchResult, formatTable, functionMemoryMb, isMain, lambdaHeapFlags, median } from "./lib.ts";
 
 const FILE = 10_000_000;
 const CHUNK = 64 * 1024;
@@ -82,9 +82,11 @@ export async function run(): Promise<BenchResult> {
   files.length = 0;
 
   // 2. memory while streaming through the Transform: in a fresh child process with --expose-gc,
-  // so the start value is not blurred by this process's earlier allocations.
+  // so the start value is not blurred by this process's earlier allocations, and with the heap flags
+  // Lambda applies for realname-submit's memorySize (the function that inspects uploads).
+  const flags = lambdaHeapFlags(await functionMemoryMb("realname-submit"));
   const child = (mode: "inspector" | "passthrough"): number =>
-    (JSON.parse(execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), `--memory-child=${mode}`], { encoding: "utf8" })) as { growth: number })
+    (JSON.parse(execFileSync(process.execPath, [...flags, "--expose-gc", fileURLToPath(import.meta.url), `--memory-child=${mode}`], { encoding: "utf8" })) as { growth: number })
       .growth;
   const growth = child("inspector");
   const passThrough = child("passthrough");
@@ -141,7 +143,7 @@ export async function run(): Promise<BenchResult> {
       { metric: "same growth vs largest file (10 MB)", value: growth / FILE, unit: "x" },
       { metric: "validate 4 MiB inline body", value: va, unit: "ms", baseline: { name: "JSON.parse + base64 decode", value: pd }, ratio: va / pd },
     ],
-    notes: ["RSS is measured in one fresh child process per mode (--expose-gc, sampled every 5 ms and on every chunk); chunks are fresh 64 KiB buffers as from a socket, so the growth is uncollected chunk garbage (it grows sub-linearly with the number of files and is the same without the inspector)"],
+    notes: [`RSS is measured in one fresh child process per mode (${flags.join(" ")} --expose-gc: Lambda's heap flags for realname-submit; sampled every 5 ms and on every chunk); chunks are fresh 64 KiB buffers as from a socket, so the growth is uncollected chunk garbage (it grows sub-linearly with the number of files and is the same without the inspector)`],
   };
 }
 

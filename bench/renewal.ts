@@ -15,12 +15,12 @@
  *   own API quota), the queue, and the poller handing out batches; a record that fails is re-queued.
  *
  * 10,000 customers at 10 calls/s take ~17.5 minutes, more than `npm run bench` may. Default (short)
- * mode: the scheduler lists all 10,000 customers, the instances scan the first SLICE (1,200) of them
- * — ~2 minutes at the full rate in steady state; the rate, throttles and memory are those of the
+ * mode: the scheduler lists all 10,000 customers, the instances scan the first SLICE (1,000) of them
+ * — ~1.8 minutes at the full rate in steady state; the rate, throttles and memory are those of the
  * slice (a warm instance's memory does not grow with customers, apart from the ledger stand-in,
  * reported separately). Long mode (`npm run bench -- --long` or RENEWAL_BENCH_LONG=1) scans all.
  *
- * Env: RENEWAL_BENCH_CUSTOMERS (10000), RENEWAL_BENCH_RESOURCES (20), RENEWAL_BENCH_SLICE (1200),
+ * Env: RENEWAL_BENCH_CUSTOMERS (10000), RENEWAL_BENCH_RESOURCES (20), RENEWAL_BENCH_SLICE (1000),
  * RENEWAL_BENCH_UPLINK_MS (30), RENEWAL_BENCH_DOWN_MS ("5-40").
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
@@ -37,7 +37,7 @@ import type { BatchResult, InstanceResult } from "./renewal-scan-child.ts";
 const LONG = process.env["RENEWAL_BENCH_LONG"] === "1" || process.env["BENCH_LONG"] === "1";
 const CUSTOMERS = Number(process.env["RENEWAL_BENCH_CUSTOMERS"] ?? 10_000);
 const RESOURCES = Number(process.env["RENEWAL_BENCH_RESOURCES"] ?? 20);
-const SLICE = LONG ? CUSTOMERS : Math.min(CUSTOMERS, Number(process.env["RENEWAL_BENCH_SLICE"] ?? 1200));
+const SLICE = LONG ? CUSTOMERS : Math.min(CUSTOMERS, Number(process.env["RENEWAL_BENCH_SLICE"] ?? 1000));
 const UPLINK_MS = Number(process.env["RENEWAL_BENCH_UPLINK_MS"] ?? 30);
 const [DOWN_MIN, DOWN_MAX] = (process.env["RENEWAL_BENCH_DOWN_MS"] ?? "5-40").split("-").map(Number) as [number, number];
 const OPERATION = "ListPayPerUseCustomerResources";

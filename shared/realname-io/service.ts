@@ -157,13 +157,16 @@ export function createRealnameService(deps: RealnameDeps) {
   /**
    * `beforeChanges` runs once the body is valid and before anything is stored (the API's replay
    * guard: a replayed signature must not create a second application); a refusal is returned as is.
+   * `parsedBody`: the body already parsed from `rawBody` (the HTTP layer's JSON parser).
    */
-  async function createApplication(rawBody: string, requestId: string | undefined, beforeChanges?: () => Promise<HttpResult | undefined>): Promise<HttpResult> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawBody);
-    } catch {
-      return json(400, { error: "invalid_body", errors: [{ field: "(body)", message: "must be a JSON object" }] });
+  async function createApplication(rawBody: string, requestId: string | undefined, beforeChanges?: () => Promise<HttpResult | undefined>, parsedBody?: unknown): Promise<HttpResult> {
+    let parsed: unknown = parsedBody;
+    if (parsed === undefined) {
+      try {
+        parsed = JSON.parse(rawBody);
+      } catch {
+        return json(400, { error: "invalid_body", errors: [{ field: "(body)", message: "must be a JSON object" }] });
+      }
     }
     const validation = validateApplication(parsed, {
       ...(settings.callbackHosts ? { callbackHosts: settings.callbackHosts } : {}),
