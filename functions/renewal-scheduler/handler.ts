@@ -14,6 +14,7 @@ import { perInstanceRate } from "../../shared/renewal/messages.ts";
 import { type SubCustomer, runDateOf, scheduleScans } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
 import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
+import { bssMetricsObserver, createMetrics } from "../../shared/metrics/index.ts";
 
 const config = loadConfig(process.env, { require: ["LEDGER_TABLE"], secrets: ["HWC_AK", "HWC_SK"] });
 const settings = parseRenewalSettings(process.env, perInstanceRate);
@@ -24,10 +25,20 @@ const configBucket = bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_
 const publisher = createPublisher({ client: createSqsClient(config.AWS_REGION), queueUrl: scanQueue });
 const ledger = ledgerPort(config.LEDGER_TABLE!);
 // The scheduler runs alone: it may use the whole ListSubCustomers budget.
-const bss = lazyBssClient(config, settings.BSS_RATE_PER_SECOND);
+const metrics = createMetrics();
+const bss = lazyBssClient(config, settings.BSS_RATE_PER_SECOND, bssMetricsObserver(metrics));
 
 /** EventBridge scheduled event (or `{}` from `partner-ops invoke`); only `time` is used. */
 const scheduledEvent = z.looseObject({ time: z.iso.datetime({ offset: true }).optional() });
+
+/** Writes the BSS metrics of a run whatever its outcome. */
+async function countedSchedule<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } finally {
+    metrics.flush();
+  }
+}
 
 export const handler = middy(async (event: unknown) => {
   const parsed = scheduledEvent.safeParse(event ?? {});
@@ -39,7 +50,7 @@ export const handler = middy(async (event: unknown) => {
   async function* customers(): AsyncGenerator<SubCustomer> {
     for (const type of settings.RENEWAL_ASSOCIATION_TYPES) yield* client.subCustomers({ association_type: type });
   }
-  const result = await scheduleScans({
+  const result = await countedSchedule(() => scheduleScans({
     customers: customers(),
     associationTypes: new Set(settings.RENEWAL_ASSOCIATION_TYPES),
     directory,
@@ -49,7 +60,7 @@ export const handler = middy(async (event: unknown) => {
     publish: async (envelopes) => {
       await publisher.publish(envelopes);
     },
-  });
+  }));
   logger.info("renewal scans scheduled", { runDate, ...result });
   if (result.failed > 0) throw new Error(`${result.failed} scan message(s) not published; the schedule's retry publishes them`);
   return result;
