@@ -113,7 +113,15 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
     const [snap, outbox] = await Promise.all([query.snapshot(), query.outbox()]);
     const dlq = notifyDlq();
     const failed = dlq ? await query.dlqMessages(dlq.logicalId) : [];
-    const digests = snap.ledger.filter((l) => l.pk.startsWith("renewal-digest#")).length;
+    // renewal-digest#<manager key>#<date>: one digest e-mail per account manager and day.
+    const digests = snap.ledger
+      .filter((l) => l.pk.startsWith("renewal-digest#"))
+      .map((l) => {
+        const [, manager = "", date = ""] = l.pk.split("#");
+        const reminders = l.result?.["reminders"] ?? l.attrs?.["items"];
+        return { manager, date, status: l.status === "done" ? "sent" : "pending", reminders: typeof reminders === "number" ? reminders : undefined, at: l.completedAt ?? l.claimedAt };
+      })
+      .sort((a, b) => b.date.localeCompare(a.date) || a.manager.localeCompare(b.manager));
     return c.html(deliveriesView(ctxOf(c), snap.deliveries, failed, outbox, digests));
   });
   app.get("/deliveries/message", async (c) => {

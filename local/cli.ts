@@ -31,6 +31,7 @@ const commands: Record<string, string> = {
   chaos: "./commands/chaos.ts",
   demo: "./commands/demo.ts",
   console: "./commands/console.ts",
+  metrics: "./commands/metrics.ts",
   outbox: "./commands/outbox.ts",
 };
 

@@ -4,7 +4,15 @@ import type { ObjectSummary } from "../../shared/storage/index.ts";
 import type { DeliveryRow, DlqMessage } from "../query.ts";
 import { type Html, type ViewContext, actionForm, filterForm, layout, pager, paginate, select, textInput, withQuery } from "./layout.ts";
 
-export function deliveriesView(ctx: ViewContext, all: readonly DeliveryRow[], failed: readonly DlqMessage[], outbox: readonly ObjectSummary[], ledgerDigests: number): Html {
+export interface DigestRow {
+  manager: string;
+  date: string;
+  status: string;
+  reminders: number | undefined;
+  at: string | undefined;
+}
+
+export function deliveriesView(ctx: ViewContext, all: readonly DeliveryRow[], failed: readonly DlqMessage[], outbox: readonly ObjectSummary[], digestRows: readonly DigestRow[]): Html {
   const t = ctx.t;
   const day = ctx.query.get("day") ?? "";
   const channel = ctx.query.get("channel") ?? "";
@@ -43,7 +51,14 @@ ${p.items.map(
   (d) => html`<tr><td>${d.day}</td><td><a href="${withQuery("/calendar", new URLSearchParams(), { customer: d.customerId })}">${d.customerId}</a></td><td>${d.resourceId}</td><td>${d.window}</td><td>${d.channel}</td><td><span class="badge ${d.status}">${t(d.status)}</span></td><td>${d.at ?? ""}</td></tr>`,
 )}</tbody></table>`
 }
-<p>Digests recorded: ${ledgerDigests}</p>
+<h2 id="digests">Digests (${digestRows.filter((d) => !day || d.date === day).length})</h2>
+${(() => {
+  const shown = digestRows.filter((d) => !day || d.date === day).slice(0, 200);
+  return shown.length === 0
+    ? html`<p>${t("none")}</p>`
+    : html`<table id="digest-list"><thead><tr><th scope="col">${t("day")}</th><th scope="col">${t("manager")} (key)</th><th scope="col">${t("reminders")}</th><th scope="col">${t("status")}</th><th scope="col">${t("at")}</th></tr></thead><tbody>
+${shown.map((d) => html`<tr><td>${d.date}</td><td><code>${d.manager}</code></td><td>${d.reminders ?? ""}</td><td><span class="badge ${d.status}">${t(d.status === "sent" ? "sent" : "pending")}</span></td><td>${d.at ?? ""}</td></tr>`)}</tbody></table>`;
+})()}
 <h2 id="outbox">${t("outbox")} (${outbox.length})</h2>
 ${
   outbox.length === 0

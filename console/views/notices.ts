@@ -3,7 +3,7 @@ import { html } from "hono/html";
 import type { NoticeRow } from "../query.ts";
 import { type Html, type ViewContext, actionForm, filterForm, layout, pager, paginate, select, withQuery } from "./layout.ts";
 
-export const NOTICE_FILTERS = ["invoice-notice", "rejected", "quarantined", "not-invoice", "duplicate"] as const;
+export const NOTICE_FILTERS = ["invoice-notice", "needs-review", "rejected", "quarantined", "not-invoice", "duplicate"] as const;
 
 function matches(n: NoticeRow, kind: string): boolean {
   if (!kind) return true;
@@ -19,7 +19,7 @@ export function noticesView(ctx: ViewContext, all: readonly NoticeRow[]): Html {
   const counts = NOTICE_FILTERS.map((k) => [k, all.filter((n) => matches(n, k)).length] as const);
   const p = paginate(rows, ctx.query);
   const body = html`
-<p>${counts.map(([k, n]) => html`<a href="${withQuery("/notices", new URLSearchParams(), { kind: k })}">${k}</a>: ${n} · `)} (needs-review: the intake has no such kind; notices with review findings are listed under invoice-notice)</p>
+<p>${counts.map(([k, n]) => html`<a href="${withQuery("/notices", new URLSearchParams(), { kind: k })}">${k}</a>: ${n} · `)}</p>
 ${filterForm(ctx, "/notices", [select("kind", t("kind"), kind, [["", t("any")], ...NOTICE_FILTERS.map((k) => [k, k] as const)])])}
 ${pager(ctx, "/notices", p, rows.length)}
 ${
@@ -34,13 +34,19 @@ ${p.items.map(
   return layout(ctx, t("notices"), body);
 }
 
+/** needs-review: the reasons are in the stored notice (`review.reasons`), not in the outcome record. */
+function reviewReasons(fields: Record<string, unknown> | undefined): string[] {
+  const reasons = (fields?.["review"] as { reasons?: unknown } | undefined)?.reasons;
+  return Array.isArray(reasons) ? reasons.map((r) => (typeof r === "string" ? r : String((r as { code?: unknown })?.code ?? JSON.stringify(r)))) : [];
+}
+
 export function noticeDetailView(ctx: ViewContext, n: NoticeRow, fields: Record<string, unknown> | undefined): Html {
   const t = ctx.t;
   const dl = (key: string, label: string) => html`<a href="${withQuery("/notices/download", new URLSearchParams(), { key })}" download>${label}</a>`;
   const body = html`<p><a href="/notices">${t("back")}</a></p>
 <dl>
 <dt>${t("kind")}</dt><dd>${n.kind}${n.quarantined ? html` <span class="badge failed">${t("quarantined")}</span>` : ""}</dd>
-<dt>${t("reasons")}</dt><dd>${n.reasons.join(", ") || "—"}</dd>
+<dt>${t("reasons")}</dt><dd>${[...n.reasons, ...reviewReasons(fields)].join(", ") || "—"}</dd>
 <dt>${t("processedAt")}</dt><dd>${n.processedAt}</dd>
 <dt>${t("source")}</dt><dd>${n.sourceKey} · ${n.sizeBytes} B · ${dl(n.sourceKey, t("download"))}</dd>
 ${n.quarantineKey ? html`<dt>${t("quarantined")}</dt><dd>${dl(n.quarantineKey, t("download"))}</dd>` : ""}

@@ -7,6 +7,7 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { processInboundObject, type IntakePorts, type IntakeReport } from "../../shared/email/index.ts";
+import type { MetricsPort } from "../../shared/metrics/index.ts";
 
 /** The part of an S3 event notification (2.x) the function relies on; other fields pass through. */
 export const S3ObjectCreatedEventSchema = z.object({
@@ -39,6 +40,18 @@ export interface InvoiceEmailHandlerOptions {
   /** Objects are only taken from this bucket and under this prefix (the trigger's filter). */
   inboundBucket: string;
   inboundPrefix: string;
+  /** Notices by kind (issue 16.2). */
+  metrics?: MetricsPort;
+}
+
+/** The metric dimension of an intake: notice, needs-review, rejected, quarantined, not-invoice, duplicate or missing. */
+export function noticeMetricKind(report: IntakeReport): string {
+  if (report.status === "duplicate" || report.status === "missing") return report.status;
+  if (report.plan?.copy) return "quarantined";
+  if (report.plan?.kind === "rejected") return "rejected";
+  if (report.plan?.kind === "invoice-notice") return "notice";
+  if (report.plan?.kind === "needs-review") return "needs-review";
+  return "not-invoice";
 }
 
 export interface InvoiceEmailResult {
@@ -65,6 +78,10 @@ export function createInvoiceEmailHandler(o: InvoiceEmailHandlerOptions) {
         continue;
       }
       const report = await processInboundObject(o.ports, key);
+      if (o.metrics) {
+        o.metrics.count("Notices", noticeMetricKind(report));
+        o.metrics.flush();
+      }
       out.processed.push({
         key,
         status: report.status,

@@ -8,6 +8,7 @@ import { loadConfig } from "../../shared/config/index.ts";
 import { emailConfigFromEnv } from "../../shared/email/index.ts";
 import { createDocumentClient, createLedger } from "../../shared/ledger/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
+import { createMetrics } from "../../shared/metrics/index.ts";
 import { createPublisher, createSqsClient } from "../../shared/queue/index.ts";
 import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
 import { createInvoiceEmailHandler } from "./app.ts";
@@ -28,6 +29,7 @@ const inboundBucket = config.INBOUND_BUCKET!;
 export const handler = createInvoiceEmailHandler({
   inboundBucket,
   inboundPrefix: config.INBOUND_PREFIX,
+  metrics: createMetrics(),
   ports: {
     storage: bucket(s3ClientFromConfig(config), inboundBucket),
     ledger: createLedger({ tableName: config.LEDGER_TABLE!, client: createDocumentClient() }),

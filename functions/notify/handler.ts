@@ -6,6 +6,7 @@
  */
 import { loadConfig } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
+import { createMetrics } from "../../shared/metrics/index.ts";
 import { sqsConsumer } from "../../shared/queue/index.ts";
 import { bucketDigestStore, fetchPoster, lazyTemplateSet, refResolver } from "../../shared/notify/adapters.ts";
 import { deliverReminders } from "../../shared/notify/deliver.ts";
@@ -19,6 +20,7 @@ import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
 const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_TABLE"] });
 const settings = parseRenewalSettings(process.env, perInstanceRate);
 const logger = createLogger({ persistentKeys: { function: "notify" } });
+const metrics = createMetrics();
 if (!settings.RENEWAL_CONFIG_BUCKET) throw new Error("RENEWAL_CONFIG_BUCKET: required by this function but not set");
 const configBucket = bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET);
 const ledger = ledgerPort(config.LEDGER_TABLE!);
@@ -42,7 +44,17 @@ export const handler = sqsConsumer(
   RenewalNotify,
   async (message) => {
     const { customer, reminders, runDate } = message.data;
-    const result = await deliverReminders({ runDate, customer, reminders, ledger, email, http, resolveRef, digest, options: { ...options, templates: await templates() } });
+    const onChannel = (type: string, due: number, outcome: { sent: number; error?: string }) => {
+      metrics.count("RemindersDue", type, due);
+      metrics.count("RemindersSent", type, outcome.sent);
+      if (outcome.error !== undefined) metrics.count("RemindersFailed", type, due - outcome.sent);
+    };
+    let result;
+    try {
+      result = await deliverReminders({ runDate, customer, reminders, ledger, email, http, resolveRef, digest, options: { ...options, templates: await templates() }, onChannel });
+    } finally {
+      metrics.flush();
+    }
     logger.info("reminders delivered", { customerId: customer.customerId, reminders: reminders.length, entry: result.entry, digest: result.digest, channels: result.channels });
   },
   { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },

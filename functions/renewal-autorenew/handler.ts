@@ -19,6 +19,7 @@ import { lazyTemplateSet } from "../../shared/notify/adapters.ts";
 import { renderAutoRenewReport } from "../../shared/notify/templates.ts";
 import { createLedger } from "../../shared/ledger/index.ts";
 import { bucket, s3ClientFromConfig } from "../../shared/storage/index.ts";
+import { bssMetricsObserver, createMetrics } from "../../shared/metrics/index.ts";
 
 const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_TABLE"], secrets: ["HWC_AK", "HWC_SK"] });
 const settings = parseRenewalSettings(process.env, perInstanceRate);
@@ -26,7 +27,8 @@ const autoRenew = parseAutoRenewSettings(process.env);
 const logger = createLogger({ persistentKeys: { function: "renewal-autorenew" } });
 const ledger = createLedger({ tableName: config.LEDGER_TABLE! });
 // Low volume: one instance at a time (maximumConcurrency 2 in serverless.yml) at a fraction of the budget.
-const bss = lazyBssClient(config, perInstanceRate(settings.BSS_RATE_PER_SECOND, 2));
+const metrics = createMetrics();
+const bss = lazyBssClient(config, perInstanceRate(settings.BSS_RATE_PER_SECOND, 2), bssMetricsObserver(metrics));
 const configBucket = () => bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET ?? "");
 const email = renewalEmailSender(settings, configBucket);
 const templates = lazyTemplateSet(configBucket(), settings.RENEWAL_TEMPLATES_PREFIX, logger);
@@ -38,7 +40,12 @@ export const handler = sqsConsumer(
   RenewalAutoRenew,
   async (message) => {
     const port = bssAutoRenewPort(await bss());
-    const out = await processAutoRenew({ message, settings: autoRenew, ledger, bss: port, report, errorFacts: bssErrorFacts, now: Date.now });
+    let out;
+    try {
+      out = await processAutoRenew({ message, settings: autoRenew, ledger, bss: port, report, errorFacts: bssErrorFacts, now: Date.now });
+    } finally {
+      metrics.flush();
+    }
     const { customerId } = message.data.customer;
     if (out.outcome === "dropped") {
       logger.info("auto-renew dropped", { customerId, mainResourceId: message.data.mainResourceId, reason: out.reason, configuredMode: autoRenew.mode });

@@ -7,6 +7,7 @@
  */
 import { loadConfig, queueUrl } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
+import { bssMetricsObserver, createMetrics } from "../../shared/metrics/index.ts";
 import { createPublisher, createSqsClient, sqsConsumer } from "../../shared/queue/index.ts";
 import type { OrderInstance, ResourceRecord } from "../../shared/bss/schemas.ts";
 import { inventorySnapshot } from "../../shared/renewal/inventory.ts";
@@ -23,11 +24,24 @@ const logger = createLogger({ persistentKeys: { function: "renewal-scan" } });
 const publisher = createPublisher({ client: createSqsClient(config.AWS_REGION), queueUrl: queueUrl(config, "RENEWAL_NOTIFY_QUEUE_URL") });
 const ledger = ledgerPort(config.LEDGER_TABLE!);
 const writeInventory = inventoryWriter(config.LEDGER_TABLE!);
-const bss = lazyBssClient(config, settings.scanRatePerSecond);
+const metrics = createMetrics();
+const bss = lazyBssClient(config, settings.scanRatePerSecond, bssMetricsObserver(metrics));
 // Optional auto-renew (off by default): eligible due reminders are enqueued on RenewalAutoRenewQueue.
 const autoRenew = parseAutoRenewSettings(process.env);
 const autoRenewPublisher =
   autoRenew.mode === "off" ? undefined : createPublisher({ client: createSqsClient(config.AWS_REGION), queueUrl: queueUrl(config, "RENEWAL_AUTORENEW_QUEUE_URL") });
+
+/** Runs a scan and writes its metrics (BSS calls, records skipped) whatever the outcome. */
+async function countedScan<T extends object>(scan: () => Promise<T>): Promise<T> {
+  try {
+    const result = await scan();
+    const skipped = (result as { skippedRecords?: unknown }).skippedRecords;
+    if (typeof skipped === "number") metrics.count("RecordsSkipped", undefined, skipped);
+    return result;
+  } finally {
+    metrics.flush();
+  }
+}
 
 export const handler = sqsConsumer(
   RenewalScan,
@@ -42,7 +56,7 @@ export const handler = sqsConsumer(
       }
     }
     const now = Date.now();
-    const result = await scanCustomer({
+    const result = await countedScan(() => scanCustomer({
       message,
       resources: tap(client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 })),
       onSkippedRecord: (skipped) =>
@@ -68,7 +82,7 @@ export const handler = sqsConsumer(
         });
         if (queued.eligible > 0) logger.info("auto-renew requests", { customerId: message.data.customer.customerId, mode: autoRenew.mode, ...queued });
       },
-    });
+    }));
     await writeInventory(
       inventorySnapshot({ customer: message.data.customer, resources: seen, runDate: message.data.runDate, now, defaultTimeZone: settings.decision.defaultTimeZone }),
     );

@@ -16,7 +16,8 @@ import { engineControl, readRuntimeInfo, startEngine, type EngineRuntimeInfo } f
 import { planResources, type ResourcePlan } from "../engine/resources.ts";
 import { loadService, type ServiceModel } from "../engine/service.ts";
 import { defaultCredentials } from "../sandbox/generate.ts";
-import { signRequest, signWebhook } from "../../shared/signing/index.ts";
+import { signWebhook } from "../../shared/signing/index.ts";
+import { createBssClient, isBssError } from "../../shared/bss/index.ts";
 import { parseOptions } from "./args.ts";
 import { formatReport, maskedApplicant, NOTICE_FIELDS, sampleApplication, sampleFiles, type DemoReport, type InvoiceReport, type RealnameReport } from "./demo-samples.ts";
 import { sendRawMail, type SmtpTarget } from "./smtp-send.ts";
@@ -229,13 +230,15 @@ async function invoiceDemo(t: Target, deadline: number): Promise<InvoiceReport> 
 }
 
 async function sandboxCustomer(sandbox: NonNullable<Target["sandbox"]>): Promise<string | undefined> {
-  const url = `${sandbox.url}/v2/partners/sub-customers/query`;
-  const body = JSON.stringify({ limit: 100, offset: 0 });
-  const signed = signRequest({ method: "POST", url, headers: { "Content-Type": "application/json" }, body }, sandbox.credentials);
-  const res = await fetch(url, { method: "POST", headers: signed.headers, body });
-  if (!res.ok) throw new DemoError(`cannot list the sandbox's customers (HTTP ${res.status}): pass --customer <id>`);
-  const parsed = z.object({ customer_infos: z.array(z.object({ customer_id: z.string(), verified_status: z.string().optional() })) }).parse(await res.json());
-  return parsed.customer_infos.find((c) => c.verified_status === "-1" || c.verified_status === "1")?.customer_id;
+  // Through the BSS client: signed, with the X-Domain-Id it looks up at the sandbox's IAM endpoint.
+  const client = createBssClient({ endpoint: sandbox.url, iamEndpoint: sandbox.url, credentials: sandbox.credentials, maxAttempts: 1 });
+  let res;
+  try {
+    res = await client.listSubCustomers({ limit: 100, offset: 0 });
+  } catch (err) {
+    throw new DemoError(`cannot list the sandbox's customers (${isBssError(err) ? `HTTP ${err.status ?? "-"} ${err.code}` : (err as Error).message}): pass --customer <id>`);
+  }
+  return (res.customer_infos ?? []).find((c) => c.verified_status === "-1" || c.verified_status === "1" || c.verified_status === "3")?.customer_id;
 }
 
 async function realnameDemo(t: Target, customerOption: string | undefined, deadline: number): Promise<RealnameReport> {

@@ -3,15 +3,18 @@
  * - an HTTP event carrying X-Partner-Ops-Signature is signed again, now, with the engine's webhook
  *   secret (the shared signer, over what the API verifies);
  * - a sample naming the placeholder application (SAMPLE_APPLICATION_ID) first creates an application
- *   with events/realname-api-create.json and names that one instead;
+ *   with events/realname-api-create.json and names that one instead (for the submit sample: the
+ *   demo's upload-mode application, with its files uploaded to the presigned URLs);
  * - an S3 sample (or an on-failure record around one) whose object is missing uploads the fixture it
  *   names first (invoice-email, invoice-email-failed).
  * Plus the verdict on a result: a batch with failed items is a failure.
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { signWebhook } from "../../shared/signing/index.ts";
+import { sampleApplication, sampleFiles } from "./demo-samples.ts";
 
 export const SAMPLE_APPLICATION_ID = "0190f5c4-8a1e-7c3b-9d2f-6e4a1b2c3d4e";
 const CREATE_SAMPLE = new URL("../../events/realname-api-create.json", import.meta.url);
@@ -66,12 +69,33 @@ export async function prepareSample(fn: string, event: unknown, ctx: SampleConte
   let out = event;
   if (JSON.stringify(out).includes(SAMPLE_APPLICATION_ID)) {
     if (!ctx.webhookSecret) throw new Error("no webhook secret to create the sample application with: set WEBHOOK_SECRET to the engine's");
-    const create = signSample(JSON.parse(readFileSync(CREATE_SAMPLE, "utf8")), ctx.webhookSecret);
+    // The submit sample needs an application in upload mode whose files are uploaded: the demo's
+    // sample application and files, through the presigned URLs the API hands out.
+    const forSubmit = httpEvent.safeParse(out).success && (out as { rawPath: string }).rawPath.endsWith("/submit");
+    const createSample = JSON.parse(readFileSync(CREATE_SAMPLE, "utf8")) as { body: string; headers: Record<string, string> };
+    const files = sampleFiles();
+    if (forSubmit) {
+      const customerId = (JSON.parse(createSample.body) as { customer_id: string }).customer_id;
+      createSample.body = JSON.stringify(sampleApplication(customerId, files));
+      createSample.headers = { ...createSample.headers, "x-request-id": `sample-upload-${randomUUID()}` }; // a new application each time
+    }
+    const create = signSample(createSample, ctx.webhookSecret);
     const res = await ctx.invoke("realname-api", create);
     const parsed = z.object({ statusCode: z.number(), body: z.string() }).safeParse(res.result);
     const id = parsed.success ? (JSON.parse(parsed.data.body) as { id?: unknown }).id : undefined;
     if (!res.ok || typeof id !== "string") throw new Error(`creating the sample application failed: ${parsed.success ? `HTTP ${parsed.data.statusCode} ${parsed.data.body.slice(0, 300)}` : res.error?.message}`);
-    ctx.note(`created application ${id} with events/realname-api-create.json; the sample now names it`);
+    if (forSubmit) {
+      const uploads = z.object({ uploads: z.array(z.object({ role: z.string(), url: z.url() })) }).parse(JSON.parse(parsed.success ? parsed.data.body : "{}")).uploads;
+      for (const u of uploads) {
+        const file = files.find((f) => f.role === u.role);
+        if (!file) throw new Error(`the API asked for an unexpected document: ${u.role}`);
+        const put = await fetch(u.url, { method: "PUT", body: file.bytes, headers: { "content-type": file.contentType } });
+        if (!put.ok) throw new Error(`upload of the sample ${u.role} failed: HTTP ${put.status}`);
+      }
+      ctx.note(`created upload-mode application ${id} (the demo's sample) and uploaded its ${uploads.length} files; the sample now submits it`);
+    } else {
+      ctx.note(`created application ${id} with events/realname-api-create.json; the sample now names it`);
+    }
     out = JSON.parse(JSON.stringify(out).replaceAll(SAMPLE_APPLICATION_ID, id));
   }
   if (ctx.webhookSecret) out = signSample(out, ctx.webhookSecret);

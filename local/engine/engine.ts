@@ -269,6 +269,16 @@ function isConfigurationError(err: unknown): err is Error {
   return err instanceof Error && (/(Config|Configuration|Settings)Error$/.test(err.name) || /^invalid [\w-]+ ?configuration\b/.test(err.message));
 }
 
+/**
+ * A ConfigError that only says Huawei settings are missing (HWC_AK/SK, HWC_XACCOUNT_TYPE …): the
+ * engine may run without a BSS on purpose (`--sandbox off` without credentials, or real credentials
+ * without a partner platform id); such a function stays unloaded and the banner says why.
+ */
+function onlyMissingHuaweiSettings(err: Error): boolean {
+  const issues = (err as Error & { issues?: { variable: string; problem: string }[] }).issues;
+  return Array.isArray(issues) && issues.length > 0 && issues.every((i) => i.variable.startsWith("HWC_") && /^(required by this function but not set|secret required by this function|must be set)/.test(i.problem));
+}
+
 let engineInstances = 0;
 
 export async function startEngine(options: EngineOptions = {}): Promise<Engine> {
@@ -450,6 +460,8 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         AWS_EC2_METADATA_DISABLED: "true",
         S3_FORCE_PATH_STYLE: "true",
         PARTNER_OPS_ENGINE: "1",
+        // Operator metrics (shared/metrics): EMF lines go to this file instead of stdout; `partner-ops metrics` reads it.
+        ...(dataDir ? { PARTNER_OPS_METRICS_FILE: join(dataDir, "metrics.jsonl") } : {}),
       });
       if (sandbox) Object.assign(vars, sandbox.env);
       else if (realHwc) for (const k of HWC_PASSTHROUGH) if (hostEnvironment[k]) vars[k] = hostEnvironment[k]!;
@@ -476,7 +488,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
           // A function validates its configuration when it loads (shared/config): a configuration
           // error stops the start, as it stops a cold start in AWS, instead of failing every event.
           const config = [err.cause, err].find(isConfigurationError);
-          if (config) configErrors.push(`  ${rt.name}: ${config.message}`);
+          if (config && !onlyMissingHuaweiSettings(config)) configErrors.push(`  ${rt.name}: ${config.message}`);
           loadErrors.set(rt.name, err.message);
           logger.error("function failed to load", { function: rt.name, error: err });
         }),

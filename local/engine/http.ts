@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
 import type { HttpEvent } from "./service.ts";
+import { realnameOpenApi } from "../../shared/realname/openapi.ts";
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's payload limit
 /** A body over this size counts as large: only `maxLargeBodies` of them are read and handled at once. */
@@ -378,6 +379,8 @@ export async function startHttpServer(o: HttpServerOptions): Promise<LocalHttpSe
       const reply = await o.control!(method, url.pathname, raw);
       return send(res, reply ?? json(404, { message: "Not Found" }));
     }
+    // The real-name API's OpenAPI document (shared/realname/openapi.ts), for integrators.
+    if (method === "GET" && url.pathname === "/openapi.json") return send(res, json(200, realnameOpenApi()));
     const match = matchRoute(o.routes, method, url.pathname);
     if (!match) return send(res, json(404, { message: "Not Found" }));
     const info: RequestInfo = { method, url, headers: req.headers, rawHeaders: req.rawHeaders, sourceIp: req.socket.remoteAddress ?? "127.0.0.1", raw, requestId, now: new Date() };

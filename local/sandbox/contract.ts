@@ -62,10 +62,25 @@ export interface Contract {
 
 export const CONTRACT_URL = new URL("../../test/fixtures/bss-contract/bss-contract.json", import.meta.url);
 
+/**
+ * Where the API reference (and the contract's own field text) says more than the SDK's enum, the
+ * reference wins: PayOrders `discount_infos[].type` lists 0/2/3 (intl 0/1/2/3), yet its description
+ * and bss-api.md §6.1 say an order's 609 price adjustment "must be used and cannot be replaced" —
+ * which is only possible by sending type 609.
+ */
+export function applyReferenceOverrides(c: Contract): Contract {
+  const pay = c.operations["PayOrders"];
+  for (const req of [pay?.request, pay?.intl?.request]) {
+    const type = req?.body?.properties?.["discount_infos"]?.items?.properties?.["type"];
+    if (type?.enum && !type.enum.includes(609)) type.enum = [...type.enum, 609];
+  }
+  return c;
+}
+
 let loaded: Contract | undefined;
-/** The contract, read once. */
+/** The contract, read once (with the reference overrides above). */
 export function contract(): Contract {
-  loaded ??= JSON.parse(readFileSync(CONTRACT_URL, "utf8")) as Contract;
+  loaded ??= applyReferenceOverrides(JSON.parse(readFileSync(CONTRACT_URL, "utf8")) as Contract);
   return loaded;
 }
 

@@ -89,6 +89,8 @@ export interface DeliverInput {
   resolveRef: RefResolver;
   digest: DigestStore;
   options: DeliverOptions;
+  /** Called once per channel with its type, the reminders due on it now, and its outcome (metrics, issue 16.2). */
+  onChannel?: (type: string, due: number, outcome: ChannelOutcome) => void;
 }
 
 export interface ChannelOutcome {
@@ -236,6 +238,10 @@ export async function deliverReminders(input: DeliverInput): Promise<DeliverResu
     }
     for (const r of pending) await ledger.complete(ledgerKeys.delivery(r.keyString, name), { at: new Date().toISOString() });
     outcome.sent = pending.length;
+  }
+  for (const [i, outcome] of result.channels.entries()) {
+    const type = entry?.channels[i]?.type ?? "email";
+    input.onChannel?.(type, outcome.sent + (outcome.error !== undefined ? reminders.length - outcome.alreadyDone - (outcome.busy ?? 0) : 0), outcome);
   }
   if (errors.length > 0) throw new DeliveryError(`delivery failed on ${errors.length} channel(s): ${errors.join("; ")}`);
   // Claims held by another attempt: a concurrent one usually completes within seconds — wait a little;

@@ -54,6 +54,7 @@ import {
   type StoredSlot,
   type WorkKind,
 } from "../realname/record.ts";
+import type { MetricsPort } from "../metrics/index.ts";
 import type { Envelope } from "../queue/envelope.ts";
 import type { CallbackResult } from "./callback.ts";
 import type { RealnameSettings } from "./config.ts";
@@ -71,6 +72,8 @@ export interface RealnameDeps {
   publishSubmit: (applicationId: string) => Promise<void>;
   publishEvent: (envelope: Envelope) => Promise<void>;
   callback: (url: string, payload: unknown) => Promise<CallbackResult>;
+  /** Applications by state entered (issue 16.2); the BSS client's observer counts into the same port. */
+  metrics?: MetricsPort;
   logger: Logger;
   now?: () => Date;
 }
@@ -94,6 +97,7 @@ export function createRealnameService(deps: RealnameDeps) {
     const r = applyEvent(rec.status, event, { actor, at, maxSubmitAttempts: settings.maxSubmitAttempts });
     const next: RealnameRecord = { ...rec, status: r.status, audit: [...rec.audit, r.audit], updatedAt: at.toISOString() };
     if (FINAL_STATES.has(r.status.state) && next.finalAt === undefined) next.finalAt = at.toISOString();
+    if (r.status.state !== rec.status.state) deps.metrics?.count("Applications", r.status.state);
     return { record: withSchedule(next, at.getTime()), followUps: r.followUps };
   }
 
@@ -153,13 +157,16 @@ export function createRealnameService(deps: RealnameDeps) {
   /**
    * `beforeChanges` runs once the body is valid and before anything is stored (the API's replay
    * guard: a replayed signature must not create a second application); a refusal is returned as is.
+   * `parsedBody`: the body already parsed from `rawBody` (the HTTP layer's JSON parser).
    */
-  async function createApplication(rawBody: string, requestId: string | undefined, beforeChanges?: () => Promise<HttpResult | undefined>): Promise<HttpResult> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawBody);
-    } catch {
-      return json(400, { error: "invalid_body", errors: [{ field: "(body)", message: "must be a JSON object" }] });
+  async function createApplication(rawBody: string, requestId: string | undefined, beforeChanges?: () => Promise<HttpResult | undefined>, parsedBody?: unknown): Promise<HttpResult> {
+    let parsed: unknown = parsedBody;
+    if (parsed === undefined) {
+      try {
+        parsed = JSON.parse(rawBody);
+      } catch {
+        return json(400, { error: "invalid_body", errors: [{ field: "(body)", message: "must be a JSON object" }] });
+      }
     }
     const validation = validateApplication(parsed, {
       ...(settings.callbackHosts ? { callbackHosts: settings.callbackHosts } : {}),
@@ -250,6 +257,7 @@ export function createRealnameService(deps: RealnameDeps) {
       throw new Error("application record vanished after a conflicting create");
     }
     logger.info("realname: application created", { applicationId: id, type: app.type, mode: record.mode, state: record.status.state });
+    deps.metrics?.count("Applications", record.status.state);
     if (record.status.state === "validated") await enqueueSubmit(record);
     return creationResponse(record, 201);
   }
@@ -573,7 +581,23 @@ export function createRealnameService(deps: RealnameDeps) {
     return counts;
   }
 
-  return { createApplication, submitUploads, getApplication, processSubmit, sweep };
+  /** Writes the metrics counted during one operation, whatever its outcome. */
+  const flushed =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } finally {
+        deps.metrics?.flush();
+      }
+    };
+  return {
+    createApplication: flushed(createApplication),
+    submitUploads: flushed(submitUploads),
+    getApplication,
+    processSubmit: flushed(processSubmit),
+    sweep: flushed(sweep),
+  };
 }
 
 export type RealnameService = ReturnType<typeof createRealnameService>;

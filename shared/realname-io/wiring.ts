@@ -15,6 +15,7 @@ import { realnameSettings, splitSecrets, type RealnameSettings } from "./config.
 import { partnerBucket, type PartnerBucket } from "./documents.ts";
 import { createRecordStore } from "./records.ts";
 import { createRealnameService, type RealnameDeps, type RealnameService } from "./service.ts";
+import { bssMetricsObserver, createMetrics } from "../metrics/index.ts";
 
 export interface RealnameWiring {
   config: Config;
@@ -56,7 +57,8 @@ export function wireRealname(env: NodeJS.ProcessEnv, logger: Logger, needs: { bs
     return partnerBucket(obsClientFromConfig(config, { accessKeyId, secretAccessKey }), config.OBS_BUCKET!);
   });
 
-  const bss = memo<BssClient>(() => bssClientFromConfig(config));
+  const metrics = createMetrics();
+  const bss = memo<BssClient>(() => bssClientFromConfig(config, { onEvent: bssMetricsObserver(metrics) }));
 
   const records = createRecordStore({ tableName: settings.table });
   const deps: RealnameDeps = {
@@ -76,6 +78,7 @@ export function wireRealname(env: NodeJS.ProcessEnv, logger: Logger, needs: { bs
       await eventPublisher.publish([envelope]);
     },
     callback: async (url, payload) => postSignedCallback(url, payload, await webhookSecrets(), { allowLoopback: settings.allowLoopbackHttpCallback }),
+    metrics,
     logger,
   };
   return { config, settings, service: createRealnameService(deps), webhookSecrets, claimSignature: (key, expiresAt) => records.claimSignature(key, expiresAt) };

@@ -2,7 +2,7 @@
  * Adapters the renewal handlers share (I/O): the BSS client from the validated config, the contacts
  * directory from the config bucket, the ledger port. Called from handler modules only.
  */
-import type { BssClient } from "../bss/index.ts";
+import type { BssClient, BssEvent } from "../bss/index.ts";
 import { bssClientFromConfig } from "../bss/from-config.ts";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../log/index.ts";
@@ -14,11 +14,12 @@ import type { InventoryItem } from "./inventory.ts";
 import type { LedgerPort } from "./pipeline.ts";
 
 /** One BSS client per cold start, created at the first invocation (secrets are read then). */
-export function lazyBssClient(config: Config, ratePerSecond: number): () => Promise<BssClient> {
+export function lazyBssClient(config: Config, ratePerSecond: number, onEvent?: (event: BssEvent) => void): () => Promise<BssClient> {
   let client: Promise<BssClient> | undefined;
   return () => {
     client ??= bssClientFromConfig(config, {
       rate: ratePerSecond,
+      ...(onEvent ? { onEvent } : {}),
       // More attempts for reads make a whole-scan failure (and its visibility-timeout wait) rare
       // under transient BSS errors; writes are never resent after an ambiguous failure whatever
       // this number (the auto-renew safe wrappers look the order up instead).

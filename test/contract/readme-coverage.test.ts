@@ -95,14 +95,17 @@ async function sweep(site: Site): Promise<void> {
       const auth = { token };
       const main = sb.data.resources(cid).find((r) => r.is_main_resource === 1 && r.status === 2 && r.kind !== "obsPackage");
       if (!main) continue;
-      const quote = await op(sb, site, "ListRenewRateOnPeriod", { resource_ids: [main.resource_id, "no-such-resource"], period_type: 2, period_num: 1, include_relative_resources: true }, { auth });
+      await op(sb, site, "ListRenewRateOnPeriod", { resource_ids: [main.resource_id, "no-such-resource"], period_type: 2, period_num: 1, include_relative_resources: true }, { auth });
       await op(sb, site, "AutoRenewalResources", { auto_renew_times: 2 }, { auth, pathParams: { resource_id: main.resource_id } });
       await op(sb, site, "CancelAutoRenewalResources", {}, { auth, pathParams: { resource_id: main.resource_id } });
       const renew = await op(sb, site, "RenewalResources", { resource_ids: [main.resource_id, "no-such-resource"], period_type: 2, period_num: 1 }, { auth });
       const orderId = (renew?.body as { order_ids?: string[] } | undefined)?.order_ids?.[0];
       if (!orderId) continue;
-      const discount = (quote?.body as { optional_discount_rating_results?: { discount_id: string }[] } | undefined)?.optional_discount_rating_results?.[0];
-      await op(sb, site, "PayOrders", discount ? { order_id: orderId, use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: discount.discount_id, type: 3 }] } : { order_id: orderId, use_coupon: "NO", use_discount: "NO" }, { auth });
+      // PayOrders takes the order's own discounts (ListOrderDiscounts, issue 12.3); a 609 must be used.
+      const listed = await op(sb, site, "ListOrderDiscounts", { order_id: orderId }, { auth });
+      const offers = (listed?.body as { discounts?: { discount_id: string; discount_type: number }[] } | undefined)?.discounts ?? [];
+      const discount = offers.find((d) => d.discount_type === 609) ?? offers.find((d) => d.discount_type !== 1);
+      await op(sb, site, "PayOrders", discount ? { order_id: orderId, use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: discount.discount_id, type: discount.discount_type }] } : { order_id: orderId, use_coupon: "NO", use_discount: "NO" }, { auth });
       await op(sb, site, "ListCustomerOrders", { customer_id: cid, limit: 100 });
     }
     // Real-name: one approved, one rejected enterprise application.

@@ -120,7 +120,9 @@ describe("(b) every sandbox response validates against the contract", () => {
           await call(sb, site, "ListCustomerOrders", { customer_id: cid, ...s.pages[0]! });
           if (orderId) {
             await call(sb, site, "ListCustomerOrders", { order_id: orderId }, { auth });
-            await call(sb, site, "PayOrders", { order_id: orderId, use_coupon: "NO", use_discount: "NO" }, { auth });
+            const listed = await call(sb, site, "ListOrderDiscounts", { order_id: orderId }, { auth });
+            const d = (listed?.body as { discounts?: { discount_id: string; discount_type: number }[] } | undefined)?.discounts?.[s.picks[2]! % 3];
+            await call(sb, site, "PayOrders", d ? { order_id: orderId, use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: d.discount_id, type: d.discount_type }] } : { order_id: orderId, use_coupon: "NO", use_discount: "NO" }, { auth });
             await call(sb, site, "ListCustomerOrders", { customer_id: cid, status: 5 });
           }
         } finally {

@@ -54,6 +54,14 @@ export const contract = JSON.parse(readFileSync(new URL("../fixtures/bss-contrac
   operations: Record<string, Operation>;
 };
 
+// The reference wins where it says more than the SDK's enum (see local/sandbox/contract.ts, written
+// independently): PayOrders must be able to send an order's 609 price adjustment (bss-api.md §6.1 and
+// the contract's own description of discount_infos[].type), which the SDK's type enum omits.
+for (const req of [contract.operations["PayOrders"]?.request, contract.operations["PayOrders"]?.intl?.request]) {
+  const type = req?.body?.properties?.["discount_infos"]?.items?.properties?.["type"];
+  if (type?.enum && !type.enum.includes(609)) type.enum = [...type.enum, 609];
+}
+
 export function operation(name: string): Operation {
   const op = contract.operations[name];
   if (!op) throw new Error(`${name} is not in the contract`);

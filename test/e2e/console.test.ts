@@ -117,6 +117,8 @@ beforeAll(async () => {
   await seedRealname();
   await drained(engine, inFlight, ["RenewalScanQueue", "RenewalNotifyQueue"]);
   expect(await dlqDepth("RenewalNotifyDLQ")).toBeGreaterThan(1);
+  const digest = await engine.invoke("renewal-digest", { time: new Date().toISOString() });
+  if (!digest.ok) throw digest.error;
   server = await startConsole({ sources: fromEngine(engine), allowActions: true, query: { cacheSeconds: 0 } });
   context = await chromium.launchPersistentContext(userData, {
     executablePath: CHROMIUM,
@@ -190,6 +192,7 @@ describe.skipIf(!existsSync(CHROMIUM))("ops console in Chromium", () => {
   it("deliveries: sent and failed; the rendered e-mail opens; resend delivers the failed one", async () => {
     await view("/deliveries", "2-deliveries");
     expect(await page.locator("#deliveries tbody tr").count()).toBeGreaterThan(0);
+    expect(await page.locator("#digest-list tbody tr").count()).toBeGreaterThan(0);
     const failedRows = page.locator("tr.failed-row");
     expect(await failedRows.count()).toBeGreaterThan(1);
     await page.locator("#outbox-list a").first().click();

@@ -50,6 +50,7 @@ describe("sample events", () => {
         expect(status).not.toBe(401);
         if (file === "realname-api-create.json") expect(status).toBe(201);
         if (file === "realname-api-get.json") expect(status).toBe(200);
+        if (file === "realname-api-submit.json") expect(status).toBe(202);
       }
       if (fn === "invoice-email") expect(JSON.stringify(out.result)).toContain('"status":"processed"');
     });

@@ -35,7 +35,9 @@ beforeAll(async () => {
     serviceFile: resolve(import.meta.dirname, "../../serverless.yml"),
     sandbox: "off",
     logLevel: "SILENT",
-    env: {},
+    // No BSS here, but the other functions of the service need a BSS configuration to start (issue
+    // 11.13); a loopback port nothing listens on keeps them from reaching anything.
+    env: { HWC_ENDPOINT: "http://127.0.0.1:9", HWC_IAM_ENDPOINT: "http://127.0.0.1:9", HWC_AK: "unused-ak", HWC_SK: "unused-sk", HWC_XACCOUNT_TYPE: "unused" },
     params: { invoiceInternalDomains: INTERNAL.join(","), invoiceMaxBytes: String(MAX_BYTES) },
   });
   mailBucket = bucketName(engine, "InboundMailBucket");

@@ -388,7 +388,7 @@ describe("realname: sample events", () => {
     const create = load("realname-api-create.json");
     const unsigned = await engine.invoke("realname-api", create);
     expect(unsigned.ok && (unsigned.result as { statusCode: number }).statusCode).toBe(401); // the sample's signature is a placeholder
-    const body = (create["body"] as string).replace("REPLACE_WITH_CUSTOMER_ID", freshCustomer());
+    const body = (create["body"] as string).replace(/"customer_id":"[^"]*"/, `"customer_id":"${freshCustomer()}"`); // the sample names a sandbox customer; this test uses a fresh one
     const created = await engine.invoke("realname-api", signed({ ...create, headers: { ...create["headers"], "x-request-id": "sample-events-1" } }, body));
     expect(created.ok).toBe(true);
     const reply = (created as { result: { statusCode: number; body: string } }).result;

@@ -124,7 +124,48 @@ export function moneyText(c: bigint, currency: "CNY" | "USD", style: number): st
   const g = `${group(i!)}.${f}`;
   const plain = `${i}.${f}`;
   if (currency === "USD") return [`US$${g}`, `USD ${g}`, `${g} USD`, `$${g}`, `USD${plain}`][style % 5]!;
-  return [`¥${g}`, `￥${g}`, `${g}元`, `CNY ${g}`, `RMB ${plain}`, `人民币${g}元`, `${plain} 元`][style % 7]!;
+  return [`¥${g}`, `￥${g}`, `${g}元`, `CNY ${g}`, `RMB ${plain}`, `人民币${g}元`, `${plain} 元`, `¥${g}（大写：${capitalOf(c)}）`][style % 8]!;
+}
+
+const CAP_DIGITS = "零壹贰叁肆伍陆柒捌玖";
+const CAP_UNITS = ["", "拾", "佰", "仟"];
+const CAP_GROUPS = ["", "万", "亿"];
+/** The amount in Chinese capitals (大写), written here independently of the parser. */
+export function capitalOf(cents: bigint): string {
+  let n = Number(cents / 100n);
+  const groups: number[] = [];
+  while (n > 0) {
+    groups.push(n % 10000);
+    n = Math.floor(n / 10000);
+  }
+  let out = "";
+  let gap = false;
+  for (let gi = groups.length - 1; gi >= 0; gi--) {
+    const g = groups[gi]!;
+    if (g === 0) {
+      gap = out !== "";
+      continue;
+    }
+    if (out !== "" && (gap || g < 1000)) out += "零";
+    let s = "";
+    let zero = false;
+    for (let pos = 3; pos >= 0; pos--) {
+      const d = Math.floor(g / 10 ** pos) % 10;
+      if (d === 0) zero = s !== "";
+      else {
+        if (zero) s += "零";
+        s += CAP_DIGITS[d]! + CAP_UNITS[pos]!;
+        zero = false;
+      }
+    }
+    out += s + CAP_GROUPS[gi]!;
+    gap = false;
+  }
+  if (out === "") out = "零";
+  const jiao = Number((cents % 100n) / 10n);
+  const fen = Number(cents % 10n);
+  if (jiao === 0 && fen === 0) return `${out}元整`;
+  return `${out}元${jiao ? `${CAP_DIGITS[jiao]}角` : "零"}${fen ? `${CAP_DIGITS[fen]}分` : ""}`;
 }
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -184,7 +225,7 @@ interface BodySpec {
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function rows(f: Facts, s: BodySpec, r: Rng): [string, string][] {
-  const ms = r.int(0, 6);
+  const ms = r.int(0, 7);
   const out: [string, string][] = [
     [s.labels.app, f.applicationNo],
     [s.labels.period, periodText(f, r.int(0, 5), s.lang)],
@@ -240,7 +281,7 @@ function bodyOf(f: Facts, s: BodySpec, r: Rng): string {
 
 /** One sentence carrying several values. */
 function sentence(f: Facts, s: BodySpec, r: Rng): string {
-  const ms = r.int(0, 6);
+  const ms = r.int(0, 7);
   const a = moneyText(f.amountCents, f.currency, ms);
   const p = periodText(f, r.int(0, 5), s.lang);
   const bd = s.breakdown && f.ratePercent !== null;
@@ -421,7 +462,7 @@ const FIXTURE_SYNONYMS: [RegExp, string[]][] = [
 function restyleAmounts(text: string, r: Rng): string {
   return text.replace(/[¥￥]\s?([\d,]+\.\d{2})/g, (_m, n: string) => {
     const cents = BigInt(n.replace(/,/g, "").replace(".", ""));
-    return moneyText(cents, "CNY", r.int(0, 6));
+    return moneyText(cents, "CNY", r.int(0, 7));
   });
 }
 

@@ -184,6 +184,11 @@ describe("invoice-email on-failure path (emulators)", () => {
     expect(failedObjects(JSON.stringify(rec))).toEqual([{ bucket: "mail", key: "inbound/a bé", detail: "every attempt failed (3 attempts), RetriesExhausted: Runtime.ExitError: signal: killed" }]);
     expect(failedObjects(JSON.stringify(s3Event("inbound/x")))[0]).toMatchObject({ key: "inbound/x", detail: "redriven after failed attempts" });
     expect(() => failedObjects("{}")).toThrow(/not an on-failure record or S3 event/);
+    // the sample event of the function (events/invoice-email-failed.json) is such a record
+    const sample = JSON.parse(readFileSync(new URL("../../../events/invoice-email-failed.json", import.meta.url), "utf8")) as SQSEvent;
+    expect(failedObjects(sample.Records[0]!.body)).toEqual([
+      { bucket: "partner-ops-local-inboundmailbucket", key: "inbound/fixture-05-cn-incentive-pdf-attachment", detail: expect.stringContaining("Task timed out after 60.00 seconds") },
+    ]);
     expect(() => failedObjects("nope")).toThrow(/not JSON/);
   });
 });

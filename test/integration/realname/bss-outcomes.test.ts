@@ -8,7 +8,11 @@
  * - Issue 12.5: after a lost submit answer, a review result that was already on record (an earlier
  *   application) is not taken as ours.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMetrics, summariseEmf } from "../../../shared/metrics/index.ts";
 import { startSandbox, type Sandbox } from "../../../local/sandbox/index.ts";
 import { createBssClient, type BssClient } from "../../../shared/bss/index.ts";
 import { createLogger } from "../../../shared/log/index.ts";
@@ -25,8 +29,10 @@ let sandbox: Sandbox;
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: 4242, customers: 30, resourcesPerCustomer: 1, ratePerSecond: 100 });
 });
+const tempDirs: string[] = [];
 afterAll(async () => {
   await sandbox?.close();
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
 
 function memoryRecords(): RecordStore & { all: Map<string, RealnameRecord> } {
@@ -100,6 +106,9 @@ type SubmitFault = ((url: string, init: RequestInit | undefined) => Response | u
 
 function harness(fault: SubmitFault = undefined) {
   const records = memoryRecords();
+  const metricsDir = mkdtempSync(join(tmpdir(), "po-realname-metrics-"));
+  tempDirs.push(metricsDir);
+  const metricsFile = join(metricsDir, "metrics.jsonl");
   const events: Envelope[] = [];
   const callbacks: { url: string; payload: any }[] = [];
   const queued: string[] = [];
@@ -131,9 +140,12 @@ function harness(fault: SubmitFault = undefined) {
       return { ok: true, status: 200 } as never;
     },
     logger: createLogger({ level: "SILENT" }),
+    metrics: createMetrics({ file: metricsFile }),
     now: () => new Date(clock),
   });
-  return { svc, records, events, callbacks, queued, advance: (ms: number) => (clock += ms) };
+  const applications = () =>
+    Object.fromEntries(summariseEmf(existsSync(metricsFile) ? readFileSync(metricsFile, "utf8").split("\n") : []).filter((t) => t.name === "Applications").map((t) => [t.dimensions["state"], t.value]));
+  return { svc, records, events, callbacks, queued, applications, advance: (ms: number) => (clock += ms) };
 }
 
 let seq = 0;
@@ -200,6 +212,8 @@ describe("issue 11.3: non-retryable BSS answers end the application", () => {
     expect(h.queued.length).toBe(queuedBefore);
     expect(h.events).toHaveLength(1);
     expect(h.records.all.get(id)!.status.state).toBe("failed");
+    // Applications by state (issue 16.2): created validated, then failed — counted once each.
+    expect(h.applications()).toEqual({ validated: 1, failed: 1 });
   });
 
   it("a configuration refusal (CBC.99005030) ends `failed_config`, reported as failed with the operator action", async () => {

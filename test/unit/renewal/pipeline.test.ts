@@ -185,7 +185,8 @@ describe("rate budget", () => {
     expect(s).toMatchObject({ BSS_RATE_PER_SECOND: 10, RENEWAL_SCAN_CONCURRENCY: 2, scanRatePerSecond: 5, RENEWAL_ASSOCIATION_TYPES: ["2"], RENEWAL_UNLISTED: "bss-email" });
     expect(s.decision.windowsDays).toEqual([30, 15, 7, 3, 1]);
     expect(parseRenewalSettings({ BSS_RATE_PER_SECOND: "200", RENEWAL_SCAN_CONCURRENCY: "3", RENEWAL_ASSOCIATION_TYPES: "2, 1" }, perInstanceRate)).toMatchObject({ scanRatePerSecond: 66, RENEWAL_ASSOCIATION_TYPES: ["2", "1"] });
-    expect(() => parseRenewalSettings({ RENEWAL_ASSOCIATION_TYPES: "3" }, perInstanceRate)).toThrow(/RENEWAL_ASSOCIATION_TYPES/);
+    expect(() => parseRenewalSettings({ RENEWAL_ASSOCIATION_TYPES: "4" }, perInstanceRate)).toThrow(/RENEWAL_ASSOCIATION_TYPES/);
+    expect(parseRenewalSettings({ RENEWAL_ASSOCIATION_TYPES: "3" }, perInstanceRate).RENEWAL_ASSOCIATION_TYPES).toEqual(["3"]); // resale, international site
     expect(() => parseRenewalSettings({ RENEWAL_DECISION_CONFIG: "{" }, perInstanceRate)).toThrow(/not JSON/);
     expect(() => parseRenewalSettings({ RENEWAL_DECISION_CONFIG: '{"windowsDays":[-1]}' }, perInstanceRate)).toThrow(/windowsDays/);
   });
