@@ -86,7 +86,11 @@ export function structureProblem(type: FileType, input: StructureInput): string 
       if (!endsWith(tail, PNG_IEND)) return "the PNG does not end with its IEND chunk (data after the image, or truncated)";
       return undefined;
     case "jpeg":
-      if (!jpegSegmentsConsistent(head)) return "the JPEG header segments do not chain (not a JPEG past its first bytes)";
+      {
+        const walk = jpegSegments(head);
+        if (walk === "broken") return "the JPEG header segments do not chain (not a JPEG past its first bytes)";
+        if (whole && walk !== "scan") return "the JPEG has no image data (no start of scan)";
+      }
       if (!endsWith(tail, [0xff, 0xd9])) return "the JPEG does not end with its EOI marker (data after the image, or truncated)";
       return undefined;
     case "gif":
@@ -113,24 +117,25 @@ export function structureProblem(type: FileType, input: StructureInput): string 
 /**
  * image-size skips bytes it does not understand; this walks the header segments strictly, from SOI
  * to the start of scan (or the end of the bytes read): each must start with 0xFF and a marker and
- * carry a length of at least 2. Bounded by the bytes given.
+ * carry a length of at least 2; "scan" when the start of scan was reached, "partial" when the bytes
+ * ran out first. Bounded by the bytes given.
  */
-function jpegSegmentsConsistent(head: Uint8Array): boolean {
+function jpegSegments(head: Uint8Array): "scan" | "partial" | "broken" {
   let at = 2;
   while (at + 4 <= head.length) {
-    if (head[at] !== 0xff) return false;
+    if (head[at] !== 0xff) return "broken";
     const marker = head[at + 1]!;
     if (marker === 0xff) {
       at += 1; // fill byte
       continue;
     }
-    if (marker === 0xd8 || marker === 0xd9 || marker === 0x00 || (marker >= 0xd0 && marker <= 0xd7)) return false;
+    if (marker === 0xd8 || marker === 0xd9 || marker === 0x00 || (marker >= 0xd0 && marker <= 0xd7)) return "broken";
     const length = ((head[at + 2]! << 8) | head[at + 3]!) >>> 0;
-    if (length < 2) return false;
-    if (marker === 0xda) return true; // start of scan: entropy-coded data follows
+    if (length < 2) return "broken";
+    if (marker === 0xda) return "scan"; // start of scan: entropy-coded data follows
     at += 2 + length;
   }
-  return true;
+  return "partial";
 }
 
 function pdfProblem(head: Uint8Array, tail: Uint8Array, size: number, whole: boolean, seen: string): string | undefined {

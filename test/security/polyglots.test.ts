@@ -45,6 +45,7 @@ const POLYGLOTS: [string, Buffer][] = [
   ["3-byte JPEG", Buffer.from([0xff, 0xd8, 0xff])],
   ["JPEG header + filler, no frame, ends with EOI", (() => { const j = Buffer.alloc(4000, 0x11); j.set([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10], 0); j.set([0xff, 0xd9], 3998); return j; })()],
   ["JPEG truncated (no EOI)", sampleJpeg(5000).subarray(0, 4990)],
+  ["JPEG with headers and EOI but no image data (no start of scan)", (() => { const j = sampleJpeg(600); const sos = j.indexOf(Buffer.from([0xff, 0xda])); return Buffer.concat([j.subarray(0, sos), Buffer.from([0xff, 0xd9])]); })()],
   ["GIF + PHP (script in the comment)", gifWithComment(PHP)],
   ["GIF header + PHP, no image", Buffer.concat([b("GIF89a\x01\x00\x01\x00\x00\x00\x00"), PHP])],
   ["GIF + ZIP appended", Buffer.concat([sampleGif(600), ZIP])],
