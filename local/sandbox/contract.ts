@@ -160,19 +160,6 @@ export interface RequestValidator {
 
 const cache = new Map<string, RequestValidator>();
 
-/**
- * Rules the contract states in its text that widen an enum (issue 12.3): PayOrders'
- * discount_infos[].type enum lists 0/2/3 (intl 0/1/2/3), while its description makes a 609 (order price
- * adjustment) discount on the order mandatory to use — so 609 is accepted as the type of that discount.
- */
-function withTextRules(name: string, req: ContractRequest): ContractRequest {
-  if (name !== "PayOrders" || !req.body) return req;
-  const copy = structuredClone(req);
-  const type = copy.body?.properties?.["discount_infos"]?.items?.properties?.["type"];
-  if (type?.enum && !type.enum.includes(609)) type.enum = [...type.enum, 609];
-  return copy;
-}
-
 /** The validator of one operation's request on one site. */
 export function requestValidator(name: string, site: Site): RequestValidator {
   const key = `${site}:${name}`;
@@ -180,7 +167,7 @@ export function requestValidator(name: string, site: Site): RequestValidator {
   if (hit) return hit;
   const op = contract().operations[name];
   if (!op) throw new Error(`operation ${name} is not in the contract`);
-  const req = withTextRules(name, siteRequest(op, site));
+  const req = siteRequest(op, site); // PayOrders' 609: applyReferenceOverrides, at load
   const q: ValidateFunction = queryAjv.compile(paramsSchema(req.query, true));
   const p: ValidateFunction = queryAjv.compile(paramsSchema(req.path, false));
   const b: ValidateFunction | undefined = req.body ? bodyAjv.compile(toJsonSchema(req.body, true)) : undefined;
