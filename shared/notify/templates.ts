@@ -11,6 +11,7 @@
  * deletion — with the estimated dates computed by the decision from the customer level (config.ts).
  */
 import { formatLocalDateTime, formatUtcOffset, localDateString, parseUtcTime } from "../renewal/calendar.ts";
+import type { OutcomeReport } from "../renewal/autorenew.ts";
 import type { DueReminder, ResourceSummary } from "../renewal/decision.ts";
 import type { Language } from "./contacts.ts";
 import { type CompiledFile, REMINDER_LABELS, type TemplateSet, buildTemplateSet, renderSnippet } from "./template-engine.ts";
@@ -249,23 +250,8 @@ export function digestDoc(manager: { name: string }, customers: readonly DigestC
   });
 }
 
-/** What an auto-renew outcome report says (shared/renewal/autorenew.ts OutcomeReport). */
-export interface AutoRenewReportFacts {
-  state: "dry-run" | "paid" | "skipped" | "failed";
-  customerId: string;
-  mainResourceId: string;
-  resourceName?: string | undefined;
-  region?: string | undefined;
-  expireTime: string;
-  amount?: number | undefined;
-  currency?: string | undefined;
-  discountName?: string | undefined;
-  wouldRenew?: boolean | undefined;
-  reason?: string | undefined;
-  code?: string | undefined;
-  orderIds?: string[] | undefined;
-  period: { type: 2 | 3; num: number };
-}
+/** What an auto-renew outcome report says: the pipeline's OutcomeReport (one definition). */
+export type AutoRenewReportFacts = OutcomeReport;
 
 const money = (amount: number | undefined, currency: string | undefined) =>
   amount === undefined ? "?" : `${currency === "USD" ? "$" : currency === "CNY" || currency === undefined ? "¥" : `${currency} `}${amount.toFixed(2)}`;
