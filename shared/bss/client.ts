@@ -58,7 +58,7 @@ export const clientOptionsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(10).default(4),
   /** Requests per second: one number for every operation, or per operation (others keep the catalogue's rate). */
   rate: z.union([z.number().positive(), z.partialRecord(z.enum(operationNames), z.number().positive())]).optional(),
-  /** Limiter jitter margin, ms, absolute (see limiter.ts): floor(r) + 1 consecutive requests span >= 1000 + rateMarginMs ms. Default DEFAULT_MARGIN_MS (40). */
+  /** Limiter jitter margin, ms, absolute (see limiter.ts): floor(r) + 1 consecutive requests span >= 1000 + rateMarginMs ms. Default DEFAULT_MARGIN_MS (100). */
   rateMarginMs: z.number().min(0).max(1000).default(DEFAULT_MARGIN_MS),
   /** Rate for IAM token exchanges, per second. Default 10. */
   iamRate: z.number().positive().default(10),
