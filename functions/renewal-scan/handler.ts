@@ -9,11 +9,11 @@ import { loadConfig, queueUrl } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { bssMetricsObserver, createMetrics } from "../../shared/metrics/index.ts";
 import { createPublisher, createSqsClient, sqsConsumer } from "../../shared/queue/index.ts";
-import type { OrderInstance, ResourceRecord } from "../../shared/bss/schemas.ts";
-import { inventorySnapshot } from "../../shared/renewal/inventory.ts";
+import type { OrderInstance } from "../../shared/bss/schemas.ts";
+import { collectingUsable, inventorySnapshot } from "../../shared/renewal/inventory.ts";
 import { inventoryWriter, lazyBssClient, ledgerPort } from "../../shared/renewal/io.ts";
 import { RenewalScan, perInstanceRate } from "../../shared/renewal/messages.ts";
-import { scanCustomer, unusableFields } from "../../shared/renewal/pipeline.ts";
+import { scanCustomer } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
 import { parseAutoRenewSettings } from "../../shared/renewal/autorenew.ts";
 import { enqueueAutoRenew } from "../../shared/renewal/autorenew-pipeline.ts";
@@ -31,58 +31,46 @@ const autoRenew = parseAutoRenewSettings(process.env);
 const autoRenewPublisher =
   autoRenew.mode === "off" ? undefined : createPublisher({ client: createSqsClient(config.AWS_REGION), queueUrl: queueUrl(config, "RENEWAL_AUTORENEW_QUEUE_URL") });
 
-/** Runs a scan and writes its metrics (BSS calls, records skipped) whatever the outcome. */
-async function countedScan<T extends object>(scan: () => Promise<T>): Promise<T> {
-  try {
-    const result = await scan();
-    const skipped = (result as { skippedRecords?: unknown }).skippedRecords;
-    if (typeof skipped === "number") metrics.count("RecordsSkipped", undefined, skipped);
-    return result;
-  } finally {
-    metrics.flush();
-  }
-}
-
 export const handler = sqsConsumer(
   RenewalScan,
   async (message) => {
     const client = await bss();
     // The inventory snapshot lists the usable records; the scan reports the others (onSkippedRecord).
     const seen: OrderInstance[] = [];
-    async function* tap(source: AsyncIterable<ResourceRecord>) {
-      for await (const r of source) {
-        if (unusableFields(r).length === 0) seen.push(r as OrderInstance);
-        yield r;
-      }
-    }
     const now = Date.now();
-    const result = await countedScan(() => scanCustomer({
-      message,
-      resources: tap(client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 })),
-      onSkippedRecord: (skipped) =>
-        logger.warn("resource record skipped: it lacks a field the renewal decision needs", { customerId: message.data.customer.customerId, ...skipped }),
-      config: settings.decision,
-      now,
-      ledger,
-      publish: async (envelopes) => {
-        await publisher.publish(envelopes);
-      },
-      afterPublish: async (due) => {
-        if (!autoRenewPublisher) return;
-        const queued = await enqueueAutoRenew({
-          scanId: message.id,
-          runDate: message.data.runDate,
-          customer: message.data.customer,
-          due,
-          settings: autoRenew,
-          ledger,
-          publish: async (envelopes) => {
-            await autoRenewPublisher.publish(envelopes);
-          },
-        });
-        if (queued.eligible > 0) logger.info("auto-renew requests", { customerId: message.data.customer.customerId, mode: autoRenew.mode, ...queued });
-      },
-    }));
+    let result;
+    try {
+      result = await scanCustomer({
+        message,
+        resources: collectingUsable(client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 }), seen),
+        onSkippedRecord: (skipped) =>
+          logger.warn("resource record skipped: it lacks a field the renewal decision needs", { customerId: message.data.customer.customerId, ...skipped }),
+        config: settings.decision,
+        now,
+        ledger,
+        publish: async (envelopes) => {
+          await publisher.publish(envelopes);
+        },
+        afterPublish: async (due) => {
+          if (!autoRenewPublisher) return;
+          const queued = await enqueueAutoRenew({
+            scanId: message.id,
+            runDate: message.data.runDate,
+            customer: message.data.customer,
+            due,
+            settings: autoRenew,
+            ledger,
+            publish: async (envelopes) => {
+              await autoRenewPublisher.publish(envelopes);
+            },
+          });
+          if (queued.eligible > 0) logger.info("auto-renew requests", { customerId: message.data.customer.customerId, mode: autoRenew.mode, ...queued });
+        },
+      });
+      metrics.count("RecordsSkipped", undefined, result.skippedRecords);
+    } finally {
+      metrics.flush(); // BSS calls are counted whatever the outcome
+    }
     await writeInventory(
       inventorySnapshot({ customer: message.data.customer, resources: seen, runDate: message.data.runDate, now, defaultTimeZone: settings.decision.defaultTimeZone }),
     );

@@ -10,8 +10,9 @@
  * of the ledger table.
  */
 import { z } from "zod";
-import type { OrderInstance } from "../bss/schemas.ts";
+import type { OrderInstance, ResourceRecord } from "../bss/schemas.ts";
 import type { CustomerContext } from "./messages.ts";
+import { unusableFields } from "./pipeline.ts";
 
 export const INVENTORY_KEY_PREFIX = "inventory#";
 export const inventoryKey = (customerId: string) => `${INVENTORY_KEY_PREFIX}${customerId}`;
@@ -79,4 +80,15 @@ export function inventorySnapshot(input: {
   if (c.accountName) item.accountName = c.accountName;
   if (am) item.manager = { name: am.name, email: am.email };
   return item;
+}
+
+/**
+ * Passes every record of `source` through unchanged and keeps in `into` the ones the snapshot can
+ * list (those the scan does not skip: nothing the decision needs is missing).
+ */
+export async function* collectingUsable(source: AsyncIterable<ResourceRecord>, into: OrderInstance[]): AsyncIterable<ResourceRecord> {
+  for await (const r of source) {
+    if (unusableFields(r).length === 0) into.push(r as OrderInstance);
+    yield r;
+  }
 }
