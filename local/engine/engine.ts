@@ -185,7 +185,7 @@ function maskedKey(key: string): boolean {
   return CONFIG_KEYS.has(key) || /^(AWS_|HWC_|OBS_|POWERTOOLS_)/.test(key) || key.endsWith("_REF") || key.endsWith("_QUEUE_URL") || key === "LOG_LEVEL" || key === "_HANDLER";
 }
 
-const HWC_PASSTHROUGH = ["HWC_AK", "HWC_SK", "HWC_SECURITY_TOKEN", "HWC_ENDPOINT", "HWC_IAM_ENDPOINT", "HWC_REGION", "HWC_PROJECT_ID", "HWC_DOMAIN_ID", "HWC_XACCOUNT_TYPE", "HWC_TIMEOUT_MS"];
+const HWC_PASSTHROUGH = ["HWC_AK", "HWC_SK", "HWC_SECURITY_TOKEN", "HWC_ENDPOINT", "HWC_IAM_ENDPOINT", "HWC_REGION", "HWC_PROJECT_ID", "HWC_DOMAIN_ID", "HWC_XACCOUNT_TYPE", "HWC_SITE", "HWC_TIMEOUT_MS"];
 
 /** Applies EngineOptions.visibilityTimeoutSeconds to the planned queues (in place). */
 export function overrideVisibilityTimeouts(queues: readonly LocalQueue[], option: EngineOptions["visibilityTimeoutSeconds"]): void {
@@ -235,8 +235,8 @@ async function startSandboxIfAvailable(
     return undefined;
   }
   const mod = (await import(pathToFileURL(file.pathname).href)) as {
-    startSandbox?: (o: Record<string, unknown>) => Promise<{ url: string; credentials: { ak: string; sk: string }; xaccountType: string; close(): Promise<void> }>;
-    sandboxEnv?: (sb: { url: string; credentials: { ak: string; sk: string }; xaccountType: string }) => Record<string, string>;
+    startSandbox?: (o: Record<string, unknown>) => Promise<{ url: string; credentials: { ak: string; sk: string }; xaccountType: string; site?: string; close(): Promise<void> }>;
+    sandboxEnv?: (sb: { url: string; credentials: { ak: string; sk: string }; xaccountType: string; site?: string }) => Record<string, string>;
   };
   if (typeof mod.startSandbox !== "function") {
     warn("local/sandbox/index.ts does not export startSandbox(): BSS sandbox not started");
@@ -245,7 +245,7 @@ async function startSandboxIfAvailable(
   const sb = await mod.startSandbox(options);
   const env = mod.sandboxEnv
     ? mod.sandboxEnv(sb)
-    : { HWC_ENDPOINT: sb.url, HWC_IAM_ENDPOINT: sb.url, HWC_AK: sb.credentials.ak, HWC_SK: sb.credentials.sk, HWC_XACCOUNT_TYPE: sb.xaccountType };
+    : { HWC_ENDPOINT: sb.url, HWC_IAM_ENDPOINT: sb.url, HWC_AK: sb.credentials.ak, HWC_SK: sb.credentials.sk, HWC_XACCOUNT_TYPE: sb.xaccountType, HWC_SITE: sb.site ?? "cn" };
   return { url: sb.url, env, close: () => sb.close() };
 }
 

@@ -89,6 +89,8 @@ export interface Sandbox {
   url: string;
   credentials: { ak: string; sk: string };
   xaccountType: string;
+  /** The Huawei site the sandbox imitates (SandboxOptions.site). */
+  site: Site;
   data: SandboxData;
   stats: SandboxStats;
   control: {
@@ -113,8 +115,10 @@ export { renderResource as toApiResource } from "./operations.ts";
  * The environment that points partner-ops at a running sandbox. The same URL serves BSS and
  * the IAM token endpoint. Sandbox-only credentials: they work nowhere else.
  */
-export function sandboxEnv(sb: Pick<Sandbox, "url" | "credentials" | "xaccountType">): Record<string, string> {
+export function sandboxEnv(sb: Pick<Sandbox, "url" | "credentials" | "xaccountType"> & { site?: Site }): Record<string, string> {
   return {
+    // The site's rules (real-name documents, bank-card scheme) must match the sandbox's.
+    HWC_SITE: sb.site ?? "cn",
     HWC_ENDPOINT: sb.url,
     HWC_IAM_ENDPOINT: sb.url,
     HWC_AK: sb.credentials.ak,
@@ -563,6 +567,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: `http://${host}:${addr.port}`,
     credentials: { ...credentials },
     xaccountType,
+    site,
     data,
     stats,
     control: {

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { ScheduleOptions } from "../realname/record.ts";
 import { checkKeyPrefix } from "../realname/keys.ts";
+import { HWC_SITES, type HwcSite } from "../realname/documents.ts";
 
 const seconds = (def: number) => z.coerce.number().int().min(0).default(def);
 
@@ -43,6 +44,11 @@ export const realnameEnvSchema = z.object({
   REALNAME_SWEEP_LIMIT: z.coerce.number().int().min(1).max(100).default(25),
   /** Comma-separated host names callback_url may use (empty: any public https host). */
   REALNAME_CALLBACK_HOSTS: z.string().default(""),
+  /**
+   * The partner's Huawei site: "cn" China site (default) or "intl" international site. Selects the
+   * document rules (intl: passports take 2 files) and refuses the bank-card scheme on "intl".
+   */
+  HWC_SITE: z.enum(HWC_SITES, { error: `must be one of ${HWC_SITES.join(", ")}` }).default("cn"),
   /** Set by the embedded engine only: lets callback_url be http://127.0.0.1 (local portal stubs). */
   PARTNER_OPS_ENGINE: z.string().optional(),
 });
@@ -58,6 +64,7 @@ export interface RealnameSettings {
   sweepLimit: number;
   callbackHosts: string[] | undefined;
   allowLoopbackHttpCallback: boolean;
+  site: HwcSite;
 }
 
 export function realnameSettings(env: NodeJS.ProcessEnv): RealnameSettings {
@@ -88,6 +95,7 @@ export function realnameSettings(env: NodeJS.ProcessEnv): RealnameSettings {
     sweepLimit: e.REALNAME_SWEEP_LIMIT,
     callbackHosts: hosts.length > 0 ? hosts : undefined,
     allowLoopbackHttpCallback: e.PARTNER_OPS_ENGINE === "1",
+    site: e.HWC_SITE,
   };
 }
 

@@ -171,6 +171,7 @@ export function createRealnameService(deps: RealnameDeps) {
     const validation = validateApplication(parsed, {
       ...(settings.callbackHosts ? { callbackHosts: settings.callbackHosts } : {}),
       allowLoopbackHttpCallback: settings.allowLoopbackHttpCallback,
+      site: settings.site,
     });
     if (!validation.ok) {
       if (validation.errors.every(isSizeError)) return json(422, { error: "unprocessable_file", errors: validation.errors });
@@ -230,7 +231,7 @@ export function createRealnameService(deps: RealnameDeps) {
     let record: RealnameRecord;
     if (inline?.ok) {
       const fileTypes: Partial<Record<DocumentRole, FileType>> = inline.fileTypes;
-      const plan = planObjectKeys({ prefix: settings.keyPrefix, applicationId: id, application: app, fileTypes });
+      const plan = planObjectKeys({ prefix: settings.keyPrefix, applicationId: id, application: app, fileTypes, site: settings.site });
       const bucket = await deps.bucket();
       const documents: StoredDocument[] = [];
       for (const p of plan) {
@@ -242,7 +243,7 @@ export function createRealnameService(deps: RealnameDeps) {
       record = withSchedule({ ...base, documents }, at.getTime());
     } else {
       const declared = new Map((app.attachments.files as UploadSlotRequest[]).map((f) => [f.role, f]));
-      const slots: StoredSlot[] = planUploadSlotKeys({ prefix: settings.keyPrefix, applicationId: id, application: app }).map((s) => {
+      const slots: StoredSlot[] = planUploadSlotKeys({ prefix: settings.keyPrefix, applicationId: id, application: app, site: settings.site }).map((s) => {
         const d = declared.get(s.role);
         if (!d) throw new Error(`internal: no declared slot for ${s.role}`);
         return { ...s, size: d.size, ...(d.content_type ? { content_type: d.content_type } : {}), ...(d.file_name ? { file_name: d.file_name } : {}) };
@@ -326,7 +327,7 @@ export function createRealnameService(deps: RealnameDeps) {
     const app = applicationFromStorage(rec.application);
     const fileTypes: Partial<Record<DocumentRole, FileType>> = {};
     for (const a of accepted) fileTypes[a.slot.role] = a.type;
-    const plan = planObjectKeys({ prefix: settings.keyPrefix, applicationId: id, application: app, fileTypes });
+    const plan = planObjectKeys({ prefix: settings.keyPrefix, applicationId: id, application: app, fileTypes, site: settings.site });
     const documents: StoredDocument[] = [];
     for (const p of plan) {
       const a = accepted.find((x) => x.slot.role === p.role);
@@ -466,7 +467,7 @@ export function createRealnameService(deps: RealnameDeps) {
 
     let event: ApplicationEvent;
     try {
-      const submission = buildSubmission(applicationFromStorage(rec.application), rec.documents ?? [], deps.xaccountType());
+      const submission = buildSubmission(applicationFromStorage(rec.application), rec.documents ?? [], deps.xaccountType(), settings.site);
       const outcome = await bss.submitRealname(submission.kind, submission.body as never);
       if (outcome.reconciled && outcome.isReview === undefined) {
         // The answer was lost and the client found a review result on record: ours, or one from

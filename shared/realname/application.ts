@@ -10,7 +10,7 @@
  * Messages never repeat identifiers, names or file contents.
  */
 import { z } from "zod";
-import { DOCUMENT_ROLES, VERIFIED_TYPES, requiredDocuments, type DocumentRole, type DocumentSelector, type VerifiedType } from "./documents.ts";
+import { DOCUMENT_ROLES, VERIFIED_TYPES, requiredDocuments, type DocumentRole, type DocumentSelector, type HwcSite, type VerifiedType } from "./documents.ts";
 import { ACCEPTED_CONTENT_TYPES, MAX_FILE_BYTES, fileTypeForContentType } from "./files.ts";
 import { checkAddress, checkHostName, normaliseHostName } from "./callback-target.ts";
 import { normalizeResidentId, validateResidentId } from "./resident-id.ts";
@@ -105,6 +105,11 @@ export interface ValidateOptions {
   allowLoopbackHttpCallback?: boolean;
   /** "Today" for birth-date plausibility (default now). */
   now?: Date;
+  /**
+   * The Huawei site the partner works on (configuration HWC_SITE; default "cn"). Selects the
+   * document rules (intl passport: 2 files) and refuses the bank-card scheme on "intl".
+   */
+  site?: HwcSite;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,6 +442,7 @@ export function validateApplication(body: unknown, options: ValidateOptions = {}
     return { ok: false, errors: [{ field: "(body)", message: "must be a JSON object" }] };
   }
   const raw = body as Record<string, unknown>;
+  const site: HwcSite = options.site ?? "cn";
   const type = raw["type"];
   if (typeof type !== "string" || !(APPLICATION_TYPES as readonly string[]).includes(type)) {
     const errors: FieldError[] = [{ field: "type", message: type === undefined ? `required: one of ${list(APPLICATION_TYPES)}` : `must be one of ${list(APPLICATION_TYPES)}` }];
@@ -484,7 +490,9 @@ export function validateApplication(body: unknown, options: ValidateOptions = {}
   } else {
     const it = raw["identify_type"];
     const vt = raw["verified_type"];
-    if (it === 0 || it === 4) {
+    if (it === 4 && site === "intl") {
+      add("identify_type", "must be 0 (personal certificate): the international site has no bank-card scheme (identify_type 4)");
+    } else if (it === 0 || it === 4) {
       if (it === 0 && vt === undefined) add("verified_type", `required when identify_type is 0: one of ${list(VERIFIED_TYPES)}`);
       if (it === 4 && vt !== undefined) add("verified_type", "only used with identify_type 0 (personal certificate)");
       if (it === 4 && raw["bank_card_info"] === undefined) add("bank_card_info", "required when identify_type is 4 (bank card)");
@@ -508,7 +516,7 @@ export function validateApplication(body: unknown, options: ValidateOptions = {}
     if (files.length === 0) add("attachments.files", "must list at least one file");
     if (files.length > MAX_FILES) add("attachments.files", `must list at most ${MAX_FILES} files (the BSS limit)`);
     const seen = new Map<string, number>();
-    const needed = selector ? requiredDocuments(selector) : undefined;
+    const needed = selector ? requiredDocuments(selector, site) : undefined;
     files.forEach((f, i) => {
       const r = f !== null && typeof f === "object" ? (f as Record<string, unknown>)["role"] : undefined;
       const field = `attachments.files[${i}].role`;

@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import { changeEnterpriseRealnameRequest, enterpriseRealnameRequest, individualRealnameRequest } from "../bss/schemas.ts";
 import type { Application } from "./application.ts";
-import { requiredDocuments } from "./documents.ts";
+import { requiredDocuments, type HwcSite } from "./documents.ts";
 import type { PlannedObject } from "./keys.ts";
 
 export type RealnameSubmission =
@@ -23,10 +23,10 @@ export class SubmissionBuildError extends Error {
 /**
  * The operation and body for an application. `objects` are the stored documents (from
  * planObjectKeys); their `bssPath`s become `verified_file_url` in BSS order. `xaccountType` is the
- * partner's platform id (configuration).
+ * partner's platform id (configuration), `site` the partner's Huawei site (HWC_SITE, default "cn").
  */
-export function buildSubmission(application: Application, objects: readonly Pick<PlannedObject, "role" | "bssPath">[], xaccountType: string): RealnameSubmission {
-  const roles = requiredDocuments(application);
+export function buildSubmission(application: Application, objects: readonly Pick<PlannedObject, "role" | "bssPath">[], xaccountType: string, site: HwcSite = "cn"): RealnameSubmission {
+  const roles = requiredDocuments(application, site);
   const byRole = new Map(objects.map((o) => [o.role, o.bssPath]));
   if (objects.length !== roles.length || byRole.size !== roles.length) {
     throw new SubmissionBuildError(`expected ${roles.length} document(s) (${roles.join(", ")}), got ${objects.length}`);

@@ -34,20 +34,38 @@ export const DOCUMENT_ROLE_LABELS: Readonly<Record<DocumentRole, string>> = {
 export const VERIFIED_TYPES = [3, 5, 6, 9, 10] as const;
 export type VerifiedType = (typeof VERIFIED_TYPES)[number];
 
+/**
+ * The Huawei Cloud site the partner works on (configuration HWC_SITE): "cn" China site
+ * (bss.myhuaweicloud.com) or "intl" international site (bss-intl). The document rules differ
+ * (reference bss-contract.md, CreatePersonalRealnameAuth): on the international site a passport takes
+ * 2 files (bio-data page, then the photo holding it) and there is no bank-card scheme (identify_type 4).
+ */
+export const HWC_SITES = ["cn", "intl"] as const;
+export type HwcSite = (typeof HWC_SITES)[number];
+
 /** The minimum an application must say to know its documents. */
 export type DocumentSelector =
   | { type: "enterprise" | "change"; enterprise_person?: unknown }
   | { type: "individual"; identify_type: 0; verified_type: VerifiedType }
   | { type: "individual"; identify_type: 4 };
 
-/** The document roles the application needs, in BSS order. */
-export function requiredDocuments(application: DocumentSelector): DocumentRole[] {
+/**
+ * The document roles the application needs on `site`, in BSS order. An individual bank-card
+ * application (identify_type 4) does not exist on the international site: validateApplication
+ * refuses it there; asking here throws a RangeError.
+ */
+export function requiredDocuments(application: DocumentSelector, site: HwcSite = "cn"): DocumentRole[] {
   if (application.type !== "individual") {
     return application.enterprise_person === undefined
       ? ["company_certificate"]
       : ["company_certificate", "legal_person_id_portrait", "legal_person_id_emblem"];
   }
-  if (application.identify_type === 4) return ["face_photo"];
-  if (application.verified_type === 3) return ["passport_bio_page", "passport_entry_stamp_page", "passport_handheld_bio_page"];
+  if (application.identify_type === 4) {
+    if (site === "intl") throw new RangeError("the international site has no bank-card scheme (identify_type 4)");
+    return ["face_photo"];
+  }
+  if (application.verified_type === 3) {
+    return site === "intl" ? ["passport_bio_page", "passport_handheld_bio_page"] : ["passport_bio_page", "passport_entry_stamp_page", "passport_handheld_bio_page"];
+  }
   return ["permit_front", "permit_back", "permit_handheld_front"];
 }

@@ -6,8 +6,8 @@ export { USCC_ALPHABET, normalizeUscc, usccCheckChar, validateUscc } from "./usc
 export type { UsccFailure, UsccResult } from "./uscc.ts";
 export { MIN_BIRTH_YEAR, PROVINCE_CODES, normalizeResidentId, residentIdCheckChar, validateResidentId } from "./resident-id.ts";
 export type { ResidentIdFailure, ResidentIdOptions, ResidentIdResult } from "./resident-id.ts";
-export { DOCUMENT_ROLES, DOCUMENT_ROLE_LABELS, VERIFIED_TYPES, requiredDocuments } from "./documents.ts";
-export type { DocumentRole, DocumentSelector, VerifiedType } from "./documents.ts";
+export { DOCUMENT_ROLES, DOCUMENT_ROLE_LABELS, HWC_SITES, VERIFIED_TYPES, requiredDocuments } from "./documents.ts";
+export type { DocumentRole, DocumentSelector, HwcSite, VerifiedType } from "./documents.ts";
 export {
   APPLICATION_TYPES,
   CERTIFICATE_TYPES,

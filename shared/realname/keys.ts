@@ -12,7 +12,7 @@
  *   incoming/<prefix>/<application id>/<nn>-<role>
  */
 import { randomBytes } from "node:crypto";
-import { requiredDocuments, type DocumentRole, type DocumentSelector } from "./documents.ts";
+import { requiredDocuments, type DocumentRole, type DocumentSelector, type HwcSite } from "./documents.ts";
 import { FILE_TYPE_INFO, type FileType } from "./files.ts";
 
 export const DOWNLOAD_FOLDER = "download";
@@ -104,10 +104,12 @@ export function planObjectKeys(input: {
   applicationId: string;
   application: DocumentSelector;
   fileTypes: Partial<Record<DocumentRole, FileType>>;
+  /** The partner's Huawei site (default "cn"): selects the document rules. */
+  site?: HwcSite;
 }): PlannedObject[] {
   checkKeyPrefix(input.prefix);
   checkId(input.applicationId);
-  const roles = requiredDocuments(input.application);
+  const roles = requiredDocuments(input.application, input.site);
   const extra = Object.keys(input.fileTypes).filter((r) => !roles.includes(r as DocumentRole));
   if (extra.length > 0) throw new KeyError(`documents not needed by this application: ${extra.join(", ")}`);
   return roles.map((role, i) => {
@@ -127,10 +129,10 @@ export interface UploadSlotKey {
 }
 
 /** Staging keys for presigned uploads, one per required document, in BSS order. */
-export function planUploadSlotKeys(input: { prefix: string; applicationId: string; application: DocumentSelector }): UploadSlotKey[] {
+export function planUploadSlotKeys(input: { prefix: string; applicationId: string; application: DocumentSelector; site?: HwcSite }): UploadSlotKey[] {
   checkKeyPrefix(input.prefix);
   checkId(input.applicationId);
-  return requiredDocuments(input.application).map((role, i) => ({
+  return requiredDocuments(input.application, input.site).map((role, i) => ({
     position: i + 1,
     role,
     key: `${INCOMING_FOLDER}/${input.prefix}/${input.applicationId}/${stem(i + 1, role)}`,

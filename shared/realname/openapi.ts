@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { APPLICATION_TYPES, CERTIFICATE_TYPES, MAX_FILES, MAX_INLINE_TOTAL_BYTES, applicationSchemas } from "./application.ts";
-import { DOCUMENT_ROLES, DOCUMENT_ROLE_LABELS, VERIFIED_TYPES, requiredDocuments } from "./documents.ts";
+import { DOCUMENT_ROLES, DOCUMENT_ROLE_LABELS, HWC_SITES, VERIFIED_TYPES, requiredDocuments, type HwcSite } from "./documents.ts";
 import { ACCEPTED_CONTENT_TYPES, MAX_FILE_BYTES } from "./files.ts";
 import { sampleJpeg } from "./sample-files.ts";
 import { APPLICATION_STATES } from "./state.ts";
@@ -75,22 +75,35 @@ function examples() {
       value: { type: "enterprise", customer_id: "0a1b2c3d4e5f", certificate_type: 0, corp_name: "厦门示例科技有限公司", verified_number: CREDIT_CODE, enterprise_person: { legel_name: "王某某", legel_id_number: RESIDENT_ID }, attachments: { mode: "upload", files: [{ role: "company_certificate", size: 184321, content_type: "application/pdf" }, { role: "legal_person_id_portrait", size: 95012 }, { role: "legal_person_id_emblem", size: 93307 }] } },
     },
     individual_passport: {
-      summary: "Individual, passport (identify_type 0, verified_type 3)",
+      summary: "Individual, passport (identify_type 0, verified_type 3; China site: 3 files)",
       value: { type: "individual", customer_id: "0a1b2c3d4e5f", identify_type: 0, verified_type: 3, name: "Zhang San", verified_number: "E12345678", attachments: { mode: "upload", files: [{ role: "passport_bio_page", size: 120000 }, { role: "passport_entry_stamp_page", size: 118000 }, { role: "passport_handheld_bio_page", size: 240000 }] } },
     },
     individual_bank_card: {
-      summary: "Individual, bank card + SMS code (identify_type 4)",
+      summary: "Individual, bank card + SMS code (identify_type 4; China site only)",
       value: { type: "individual", customer_id: "0a1b2c3d4e5f", identify_type: 4, name: "张三", verified_number: RESIDENT_ID, bank_card_info: { bank_account: "6222020000000000000", areacode: "0086", mobile: "13800000000", verification_code: "123456" }, attachments: { mode: "inline", files: [{ role: "face_photo", content_base64: jpeg }] } },
     },
   };
 }
 
 function documentRoles(): Record<string, unknown> {
-  const rows: { application: string; roles: string[] }[] = [
-    { application: "enterprise / change, without enterprise_person", roles: requiredDocuments({ type: "enterprise" }) },
-    { application: "enterprise / change, with enterprise_person", roles: requiredDocuments({ type: "enterprise", enterprise_person: {} }) },
-    ...VERIFIED_TYPES.map((vt) => ({ application: `individual, identify_type 0, verified_type ${vt}`, roles: requiredDocuments({ type: "individual", identify_type: 0, verified_type: vt }) })),
-    { application: "individual, identify_type 4 (bank card)", roles: requiredDocuments({ type: "individual", identify_type: 4 }) },
+  // The rules depend on the partner's Huawei site (configuration HWC_SITE): `sites` lists where a row applies.
+  const both = [...HWC_SITES];
+  const rows: { application: string; sites: HwcSite[]; roles: string[] }[] = [
+    { application: "enterprise / change, without enterprise_person", sites: both, roles: requiredDocuments({ type: "enterprise" }) },
+    { application: "enterprise / change, with enterprise_person", sites: both, roles: requiredDocuments({ type: "enterprise", enterprise_person: {} }) },
+    ...VERIFIED_TYPES.flatMap((vt) => {
+      const selector = { type: "individual", identify_type: 0, verified_type: vt } as const;
+      const cn = requiredDocuments(selector, "cn");
+      const intl = requiredDocuments(selector, "intl");
+      const application = `individual, identify_type 0, verified_type ${vt}`;
+      return cn.join() === intl.join()
+        ? [{ application, sites: both, roles: cn }]
+        : [
+            { application, sites: ["cn" as const], roles: cn },
+            { application, sites: ["intl" as const], roles: intl },
+          ];
+    }),
+    { application: "individual, identify_type 4 (bank card; China site only)", sites: ["cn"], roles: requiredDocuments({ type: "individual", identify_type: 4 }, "cn") },
   ];
   return { labels: DOCUMENT_ROLE_LABELS, required: rows };
 }
@@ -99,7 +112,9 @@ const DESCRIPTION = `Real-name applications of a Huawei Cloud partner's customer
 
 **Signature.** Every request carries \`X-Partner-Ops-Signature: t=<unix s>,n=<nonce>,v2=<hex HMAC-SHA256(secret, "v2\\n" + t + "\\n" + n + "\\n" + METHOD + "\\n" + path?query + "\\n" + raw body)>\`; each signature is accepted once within 300 s. The deprecated body-only \`v1\` is accepted on create only, until 0.3.0 / 2027-03-31.
 
-**Types and required fields.** \`type\` enterprise | change (individual → enterprise) | individual. Enterprise/change: \`customer_id\`, \`corp_name\`, \`verified_number\` (a unified social credit code with a valid check character when \`certificate_type\` is 0 or omitted, and whenever it has 18 characters), optional \`certificate_type\` (${CERTIFICATE_TYPES.join(", ")}), \`reg_country\`, \`reg_address\`, \`enterprise_person\` {\`legel_name\`, \`legel_id_number\` (resident ID with a valid check character)}. Individual: \`identify_type\` 0 (personal certificate: \`verified_type\` ${VERIFIED_TYPES.join(" | ")} required — 3 passport, 5 HK/Macao travel permit, 6 Taiwan travel permit, 9 HK/Macao residence permit, 10 Taiwan residence permit) or 4 (bank card: \`bank_card_info\` required; \`verified_number\` is a resident ID), \`name\`, \`verified_number\`.
+**Types and required fields.** \`type\` enterprise | change (individual → enterprise) | individual. Enterprise/change: \`customer_id\`, \`corp_name\`, \`verified_number\` (a unified social credit code with a valid check character when \`certificate_type\` is 0 or omitted, and whenever it has 18 characters), optional \`certificate_type\` (${CERTIFICATE_TYPES.join(", ")}), \`reg_country\`, \`reg_address\`, \`enterprise_person\` {\`legel_name\`, \`legel_id_number\` (resident ID with a valid check character)}. Individual: \`identify_type\` 0 (personal certificate: \`verified_type\` ${VERIFIED_TYPES.join(" | ")} required — 3 passport, 5 HK/Macao travel permit, 6 Taiwan travel permit, 9 HK/Macao residence permit, 10 Taiwan residence permit) or 4 (bank card: \`bank_card_info\` required; \`verified_number\` is a resident ID; China site only), \`name\`, \`verified_number\`.
+
+**Sites.** The service is configured for the partner's Huawei site (\`HWC_SITE\`: \`cn\` China site, \`intl\` international site). On \`intl\` a passport takes 2 files (\`passport_bio_page\`, \`passport_handheld_bio_page\`) and \`identify_type\` 4 is refused (400, field \`identify_type\`): there is no bank-card scheme. \`x-document-roles\` lists the sites of each row.
 
 **Documents.** \`attachments.files\` lists exactly the roles the application needs (see \`x-document-roles\`), at most ${MAX_FILES}, each JPEG, PNG, GIF, BMP or PDF judged by content and structure (accepted declarations: ${ACCEPTED_CONTENT_TYPES.join(", ")}), at most ${MAX_FILE_BYTES} bytes; inline files total at most ${MAX_INLINE_TOTAL_BYTES} bytes decoded.
 

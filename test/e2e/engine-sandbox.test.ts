@@ -24,6 +24,18 @@ describe("BSS endpoint of the functions", () => {
     }
   });
 
+  it("gives the real-name functions the sandbox's site as HWC_SITE (cn by default, intl when the sandbox imitates it)", async () => {
+    for (const site of [undefined, "intl"] as const) {
+      const engine = await startEngine({ ...common, env: { HWC_SITE: "cn" }, ...(site ? { sandboxOptions: { site } } : {}) });
+      try {
+        expect(engine.bss.mode).toBe("sandbox");
+        for (const fn of ["realname-api", "realname-submit", "realname-status"]) expect(engine.functionEnv(fn)["HWC_SITE"]).toBe(site ?? "cn");
+      } finally {
+        await engine.close();
+      }
+    }
+  });
+
   it("is the real endpoint with the developer's credentials when they are set", async () => {
     const engine = await startEngine({ ...common, env: { HWC_AK: "AKREAL", HWC_SK: "SKREAL", HWC_ENDPOINT: "https://bss-intl.myhuaweicloud.com" } });
     try {

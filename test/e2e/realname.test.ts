@@ -89,7 +89,12 @@ function enterpriseBody(customerId: string, files: { role: string; content: Buff
     attachments: { mode: "inline", files: files.map((f) => ({ role: f.role, content_base64: f.content.toString("base64"), ...(f.content_type ? { content_type: f.content_type } : {}), ...(f.file_name ? { file_name: f.file_name } : {}) })) },
   };
 }
-function passportUploadBody(customerId: string, sizes: [number, number, number]) {
+/** The passport's documents on SITE (bss-contract: 3 files on the China site, 2 on the international site). */
+const PASSPORT_ROLES: readonly string[] =
+  SITE === "intl" ? ["passport_bio_page", "passport_handheld_bio_page"] : ["passport_bio_page", "passport_entry_stamp_page", "passport_handheld_bio_page"];
+
+function passportUploadBody(customerId: string, sizes: readonly number[]) {
+  const extra: Record<string, Record<string, string>> = { passport_bio_page: { content_type: "image/jpeg" }, passport_handheld_bio_page: { file_name: "hand.pdf" } };
   return {
     type: "individual",
     customer_id: customerId,
@@ -100,11 +105,7 @@ function passportUploadBody(customerId: string, sizes: [number, number, number])
     callback_url: portalUrl,
     attachments: {
       mode: "upload",
-      files: [
-        { role: "passport_bio_page", size: sizes[0], content_type: "image/jpeg" },
-        { role: "passport_entry_stamp_page", size: sizes[1] },
-        { role: "passport_handheld_bio_page", size: sizes[2], file_name: "hand.pdf" },
-      ],
+      files: PASSPORT_ROLES.map((role, i) => ({ role, size: sizes[i]!, ...(extra[role] ?? {}) })),
     },
   };
 }
@@ -277,29 +278,33 @@ describe("realname: presigned uploads", () => {
     return (await fetch(url, { method: "PUT", body: bytes })).status;
   }
 
-  // Not on the international site: a passport takes 2 files there (data page, holding photo) and the
-  // application model (shared/realname/documents.ts) knows only the China site's 3 — a known gap.
-  it.skipIf(SITE === "intl")("uploads through presigned URLs, checks the bytes at submit, moves them to download/ and reaches approved", async () => {
+  // On both sites (HWC_SITE follows the sandbox's site): a passport takes 3 files on cn, 2 on intl.
+  it("uploads through presigned URLs, checks the bytes at submit, moves them to download/ and reaches approved", async () => {
     const customer = freshCustomer();
-    const files = [jpeg(200_000, "bio"), png(150_000, "stamp"), pdf(120_000, "hand")];
-    const created = await call("POST", "/realname/applications", passportUploadBody(customer, [files[0]!.length, files[1]!.length, files[2]!.length]));
+    const byRole: Record<string, { bytes: Buffer; ext: string }> = {
+      passport_bio_page: { bytes: jpeg(200_000, "bio"), ext: "jpg" },
+      passport_entry_stamp_page: { bytes: png(150_000, "stamp"), ext: "png" },
+      passport_handheld_bio_page: { bytes: pdf(120_000, "hand"), ext: "pdf" },
+    };
+    const files = PASSPORT_ROLES.map((r) => byRole[r]!.bytes);
+    const created = await call("POST", "/realname/applications", passportUploadBody(customer, files.map((f) => f.length)));
     expect(created.status).toBe(201);
     const id = created.body["id"] as string;
     const uploads = created.body["uploads"] as { role: string; url: string; position: number; expires_at: string }[];
-    expect(uploads.map((u) => u.role)).toEqual(["passport_bio_page", "passport_entry_stamp_page", "passport_handheld_bio_page"]);
+    expect(uploads.map((u) => u.role)).toEqual(PASSPORT_ROLES);
     expect(Date.parse(uploads[0]!.expires_at) - Date.now()).toBeLessThanOrEqual(300_000);
     expect(new URL(uploads[0]!.url).searchParams.get("X-Amz-Expires")).toBe("300");
 
     // Submitting before the uploads: 409 naming what is missing.
     const early = await call("POST", `/realname/applications/${id}/submit`, "");
     expect(early.status).toBe(409);
-    expect(early.body["errors"]).toHaveLength(3);
+    expect(early.body["errors"]).toHaveLength(PASSPORT_ROLES.length);
 
     for (const [i, u] of uploads.entries()) expect(await put(u.url, files[i]!)).toBe(200);
     const submitted = await call("POST", `/realname/applications/${id}/submit`, "");
     expect(submitted.status).toBe(202);
 
-    const paths = [`partner-ops/${id}/01-passport_bio_page.jpg`, `partner-ops/${id}/02-passport_entry_stamp_page.png`, `partner-ops/${id}/03-passport_handheld_bio_page.pdf`];
+    const paths = PASSPORT_ROLES.map((r, i) => `partner-ops/${id}/0${i + 1}-${r}.${byRole[r]!.ext}`);
     expect(await listKeys(`download/partner-ops/${id}/`)).toEqual(paths.map((p) => `download/${p}`));
     for (const [i, p] of paths.entries()) expect((await getObject(`download/${p}`))?.equals(files[i]!)).toBe(true);
     expect(await listKeys(`incoming/partner-ops/${id}/`)).toEqual([]);
@@ -311,6 +316,23 @@ describe("realname: presigned uploads", () => {
     expect(req["verified_type"]).toBe(3);
     // Submitting again changes nothing.
     expect((await call("POST", `/realname/applications/${id}/submit`, "")).status).toBe(200);
+  });
+
+  // The international site has no bank-card scheme: refused before anything is stored or sent.
+  it.skipIf(SITE !== "intl")("refuses a bank-card application (identify_type 4) on the international site with a 400 on identify_type", async () => {
+    const customer = freshCustomer();
+    const r = await call("POST", "/realname/applications", {
+      type: "individual",
+      customer_id: customer,
+      identify_type: 4,
+      name: PERSON_NAME,
+      verified_number: residentId("11010519491231002"),
+      bank_card_info: { bank_account: "6222020012345678901", areacode: "0086", mobile: "13800138000", verification_code: "123456" },
+      attachments: { mode: "inline", files: [{ role: "face_photo", content_base64: jpeg(2000, "face").toString("base64") }] },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: "validation_failed", errors: [{ field: "identify_type", message: expect.stringMatching(/bank-card/) }] });
+    expect(sb.data.realname.has(customer)).toBe(false);
   });
 
   it.skipIf(siteIndependent)("answers 422 for a disguised, a wrong-type and an oversize upload, and offers fresh URLs for them", async () => {
