@@ -49,6 +49,8 @@ export const realnameEnvSchema = z.object({
    * document rules (intl: passports take 2 files) and refuses the bank-card scheme on "intl".
    */
   HWC_SITE: z.enum(HWC_SITES, { error: `must be one of ${HWC_SITES.join(", ")}` }).default("cn"),
+  /** The BSS endpoint (shared/config): a Huawei one must belong to HWC_SITE (checked below). */
+  HWC_ENDPOINT: z.string().optional(),
   /** Set by the embedded engine only: lets callback_url be http://127.0.0.1 (local portal stubs). */
   PARTNER_OPS_ENGINE: z.string().optional(),
 });
@@ -78,6 +80,10 @@ export function realnameSettings(env: NodeJS.ProcessEnv): RealnameSettings {
     throw new Error(`invalid real-name configuration: ${r.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join("; ")}`);
   }
   const e = r.data;
+  const endpointSite = huaweiSiteOf(e.HWC_ENDPOINT);
+  if (endpointSite !== undefined && endpointSite !== e.HWC_SITE) {
+    throw new Error(`invalid real-name configuration: HWC_SITE: ${e.HWC_SITE} does not match HWC_ENDPOINT ${e.HWC_ENDPOINT} (the ${endpointSite} site); set HWC_SITE=${endpointSite} or the other endpoint`);
+  }
   const hosts = e.REALNAME_CALLBACK_HOSTS.split(",").map((h) => h.trim()).filter(Boolean);
   return {
     table: e.REALNAME_TABLE,
@@ -102,4 +108,18 @@ export function realnameSettings(env: NodeJS.ProcessEnv): RealnameSettings {
 /** WEBHOOK_SECRET may hold several secrets separated by commas (newest first) while rotating. */
 export function splitSecrets(value: string): string[] {
   return value.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** The site of Huawei's own BSS endpoints (bss.… China, bss-intl.… international); undefined for any other host (a sandbox). */
+export function huaweiSiteOf(endpoint: string | undefined): HwcSite | undefined {
+  if (!endpoint) return undefined;
+  let host: string;
+  try {
+    host = new URL(endpoint).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+  if (host === "bss.myhuaweicloud.com") return "cn";
+  if (host === "bss-intl.myhuaweicloud.com") return "intl";
+  return undefined;
 }

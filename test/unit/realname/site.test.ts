@@ -158,4 +158,14 @@ describe("HWC_SITE configuration", () => {
     expect(realnameSettings({ REALNAME_TABLE: "tbl", HWC_SITE: "intl" }).site).toBe("intl");
     expect(() => realnameSettings({ REALNAME_TABLE: "tbl", HWC_SITE: "international" })).toThrow(/HWC_SITE: must be one of cn, intl/);
   });
+
+  it("a Huawei BSS endpoint of the other site is a configuration error; any other host (a sandbox) is not checked", () => {
+    const base = { REALNAME_TABLE: "tbl" };
+    expect(realnameSettings({ ...base, HWC_SITE: "intl", HWC_ENDPOINT: "https://bss-intl.myhuaweicloud.com" }).site).toBe("intl");
+    expect(realnameSettings({ ...base, HWC_SITE: "cn", HWC_ENDPOINT: "https://bss.myhuaweicloud.com/" }).site).toBe("cn");
+    expect(() => realnameSettings({ ...base, HWC_ENDPOINT: "https://BSS-INTL.myhuaweicloud.com" })).toThrow(/HWC_SITE: cn does not match HWC_ENDPOINT .*intl site/);
+    expect(() => realnameSettings({ ...base, HWC_SITE: "intl", HWC_ENDPOINT: "https://bss.myhuaweicloud.com" })).toThrow(/HWC_SITE: intl does not match/);
+    expect(realnameSettings({ ...base, HWC_SITE: "intl", HWC_ENDPOINT: "http://127.0.0.1:4010" }).site).toBe("intl");
+    expect(realnameSettings({ ...base, HWC_SITE: "cn", HWC_ENDPOINT: "http://127.0.0.1:4010" }).site).toBe("cn");
+  });
 });
