@@ -6,6 +6,7 @@
  * (shared/renewal/inventory.ts) is written once to the ledger table for the ops console. Wiring only: the steps are shared/renewal/pipeline.ts.
  */
 import { loadConfig, queueUrl } from "../../shared/config/index.ts";
+import { createLedger } from "../../shared/ledger/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { bssMetricsObserver, createMetrics } from "../../shared/metrics/index.ts";
 import { createPublisher, createSqsClient, sqsConsumer } from "../../shared/queue/index.ts";
@@ -88,5 +89,5 @@ export const handler = sqsConsumer(
     );
     logger.info("customer scanned", { customerId: message.data.customer.customerId, runDate: message.data.runDate, ...result });
   },
-  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },
+  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger, failures: createLedger({ tableName: config.LEDGER_TABLE! }) },
 );
