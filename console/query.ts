@@ -14,9 +14,11 @@ import {
   SendMessageCommand,
   type Message,
 } from "@aws-sdk/client-sqs";
+import { statSync } from "node:fs";
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { replayDlq, type DlqTarget } from "../local/commands/dlq.ts";
 import { REDACTED, redact, redactString } from "../shared/log/redact.ts";
+import { operatorMetrics, readMetricsFile, type OperatorMetrics } from "../shared/metrics/index.ts";
 import { failureKey, parseFailureAttrs, type FailureAttrs } from "../shared/queue/failures.ts";
 import { createRecordStore } from "../shared/realname-io/records.ts";
 import { RealnameSubmitRequested, type RealnameRecord } from "../shared/realname/record.ts";
@@ -233,6 +235,13 @@ export function healthData(ledger: readonly LedgerItem[], inventory: readonly In
   for (const s of scans) s.reminders = perCustomer.get(`${s.item.customerId}|${s.item.runDate}`) ?? 0;
   return { scheduler: last ? { runDate: last[0], ...last[1] } : undefined, scans, loadMs };
 }
+
+/** What the Health view shows of the operator metrics (shared/metrics): summed locally, CloudWatch in AWS. */
+export type MetricsView =
+  | { source: "file"; path: string; metrics: OperatorMetrics }
+  | { source: "missing" | "too-large"; path: string }
+  | { source: "cloudwatch"; namespace: string; dashboard: string }
+  | { source: "none" };
 
 export interface QueryOptions {
   /** How long a snapshot of the tables is reused (default 15 s). */
@@ -484,6 +493,26 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
     generation++;
     ready = undefined;
     loading = undefined;
+  }
+
+  let metricsCache: { key: string; view: MetricsView } | undefined;
+  /** The functions' metrics: the local engine's metrics file (re-read when it changes), or where to see them in AWS. */
+  function metrics(): MetricsView {
+    if (sources.mode === "aws") return { source: "cloudwatch", namespace: "PartnerOps", dashboard: `partner-ops-${sources.stage}` };
+    const path = sources.metricsFile;
+    if (!path) return { source: "none" };
+    let key = "missing";
+    try {
+      const st = statSync(path);
+      key = `${st.size}|${st.mtimeMs}`;
+    } catch {
+      // not written yet
+    }
+    if (metricsCache?.key === key) return metricsCache.view;
+    const read = readMetricsFile(path);
+    const view: MetricsView = "totals" in read ? { source: "file", path, metrics: operatorMetrics(read.totals) } : { source: "missing" in read ? "missing" : "too-large", path };
+    metricsCache = { key, view };
+    return view;
   }
 
   async function notices(): Promise<NoticeRow[]> {
@@ -767,6 +796,7 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
   return {
     snapshot: current,
     invalidate,
+    metrics,
     notices,
     noticeFields,
     inboundObject,

@@ -14,7 +14,7 @@ import type { OrderInstance, ResourceRecord } from "../../shared/bss/schemas.ts"
 import { inventorySnapshot } from "../../shared/renewal/inventory.ts";
 import { inventoryWriter, lazyBssClient, ledgerPort } from "../../shared/renewal/io.ts";
 import { RenewalScan, perInstanceRate } from "../../shared/renewal/messages.ts";
-import { scanCustomer, unusableFields } from "../../shared/renewal/pipeline.ts";
+import { scanCustomer, unusableFields, type SkippedRecord } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
 import { parseAutoRenewSettings } from "../../shared/renewal/autorenew.ts";
 import { enqueueAutoRenew } from "../../shared/renewal/autorenew-pipeline.ts";
@@ -50,6 +50,7 @@ export const handler = sqsConsumer(
     const client = await bss();
     // The inventory snapshot lists the usable records; the scan reports the others (onSkippedRecord).
     const seen: OrderInstance[] = [];
+    const skippedRecords: SkippedRecord[] = [];
     async function* tap(source: AsyncIterable<ResourceRecord>) {
       for await (const r of source) {
         if (unusableFields(r).length === 0) seen.push(r as OrderInstance);
@@ -60,8 +61,10 @@ export const handler = sqsConsumer(
     const result = await countedScan(() => scanCustomer({
       message,
       resources: tap(client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 })),
-      onSkippedRecord: (skipped) =>
-        logger.warn("resource record skipped: it lacks a field the renewal decision needs", { customerId: message.data.customer.customerId, ...skipped }),
+      onSkippedRecord: (skipped) => {
+        skippedRecords.push(skipped);
+        logger.warn("resource record skipped: it lacks a field the renewal decision needs", { customerId: message.data.customer.customerId, ...skipped });
+      },
       config: settings.decision,
       now,
       ledger,
@@ -85,7 +88,7 @@ export const handler = sqsConsumer(
       },
     }));
     await writeInventory(
-      inventorySnapshot({ customer: message.data.customer, resources: seen, runDate: message.data.runDate, now, defaultTimeZone: settings.decision.defaultTimeZone }),
+      inventorySnapshot({ customer: message.data.customer, resources: seen, runDate: message.data.runDate, now, defaultTimeZone: settings.decision.defaultTimeZone, skipped: skippedRecords }),
     );
     logger.info("customer scanned", { customerId: message.data.customer.customerId, runDate: message.data.runDate, ...result });
   },

@@ -270,6 +270,8 @@ describe.skipIf(!existsSync(CHROMIUM))("ops console in Chromium", () => {
     const html = await view("/health", "6-health");
     expect(await page.locator("#last-run").textContent()).toMatch(/\d{4}-\d{2}-\d{2}: \d+ customers scheduled/);
     expect(await page.locator("#scans tbody tr").count()).toBeGreaterThan(3);
+    // BSS calls per operation: an in-memory engine keeps no metrics file, and the view says so.
+    expect(await page.locator("#metrics-source").textContent()).toContain("No metrics file");
     expect(html).toContain(sb.url);
     expect(html).toMatch(/WEBHOOK_SECRET<\/td><td><span class="badge">set/);
   });
