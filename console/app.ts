@@ -171,7 +171,7 @@ export function createConsoleApp(o: ConsoleAppOptions): Hono {
   app.get("/health", async (c) => {
     const [snap, queues] = await Promise.all([query.snapshot(), query.queueRows()]);
     const dlqMessages = queues.filter((q) => q.isDlq).reduce((n, q) => n + q.visible + q.inFlight, 0);
-    return c.html(healthView(ctxOf(c), sources, snap.health, { queues: queues.length, dlqMessages }));
+    return c.html(healthView(ctxOf(c), sources, snap.health, { queues: queues.length, dlqMessages }, query.metrics()));
   });
 
   // --- actions -------------------------------------------------------------------------------------

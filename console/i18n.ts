@@ -97,6 +97,12 @@ const en = {
   done: "Done",
   detail: "Detail",
   language: "中文",
+  bssMetrics: "BSS calls per operation",
+  operation: "Operation",
+  calls: "Calls",
+  retries: "Retries",
+  throttles: "Throttles",
+  skipped: "Skipped records",
 };
 
 export type MessageKey = keyof typeof en;
@@ -197,6 +203,12 @@ const zh: Record<MessageKey, string> = {
   done: "完成",
   detail: "详情",
   language: "English",
+  bssMetrics: "各操作的 BSS 调用",
+  operation: "操作",
+  calls: "调用",
+  retries: "重试",
+  throttles: "限流",
+  skipped: "跳过的记录",
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { en, zh };

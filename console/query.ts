@@ -14,9 +14,12 @@ import {
   SendMessageCommand,
   type Message,
 } from "@aws-sdk/client-sqs";
-import { DeleteCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { statSync } from "node:fs";
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { replayDlq, type DlqTarget } from "../local/commands/dlq.ts";
 import { REDACTED, redact, redactString } from "../shared/log/redact.ts";
+import { operatorMetrics, readMetricsFile, type OperatorMetrics } from "../shared/metrics/index.ts";
+import { failureKey, parseFailureAttrs, type FailureAttrs } from "../shared/queue/failures.ts";
 import { createRecordStore } from "../shared/realname-io/records.ts";
 import { RealnameSubmitRequested, type RealnameRecord } from "../shared/realname/record.ts";
 import { redactText } from "../shared/realname/redact.ts";
@@ -120,6 +123,8 @@ export interface DlqMessage {
   customerId: string | undefined;
   /** Pretty JSON with personal and secret fields masked. */
   body: string;
+  /** The reason the consumer recorded at the message's last failure (shared/queue/failures.ts), if any. */
+  failure: FailureAttrs | undefined;
   reason: string;
 }
 
@@ -230,6 +235,13 @@ export function healthData(ledger: readonly LedgerItem[], inventory: readonly In
   for (const s of scans) s.reminders = perCustomer.get(`${s.item.customerId}|${s.item.runDate}`) ?? 0;
   return { scheduler: last ? { runDate: last[0], ...last[1] } : undefined, scans, loadMs };
 }
+
+/** What the Health view shows of the operator metrics (shared/metrics): summed locally, CloudWatch in AWS. */
+export type MetricsView =
+  | { source: "file"; path: string; metrics: OperatorMetrics }
+  | { source: "missing" | "too-large"; path: string }
+  | { source: "cloudwatch"; namespace: string; dashboard: string }
+  | { source: "none" };
 
 export interface QueryOptions {
   /** How long a snapshot of the tables is reused (default 15 s). */
@@ -483,6 +495,26 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
     loading = undefined;
   }
 
+  let metricsCache: { key: string; view: MetricsView } | undefined;
+  /** The functions' metrics: the local engine's metrics file (re-read when it changes), or where to see them in AWS. */
+  function metrics(): MetricsView {
+    if (sources.mode === "aws") return { source: "cloudwatch", namespace: "PartnerOps", dashboard: `partner-ops-${sources.stage}` };
+    const path = sources.metricsFile;
+    if (!path) return { source: "none" };
+    let key = "missing";
+    try {
+      const st = statSync(path);
+      key = `${st.size}|${st.mtimeMs}`;
+    } catch {
+      // not written yet
+    }
+    if (metricsCache?.key === key) return metricsCache.view;
+    const read = readMetricsFile(path);
+    const view: MetricsView = "totals" in read ? { source: "file", path, metrics: operatorMetrics(read.totals) } : { source: "missing" in read ? "missing" : "too-large", path };
+    metricsCache = { key, view };
+    return view;
+  }
+
   async function notices(): Promise<NoticeRow[]> {
     if (!inbound) return [];
     const objects = await inbound.list("outcomes/", { limit: 5000 });
@@ -617,8 +649,25 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
       envelopeId,
       customerId,
       body: redactBody(m.body),
-      reason: `failed ${m.receiveCount} time(s); the consumer's log line names the error (not stored with the message)`,
+      failure: undefined,
+      reason: `failed ${m.receiveCount} time(s); no reason recorded (the consumer's log line names the error)`,
     };
+  }
+
+  /** Joins each DLQ message to the failure its source queue's consumer recorded (same SQS message id). */
+  async function withFailures(dlq: ConsoleQueue, messages: DlqMessage[]): Promise<DlqMessage[]> {
+    const sourceNames = sources.queues.filter((q) => q.dlqOf === dlq.logicalId).map((q) => q.name);
+    if (sourceNames.length === 0) return messages;
+    return Promise.all(
+      messages.map(async (m) => {
+        for (const name of sourceNames) {
+          const res = await sources.doc.send(new GetCommand({ TableName: sources.tables.ledger, Key: { pk: failureKey(name, m.messageId) } })).catch(() => undefined);
+          const failure = parseFailureAttrs((res?.Item as LedgerItem | undefined)?.attrs);
+          if (failure) return { ...m, failure, reason: redactText(failure.reason) };
+        }
+        return m;
+      }),
+    );
   }
 
   /**
@@ -628,17 +677,17 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
   async function dlqMessages(logicalId: string): Promise<DlqMessage[]> {
     const q = queueByLogicalId(logicalId);
     if (sources.fauxqs) {
-      return (await inspect(q)).map((m) => describe({ messageId: m.messageId, body: m.body, receiveCount: m.approximateReceiveCount, sentAt: m.sentTimestamp }));
+      return withFailures(q, (await inspect(q)).map((m) => describe({ messageId: m.messageId, body: m.body, receiveCount: m.approximateReceiveCount, sentAt: m.sentTimestamp })));
     }
     const res = await sources.sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageSystemAttributeNames: ["All"] }));
-    return (res.Messages ?? []).map((m) =>
+    return withFailures(q, (res.Messages ?? []).map((m) =>
       describe({
         messageId: m.MessageId ?? "",
         body: m.Body ?? "",
         receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
         sentAt: Number(m.Attributes?.SentTimestamp ?? 0),
       }),
-    );
+    ));
   }
 
   function dlqTarget(dlq: ConsoleQueue): DlqTarget {
@@ -747,6 +796,7 @@ export function createQuery(sources: ConsoleSources, options: QueryOptions = {})
   return {
     snapshot: current,
     invalidate,
+    metrics,
     notices,
     noticeFields,
     inboundObject,

@@ -15,6 +15,7 @@ import { GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { resolve } from "node:path";
 import { createDocumentClient } from "../shared/ledger/index.ts";
+import { metricsFileOf } from "../shared/metrics/index.ts";
 
 /** The resources of serverless.yml the console reads, by logical id. */
 export const CONSOLE_RESOURCES = {
@@ -46,6 +47,8 @@ export interface ConsoleSources {
   /** The environment each function runs with (local engine in this process), for the Health view. */
   functionEnv?: ((fn: string) => Readonly<Record<string, string>>) | undefined;
   functions: string[];
+  /** Local only: the engine's metrics file (EMF lines, shared/metrics), for the Health view. */
+  metricsFile?: string | undefined;
   bss: { mode: "sandbox"; url: string } | { mode: "real"; endpoint: string } | { mode: "none"; reason: string } | { mode: "unknown" };
   close(): void;
 }
@@ -59,6 +62,7 @@ export interface EngineLike {
   urls: { fauxqs: string };
   bss: ConsoleSources["bss"];
   functionEnv(fn: string): Readonly<Record<string, string>>;
+  dataDir?: string | undefined;
 }
 
 /** Queues with their DLQ relation, from (logicalId, name, url, arn, redrive target arn). */
@@ -88,6 +92,7 @@ export function fromEngine(engine: EngineLike): ConsoleSources {
     fauxqs: engine.urls.fauxqs,
     functionEnv: (fn) => engine.functionEnv(fn),
     functions: engine.model.functions.map((f) => f.name),
+    metricsFile: engine.dataDir ? metricsFileOf(engine.dataDir) : undefined,
     bss: engine.bss,
     close() {},
   };
@@ -223,6 +228,7 @@ export async function fromRunningEngine(dataDir: string): Promise<ConsoleSources
     s3,
     fauxqs: info.fauxqs,
     functions: model.functions.map((f) => f.name),
+    metricsFile: metricsFileOf(dir),
     bss: info.sandbox ? { mode: "sandbox", url: info.sandbox } : { mode: "real", endpoint: "(see the engine's banner)" },
     close() {
       dynamodb.destroy();

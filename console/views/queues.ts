@@ -25,7 +25,7 @@ ${
     : messages.map(
         (m) => html`<section class="dlq-message" id="${m.messageId}" aria-label="${m.messageId}">
 <h2>${m.type ?? "message"} · ${m.customerId ?? ""}</h2>
-<dl><dt>SQS id</dt><dd>${m.messageId}</dd><dt>envelope</dt><dd>${m.envelopeId ?? "—"}</dd><dt>${t("receives")}</dt><dd>${m.receiveCount}</dd><dt>${t("at")}</dt><dd>${m.sentAt}</dd><dt>${t("reason")}</dt><dd>${m.reason}</dd></dl>
+<dl><dt>SQS id</dt><dd>${m.messageId}</dd><dt>envelope</dt><dd>${m.envelopeId ?? "—"}</dd><dt>${t("receives")}</dt><dd>${m.receiveCount}</dd><dt>${t("at")}</dt><dd>${m.sentAt}</dd><dt>${t("reason")}</dt><dd class="failure-reason">${m.reason}${m.failure ? html` <small>(${m.failure.queue}, ${m.failure.at}, ${t("receives")} ${m.failure.receiveCount})</small>` : ""}</dd></dl>
 <details><summary>body (redacted)</summary><pre>${m.body}</pre></details>
 ${actionForm(ctx, `/actions/queues/${q.logicalId}/replay`, t("replay"), { messageId: m.messageId })}
 </section>`,

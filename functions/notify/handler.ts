@@ -4,6 +4,7 @@
  * signed webhook), recording each (reminder, channel) in the ledger; stores each reminder for the account
  * manager's daily digest. Wiring only: the steps are shared/notify/deliver.ts.
  */
+import { createLedger } from "../../shared/ledger/index.ts";
 import { loadConfig } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { createMetrics } from "../../shared/metrics/index.ts";
@@ -57,5 +58,5 @@ export const handler = sqsConsumer(
     }
     logger.info("reminders delivered", { customerId: customer.customerId, reminders: reminders.length, entry: result.entry, digest: result.digest, channels: result.channels });
   },
-  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },
+  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger, failures: createLedger({ tableName: config.LEDGER_TABLE! }) },
 );

@@ -6,6 +6,7 @@
  * (shared/renewal/inventory.ts) is written once to the ledger table for the ops console. Wiring only: the steps are shared/renewal/pipeline.ts.
  */
 import { loadConfig, queueUrl } from "../../shared/config/index.ts";
+import { createLedger } from "../../shared/ledger/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { bssMetricsObserver, createMetrics } from "../../shared/metrics/index.ts";
 import { createPublisher, createSqsClient, sqsConsumer } from "../../shared/queue/index.ts";
@@ -13,7 +14,7 @@ import type { OrderInstance } from "../../shared/bss/schemas.ts";
 import { collectingUsable, inventorySnapshot } from "../../shared/renewal/inventory.ts";
 import { inventoryWriter, lazyBssClient, ledgerPort } from "../../shared/renewal/io.ts";
 import { RenewalScan, perInstanceRate } from "../../shared/renewal/messages.ts";
-import { scanCustomer } from "../../shared/renewal/pipeline.ts";
+import { scanCustomer, type SkippedRecord } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
 import { parseAutoRenewSettings } from "../../shared/renewal/autorenew.ts";
 import { enqueueAutoRenew } from "../../shared/renewal/autorenew-pipeline.ts";
@@ -37,14 +38,17 @@ export const handler = sqsConsumer(
     const client = await bss();
     // The inventory snapshot lists the usable records; the scan reports the others (onSkippedRecord).
     const seen: OrderInstance[] = [];
+    const skippedRecords: SkippedRecord[] = [];
     const now = Date.now();
     let result;
     try {
       result = await scanCustomer({
         message,
         resources: collectingUsable(client.customerResources(message.data.customer.customerId, {}, { pageSize: 100 }), seen),
-        onSkippedRecord: (skipped) =>
-          logger.warn("resource record skipped: it lacks a field the renewal decision needs", { customerId: message.data.customer.customerId, ...skipped }),
+        onSkippedRecord: (skipped) => {
+          skippedRecords.push(skipped);
+          logger.warn("resource record skipped: it lacks a field the renewal decision needs", { customerId: message.data.customer.customerId, ...skipped });
+        },
         config: settings.decision,
         now,
         ledger,
@@ -72,9 +76,9 @@ export const handler = sqsConsumer(
       metrics.flush(); // BSS calls are counted whatever the outcome
     }
     await writeInventory(
-      inventorySnapshot({ customer: message.data.customer, resources: seen, runDate: message.data.runDate, now, defaultTimeZone: settings.decision.defaultTimeZone }),
+      inventorySnapshot({ customer: message.data.customer, resources: seen, runDate: message.data.runDate, now, defaultTimeZone: settings.decision.defaultTimeZone, skipped: skippedRecords }),
     );
     logger.info("customer scanned", { customerId: message.data.customer.customerId, runDate: message.data.runDate, ...result });
   },
-  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },
+  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger, failures: createLedger({ tableName: config.LEDGER_TABLE! }) },
 );

@@ -4,20 +4,16 @@
  * state, BSS calls/retries/throttles per operation, records skipped in scans — summed from the EMF
  * lines the embedded engine keeps in <data-dir>/metrics.jsonl (the same objects CloudWatch reads on AWS).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "../cli.ts";
 import { UsageError } from "../cli.ts";
-import { summariseEmf } from "../../shared/metrics/index.ts";
+import { METRICS_FILE_MAX_BYTES, metricsFileOf, readMetricsFile } from "../../shared/metrics/index.ts";
 
 const usage = `Usage: partner-ops metrics [--data-dir D] [--file F] [--json]
 
 Sums the metrics the functions wrote (EMF lines) in <data-dir>/metrics.jsonl (default data dir
 .partner-ops), or in F (any file of EMF or log lines, e.g. a CloudWatch Logs export).
 --json  one JSON array of {namespace, name, dimensions, value}.`;
-
-/** Largest file read (a local engine writes a few hundred bytes per invocation). */
-const MAX_BYTES = 256 * 1024 * 1024;
 
 export const command: Command = {
   name: "metrics",
@@ -39,17 +35,17 @@ export const command: Command = {
       else if (a === "--json") json = true;
       else throw new UsageError(`unknown argument ${a}`);
     }
-    const path = resolve(file ?? join(dataDir, "metrics.jsonl"));
-    if (!existsSync(path)) {
+    const path = resolve(file ?? metricsFileOf(dataDir));
+    const read = readMetricsFile(path);
+    if ("missing" in read) {
       io.stderr.write(`no metrics yet: ${path} does not exist (start the engine with npm start and let it work)\n`);
       return 1;
     }
-    const text = readFileSync(path, "utf8");
-    if (text.length > MAX_BYTES) {
-      io.stderr.write(`${path} is larger than ${MAX_BYTES} bytes; pass a smaller --file\n`);
+    if ("tooLarge" in read) {
+      io.stderr.write(`${path} is larger than ${METRICS_FILE_MAX_BYTES} bytes; pass a smaller --file\n`);
       return 1;
     }
-    const totals = summariseEmf(text.split("\n"));
+    const totals = read.totals;
     if (json) {
       io.stdout.write(`${JSON.stringify(totals)}\n`);
       return 0;

@@ -11,6 +11,7 @@
  * notifications, and an SMTP ingress for the SES receipt rules. The BSS sandbox starts when no
  * Huawei credentials are configured. See local/engine/README.md.
  */
+import { metricsFileOf } from "../../shared/metrics/index.ts";
 import { EventEmitter } from "node:events";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -461,7 +462,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
         S3_FORCE_PATH_STYLE: "true",
         PARTNER_OPS_ENGINE: "1",
         // Operator metrics (shared/metrics): EMF lines go to this file instead of stdout; `partner-ops metrics` reads it.
-        ...(dataDir ? { PARTNER_OPS_METRICS_FILE: join(dataDir, "metrics.jsonl") } : {}),
+        ...(dataDir ? { PARTNER_OPS_METRICS_FILE: metricsFileOf(dataDir) } : {}),
       });
       if (sandbox) Object.assign(vars, sandbox.env);
       else if (realHwc) for (const k of HWC_PASSTHROUGH) if (hostEnvironment[k]) vars[k] = hostEnvironment[k]!;

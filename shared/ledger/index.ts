@@ -70,6 +70,11 @@ export interface Ledger {
    */
   update(key: string, attrs: Record<string, unknown>): Promise<void>;
   get(key: string): Promise<LedgerRecord | undefined>;
+  /**
+   * Writes (or overwrites) a "done" record that claims nothing: an observation kept for operators, e.g.
+   * why a queue message failed (shared/queue/failures.ts). Never use it for exactly-once work.
+   */
+  note(key: string, attrs: Record<string, unknown>, options?: { ttlSeconds?: number }): Promise<void>;
 }
 
 function isConditionFailure(err: unknown): boolean {
@@ -176,6 +181,19 @@ export function createLedger(options: LedgerOptions): Ledger {
         if (isConditionFailure(err)) throw new LedgerError("cannot update a ledger key that is not claimed (missing or done)");
         throw err;
       }
+    },
+    async note(key, attrs, noteOptions = {}) {
+      checkKey(key);
+      const at = now();
+      const item: LedgerRecord = {
+        pk: key,
+        status: "done",
+        claimedAt: at.toISOString(),
+        completedAt: at.toISOString(),
+        expiresAt: Math.floor(at.getTime() / 1000) + (noteOptions.ttlSeconds ?? defaultTtl),
+        attrs,
+      };
+      await doc.send(new PutCommand({ TableName, Item: item }));
     },
     async get(key) {
       checkKey(key);

@@ -8,7 +8,8 @@
  * metric's own). Locally (`PARTNER_OPS_METRICS_FILE`, set by the embedded engine) the same EMF objects
  * are appended to that file instead of stdout; `partner-ops metrics` sums them (summariseEmf).
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { BssEvent } from "../bss/client.ts";
 import { THROTTLE_CODES } from "../bss/errors.ts";
@@ -161,4 +162,43 @@ export function summariseEmf(lines: Iterable<string>, maxLines = 1_000_000): Met
     }
   }
   return [...totals.values()].sort((a, b) => a.name.localeCompare(b.name) || JSON.stringify(a.dimensions).localeCompare(JSON.stringify(b.dimensions)));
+}
+
+/** The file the embedded engine appends its functions' EMF objects to, in its data dir. */
+export const metricsFileOf = (dataDir: string) => join(dataDir, "metrics.jsonl");
+
+/** Largest metrics file read (a local engine writes a few hundred bytes per invocation). */
+export const METRICS_FILE_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Reads and sums a local metrics file (summariseEmf) — `partner-ops metrics` and the console's Health
+ * view. "missing" when the file does not exist yet, "too-large" above `maxBytes`.
+ */
+export function readMetricsFile(path: string, maxBytes = METRICS_FILE_MAX_BYTES): { totals: MetricTotal[] } | { missing: true } | { tooLarge: true } {
+  if (!existsSync(path)) return { missing: true };
+  if (statSync(path).size > maxBytes) return { tooLarge: true };
+  return { totals: summariseEmf(readFileSync(path, "utf8").split("\n")) };
+}
+
+export interface OperatorMetrics {
+  /** BSS calls, retries and throttles per BSS operation, by operation name. */
+  bss: { operation: string; calls: number; retries: number; throttles: number }[];
+  recordsSkipped: number;
+}
+
+/** The Health view's figures from summed metrics (any namespace/service). Pure. */
+export function operatorMetrics(totals: readonly MetricTotal[]): OperatorMetrics {
+  const ops = new Map<string, { operation: string; calls: number; retries: number; throttles: number }>();
+  let recordsSkipped = 0;
+  const field = { BssCalls: "calls", BssRetries: "retries", BssThrottles: "throttles" } as const;
+  for (const t of totals) {
+    if (t.name === "RecordsSkipped") recordsSkipped += t.value;
+    const f = field[t.name as keyof typeof field];
+    if (!f) continue;
+    const operation = t.dimensions["operation"] ?? "other";
+    const row = ops.get(operation) ?? { operation, calls: 0, retries: 0, throttles: 0 };
+    row[f] += t.value;
+    ops.set(operation, row);
+  }
+  return { bss: [...ops.values()].sort((a, b) => a.operation.localeCompare(b.operation)), recordsSkipped };
 }

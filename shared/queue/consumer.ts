@@ -22,6 +22,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { createLogger } from "../log/index.ts";
 import type { Envelope } from "./envelope.ts";
+import { FAILURE_TTL_SECONDS, failureRecord } from "./failures.ts";
+
+/** Where a failed record's reason is written (a Ledger from shared/ledger has this method). */
+export interface FailureNotes {
+  note(key: string, attrs: Record<string, unknown>, options?: { ttlSeconds?: number }): Promise<void>;
+}
 
 /** Anything with `parse(body) → envelope`: a MessageDefinition from defineMessage, or a union of them. */
 export interface EnvelopeParser<T extends Envelope> {
@@ -42,6 +48,12 @@ export interface SqsConsumerOptions {
   logger?: Logger;
   /** Process the records of a batch one after another instead of concurrently. */
   sequential?: boolean;
+  /**
+   * Records why each failed record failed (`failure#<queue>#<messageId>`, 14-day TTL; shared/queue/failures.ts)
+   * for the ops console's DLQ view. A failure to record is logged and does not change the batch response.
+   */
+  failures?: FailureNotes;
+  now?: () => number;
 }
 
 /** Accepts several message definitions on one queue: the first whose type matches parses the body. */
@@ -86,18 +98,29 @@ export function sqsConsumer<T extends Envelope>(parser: EnvelopeParser<T>, recor
       config.registerLambdaContext(context);
       run = makeIdempotent(run, { persistenceStore: persistence, config, dataIndexArgument: 0 });
     }
+    const noteFailure = async (record: SQSRecord, err: unknown): Promise<void> => {
+      if (!options.failures) return;
+      try {
+        const f = failureRecord(record, err, (options.now ?? Date.now)());
+        await options.failures.note(f.key, { ...f.attrs }, { ttlSeconds: FAILURE_TTL_SECONDS });
+      } catch (noteErr) {
+        logger.warn("could not record the failure reason", { messageId: record.messageId, error: noteErr as Error });
+      }
+    };
     const perRecord = async (record: SQSRecord): Promise<void> => {
       let message: T;
       try {
         message = parser.parse(record.body);
       } catch (err) {
         logger.error("invalid message", { messageId: record.messageId, reason: (err as Error).message });
+        await noteFailure(record, err);
         throw err;
       }
       try {
         await run(message, record);
       } catch (err) {
         logger.error("message handler failed", { messageId: record.messageId, envelopeId: message.id, type: message.type, error: err as Error });
+        await noteFailure(record, err);
         throw err;
       }
     };

@@ -41,6 +41,8 @@ export const inventoryItemSchema = z.object({
   runDate: z.string(),
   scannedAt: z.string(),
   resources: z.array(inventoryResourceSchema).max(5000),
+  /** Records the scan skipped (ScanResult.skippedRecords): n of them, f = how many lacked each field (at most 20 fields). */
+  skipped: z.object({ n: z.number().int().nonnegative(), f: z.record(z.string().max(64), z.number().int().nonnegative()) }).optional(),
   /** DynamoDB TTL, epoch seconds. */
   expiresAt: z.number().int(),
 });
@@ -55,6 +57,8 @@ export function inventorySnapshot(input: {
   now: number;
   defaultTimeZone: string;
   ttlDays?: number;
+  /** The records the scan skipped (pipeline.ts SkippedRecord): only their count and the fields they lacked are kept. */
+  skipped?: readonly { fields: readonly string[] }[];
 }): InventoryItem {
   const c = input.customer;
   const am = c.entry?.account_manager;
@@ -79,6 +83,16 @@ export function inventorySnapshot(input: {
   };
   if (c.accountName) item.accountName = c.accountName;
   if (am) item.manager = { name: am.name, email: am.email };
+  if (input.skipped && input.skipped.length > 0) {
+    const f: Record<string, number> = {};
+    for (const r of input.skipped) {
+      for (const field of r.fields) {
+        const k = field.slice(0, 64);
+        if (k in f || Object.keys(f).length < 20) f[k] = (f[k] ?? 0) + 1;
+      }
+    }
+    item.skipped = { n: input.skipped.length, f };
+  }
   return item;
 }
 

@@ -214,6 +214,10 @@ describe.skipIf(!existsSync(CHROMIUM))("ops console in Chromium", () => {
     const messages = await page.locator("section.dlq-message").count();
     expect(messages).toBeGreaterThan(0);
     expect(await page.locator("section.dlq-message pre").first().textContent()).toContain("[REDACTED]");
+    // The reason notify's consumer recorded when the message failed (the webhook answered 503: a DeliveryError).
+    const reason = (await page.locator("section.dlq-message .failure-reason").first().textContent())!;
+    expect(reason).not.toContain("no reason recorded");
+    expect(reason.trim()).toMatch(/^\w*Error: \S/);
     const delivered = new Set(hook.received.map((r) => r.customerId));
     await act(page.locator("form.action").first());
     await waitFor("the DLQ to be empty", async () => (await dlqDepth("RenewalNotifyDLQ")) === 0);
@@ -266,6 +270,8 @@ describe.skipIf(!existsSync(CHROMIUM))("ops console in Chromium", () => {
     const html = await view("/health", "6-health");
     expect(await page.locator("#last-run").textContent()).toMatch(/\d{4}-\d{2}-\d{2}: \d+ customers scheduled/);
     expect(await page.locator("#scans tbody tr").count()).toBeGreaterThan(3);
+    // BSS calls per operation: an in-memory engine keeps no metrics file, and the view says so.
+    expect(await page.locator("#metrics-source").textContent()).toContain("No metrics file");
     expect(html).toContain(sb.url);
     expect(html).toMatch(/WEBHOOK_SECRET<\/td><td><span class="badge">set/);
   });

@@ -11,7 +11,7 @@ import { createConsoleApp } from "../../../console/app.ts";
 import { buildIndex, newIndexCache, nextWindow, redactBody, type LedgerItem, type Query } from "../../../console/query.ts";
 import { ResolutionError, redriveLinks, resolveNames, stackResources, type ConsoleSources } from "../../../console/sources.ts";
 import { calendarCsv, icsFold, icsText, managerIcs } from "../../../console/views/calendar.ts";
-import { shownValue } from "../../../console/views/health.ts";
+import { dashboardUrl, shownValue, skippedText } from "../../../console/views/health.ts";
 import { loadService } from "../../../local/engine/service.ts";
 import type { OrderInstance } from "../../../shared/bss/schemas.ts";
 import { parseCsv } from "../../../shared/notify/csv.ts";
@@ -52,6 +52,35 @@ describe("inventory snapshot (renewal-scan)", () => {
     const bytes = Buffer.byteLength(JSON.stringify(item));
     expect(bytes).toBeGreaterThan(1000);
     expect(bytes).toBeLessThanOrEqual(3072);
+  });
+});
+
+describe("records skipped by the scan (Health view)", () => {
+  it("the snapshot keeps how many records were skipped and which fields they lacked, never the records", () => {
+    const item = inventorySnapshot({
+      customer: { customerId: "c1" },
+      resources: [resource(1, "2027-01-05T15:59:59Z")],
+      runDate: "2026-12-06",
+      now: NOW,
+      defaultTimeZone: "Asia/Shanghai",
+      skipped: [
+        { record: "res-a", fields: ["expire_time"] },
+        { record: "res-b", fields: ["expire_time", "status"] },
+        { record: "#3", fields: ["resource_id"] },
+      ],
+    } as never);
+    expect(inventoryItemSchema.parse(item)).toEqual(item);
+    expect(item.skipped).toEqual({ n: 3, f: { expire_time: 2, status: 1, resource_id: 1 } });
+    expect(JSON.stringify(item)).not.toContain("res-a");
+    expect(skippedText(item.skipped)).toBe("3 (expire_time: 2, status: 1, resource_id: 1)");
+    expect(skippedText(undefined)).toBe("0");
+    const none = inventorySnapshot({ customer: { customerId: "c2" }, resources: [], runDate: "2026-12-06", now: NOW, defaultTimeZone: "UTC", skipped: [] } as never);
+    expect(none.skipped).toBeUndefined();
+  });
+
+  it("links the stage's CloudWatch dashboard (China regions on amazonaws.cn)", () => {
+    expect(dashboardUrl("us-east-1", "partner-ops-prod")).toBe("https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=partner-ops-prod");
+    expect(dashboardUrl("cn-north-1", "partner-ops-prod")).toMatch(/^https:\/\/console\.amazonaws\.cn\//);
   });
 });
 

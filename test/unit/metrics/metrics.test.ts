@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { command } from "../../../local/commands/metrics.ts";
-import { METRICS, bssMetricsObserver, createMetrics, summariseEmf, type MetricName } from "../../../shared/metrics/index.ts";
+import { METRICS, bssMetricsObserver, createMetrics, operatorMetrics, readMetricsFile, summariseEmf, type MetricName } from "../../../shared/metrics/index.ts";
 
 const dirs: string[] = [];
 const tempFile = () => {
@@ -135,5 +135,37 @@ describe("notices by kind (invoice-email)", () => {
     expect(noticeMetricKind({ status: "processed", sourceKey: "k", plan: plan("not-invoice", { from: "a", to: "b", contentType: "x" }) })).toBe("quarantined");
     expect(noticeMetricKind({ status: "not-invoice", sourceKey: "k", plan: plan("not-invoice") })).toBe("not-invoice");
     expect(noticeMetricKind({ status: "duplicate", sourceKey: "k" })).toBe("duplicate");
+  });
+});
+
+describe("operatorMetrics / readMetricsFile (console Health view)", () => {
+  it("groups BSS calls, retries and throttles per operation and totals the skipped records", () => {
+    const dir = mkdtempSync(join(tmpdir(), "opmetrics-"));
+    try {
+      const file = join(dir, "metrics.jsonl");
+      expect(readMetricsFile(file)).toEqual({ missing: true });
+      const m = createMetrics({ file });
+      m.count("BssCalls", "ListCustomerResources", 3);
+      m.count("BssRetries", "ListCustomerResources");
+      m.count("BssThrottles", "ListCustomerResources");
+      m.count("BssCalls", "RenewResources");
+      m.count("RecordsSkipped", undefined, 2);
+      m.count("RemindersSent", "email");
+      m.flush();
+      m.count("RecordsSkipped", undefined, 1);
+      m.flush();
+      const read = readMetricsFile(file);
+      if (!("totals" in read)) throw new Error("not read");
+      expect(operatorMetrics(read.totals)).toEqual({
+        bss: [
+          { operation: "ListCustomerResources", calls: 3, retries: 1, throttles: 1 },
+          { operation: "RenewResources", calls: 1, retries: 0, throttles: 0 },
+        ],
+        recordsSkipped: 3,
+      });
+      expect(readMetricsFile(file, 10)).toEqual({ tooLarge: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
