@@ -5,13 +5,14 @@
  * Partial batch failures + idempotency on the envelope id (shared/queue).
  */
 import { loadConfig } from "../../shared/config/index.ts";
+import { createLedger } from "../../shared/ledger/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
 import { sqsConsumer } from "../../shared/queue/index.ts";
 import { RealnameSubmitRequested } from "../../shared/realname/record.ts";
 import { wireRealname } from "../../shared/realname-io/index.ts";
 
 const logger = createLogger({ persistentKeys: { function: "realname-submit" } });
-const config = loadConfig(process.env, { require: ["IDEMPOTENCY_TABLE"] });
+const config = loadConfig(process.env, { require: ["IDEMPOTENCY_TABLE", "LEDGER_TABLE"] });
 const { service } = wireRealname(process.env, logger, { bss: true });
 
 export const handler = sqsConsumer(
@@ -19,5 +20,5 @@ export const handler = sqsConsumer(
   async (message) => {
     await service.processSubmit(message.data.applicationId);
   },
-  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger },
+  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger, failures: createLedger({ tableName: config.LEDGER_TABLE! }) },
 );
