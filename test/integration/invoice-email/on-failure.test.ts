@@ -6,61 +6,17 @@
  * platform's part: it builds the destination record from the failed invocation.
  */
 import { readFileSync } from "node:fs";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent } from "aws-lambda";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { fauxqsEndpoint, localCredentials, startLocalDynamo, startLocalFauxqs, type FauxqsServer, type LocalDynamo } from "../../../local/engine/emulators.ts";
+import { describe, expect, it } from "vitest";
 import { createInvoiceEmailHandler } from "../../../functions/invoice-email/app.ts";
 import { createInvoiceEmailFailedHandler } from "../../../functions/invoice-email-failed/app.ts";
-import { failedObjects, InvoiceNoticeRejected, resolveEmailConfig, type IntakePorts } from "../../../shared/email/index.ts";
+import { failedObjects, InvoiceNoticeRejected, type IntakePorts } from "../../../shared/email/index.ts";
 import { createDocumentClient, createLedger } from "../../../shared/ledger/index.ts";
 import { createPublisher } from "../../../shared/queue/index.ts";
-import { bucket, createStorageClient, type Bucket } from "../../../shared/storage/index.ts";
+import { ddb, emailConfig, eml, queueUrl, sqs, store, table, useIntakeEmulators } from "./harness.ts";
 
-const dir = new URL("../../fixtures/invoice-emails/", import.meta.url);
-const eml = (name: string) => readFileSync(new URL(`${name}.eml`, dir));
-const expected = (name: string) => JSON.parse(readFileSync(new URL(`${name}.expected.json`, dir), "utf8")) as unknown;
-const emailConfig = resolveEmailConfig({ internalDomains: ["shilicloud.example", "xugou-digital.example", "yangli-net.example"], maxMessageBytes: 200_000 });
-
-let fauxqs: FauxqsServer;
-let dynamo: LocalDynamo;
-let sqs: SQSClient;
-let store: Bucket;
-let ddb: DynamoDBClient;
-let run = 0;
-let queueUrl: string;
-let table: string;
-
-beforeAll(async () => {
-  fauxqs = await startLocalFauxqs();
-  dynamo = await startLocalDynamo();
-  const endpoint = fauxqsEndpoint(fauxqs);
-  sqs = new SQSClient({ region: "us-east-1", endpoint, credentials: localCredentials() });
-  ddb = new DynamoDBClient({ region: "us-east-1", endpoint: dynamo.endpoint, credentials: localCredentials() });
-  fauxqs.createBucket("mail");
-  store = bucket(createStorageClient({ kind: "s3", region: "us-east-1", endpoint, forcePathStyle: true, credentials: localCredentials() }), "mail");
-});
-afterAll(async () => {
-  await fauxqs?.stop();
-  await dynamo?.close();
-});
-
-// A fresh queue and ledger table per test: tests do not see each other's events or claims.
-beforeEach(async () => {
-  run++;
-  const q = await sqs.send(new CreateQueueCommand({ QueueName: `events-${run}.fifo`, Attributes: { FifoQueue: "true" } }));
-  queueUrl = q.QueueUrl!;
-  table = `ledger-${run}`;
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-    }),
-  );
-});
+useIntakeEmulators();
 
 function ledgerWith() {
   return createLedger({ tableName: table, client: createDocumentClient(ddb) });
