@@ -6,10 +6,13 @@
  */
 import { readFileSync } from "node:fs";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { fauxqsEndpoint, localCredentials, startLocalDynamo, startLocalFauxqs, type FauxqsServer, type LocalDynamo } from "../../../local/engine/emulators.ts";
-import { resolveEmailConfig } from "../../../shared/email/index.ts";
+import { resolveEmailConfig, type IntakePorts } from "../../../shared/email/index.ts";
+import { createDocumentClient, createLedger, type Ledger } from "../../../shared/ledger/index.ts";
+import { createPublisher } from "../../../shared/queue/index.ts";
 import { bucket, createStorageClient, type Bucket } from "../../../shared/storage/index.ts";
 
 const dir = new URL("../../fixtures/invoice-emails/", import.meta.url);
@@ -55,3 +58,37 @@ export function useIntakeEmulators(): void {
     );
   });
 }
+
+export function ledgerWith(now?: () => Date): Ledger {
+  return createLedger({ tableName: table, client: createDocumentClient(ddb), ...(now ? { now } : {}) });
+}
+
+export function ports(over: Partial<IntakePorts> = {}): IntakePorts {
+  return {
+    storage: store,
+    ledger: ledgerWith(),
+    publisher: createPublisher({ client: sqs, queueUrl, groupId: (e) => e.id, maxAttempts: 1 }),
+    config: emailConfig,
+    waitForPeerMs: 3000,
+    pollEveryMs: 20,
+    ...over,
+  };
+}
+
+export async function drain(): Promise<{ type: string; id: string; data: Record<string, unknown> }[]> {
+  const out = [];
+  for (;;) {
+    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const msgs = res.Messages ?? [];
+    if (msgs.length === 0) return out;
+    for (const m of msgs) {
+      out.push(JSON.parse(m.Body!));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+    }
+  }
+}
+
+export const s3Event = (key: string, bucketName = "mail") => ({
+  Records: [{ eventVersion: "2.1", eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: bucketName }, object: { key, size: 1 } } }],
+});
+export const context = {} as Context;

@@ -6,51 +6,15 @@
  * platform's part: it builds the destination record from the failed invocation.
  */
 import { readFileSync } from "node:fs";
-import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import type { Context, SQSEvent } from "aws-lambda";
+import type { SQSEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createInvoiceEmailHandler } from "../../../functions/invoice-email/app.ts";
 import { createInvoiceEmailFailedHandler } from "../../../functions/invoice-email-failed/app.ts";
 import { failedObjects, InvoiceNoticeRejected, type IntakePorts } from "../../../shared/email/index.ts";
-import { createDocumentClient, createLedger } from "../../../shared/ledger/index.ts";
-import { createPublisher } from "../../../shared/queue/index.ts";
-import { ddb, emailConfig, eml, queueUrl, sqs, store, table, useIntakeEmulators } from "./harness.ts";
+import { eml, sqs, store, ports, drain, s3Event, context, useIntakeEmulators } from "./harness.ts";
 
 useIntakeEmulators();
 
-function ledgerWith() {
-  return createLedger({ tableName: table, client: createDocumentClient(ddb) });
-}
-
-function ports(over: Partial<IntakePorts> = {}): IntakePorts {
-  return {
-    storage: store,
-    ledger: ledgerWith(),
-    publisher: createPublisher({ client: sqs, queueUrl, groupId: (e) => e.id, maxAttempts: 1 }),
-    config: emailConfig,
-    waitForPeerMs: 3000,
-    pollEveryMs: 20,
-    ...over,
-  };
-}
-
-async function drain(): Promise<{ type: string; id: string; data: Record<string, unknown> }[]> {
-  const out = [];
-  for (;;) {
-    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    const msgs = res.Messages ?? [];
-    if (msgs.length === 0) return out;
-    for (const m of msgs) {
-      out.push(JSON.parse(m.Body!));
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
-    }
-  }
-}
-
-const s3Event = (key: string, bucketName = "mail") => ({
-  Records: [{ eventVersion: "2.1", eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: bucketName }, object: { key, size: 1 } } }],
-});
-const context = {} as Context;
 
 /** What Lambda sends to the on-failure destination after the last attempt of an async invocation. */
 function destinationRecord(event: unknown, error: { errorType: string; errorMessage: string }) {

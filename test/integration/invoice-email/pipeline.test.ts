@@ -2,8 +2,6 @@
  * The invoice-email handler and intake pipeline against the real adapters on the emulators
  * (fauxqs S3 + FIFO SQS, dynalite ledger), with failures injected by wrapping the adapters.
  */
-import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createInvoiceEmailHandler, decodeS3Key, InvalidEventError } from "../../../functions/invoice-email/app.ts";
 import {
@@ -13,47 +11,12 @@ import {
   noticeIdOf,
   parseInvoiceEmail,
   processInboundObject,
-  type IntakePorts,
 } from "../../../shared/email/index.ts";
-import { createDocumentClient, createLedger, type Ledger } from "../../../shared/ledger/index.ts";
 import { createPublisher } from "../../../shared/queue/index.ts";
-import { ddb, emailConfig, eml, expected, fauxqs, queueUrl, sqs, store, table, useIntakeEmulators } from "./harness.ts";
+import { emailConfig, eml, expected, fauxqs, queueUrl, sqs, store, ledgerWith, ports, drain, s3Event, context, useIntakeEmulators } from "./harness.ts";
 
 useIntakeEmulators();
 
-function ledgerWith(now?: () => Date): Ledger {
-  return createLedger({ tableName: table, client: createDocumentClient(ddb), ...(now ? { now } : {}) });
-}
-
-function ports(over: Partial<IntakePorts> = {}): IntakePorts {
-  return {
-    storage: store,
-    ledger: ledgerWith(),
-    publisher: createPublisher({ client: sqs, queueUrl, groupId: (e) => e.id, maxAttempts: 1 }),
-    config: emailConfig,
-    waitForPeerMs: 3000,
-    pollEveryMs: 20,
-    ...over,
-  };
-}
-
-async function drain(): Promise<{ type: string; id: string; data: Record<string, unknown> }[]> {
-  const out = [];
-  for (;;) {
-    const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    const msgs = res.Messages ?? [];
-    if (msgs.length === 0) return out;
-    for (const m of msgs) {
-      out.push(JSON.parse(m.Body!));
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
-    }
-  }
-}
-
-const s3Event = (key: string, bucketName = "mail") => ({
-  Records: [{ eventVersion: "2.1", eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: bucketName }, object: { key, size: 1 } } }],
-});
-const context = {} as Context;
 const noticeIdOfFixture = async (name: string) => noticeIdOf((await parseInvoiceEmail(eml(name), emailConfig)).idempotencyKey);
 const text = async (key: string) => new TextDecoder().decode((await store.get(key)).body);
 
