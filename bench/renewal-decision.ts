@@ -12,23 +12,12 @@ import { orderInstance } from "../shared/bss/schemas.ts";
 import type { OrderInstance } from "../shared/bss/schemas.ts";
 import { DEFAULT_RENEWAL_DECISION_CONFIG, decideReminders, ledgerKeyString } from "../shared/renewal/index.ts";
 import { type BenchResult, formatTable, isMain, median } from "./lib.ts";
+import { mulberry32 as rng } from "../local/sandbox/rng.ts";
 
 const DAY = 86_400_000;
 const BSS_CUSTOMERS_PER_SECOND = 10;
 const NOW = Date.parse("2026-06-27T01:00:00Z");
 const ZONES = ["Asia/Shanghai", "Asia/Shanghai", "Asia/Shanghai", "America/New_York", "Etc/GMT+12", "Pacific/Kiritimati"];
-
-/** Deterministic PRNG (mulberry32) so every run decides the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 

@@ -22,6 +22,7 @@ import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { sandboxEnv, startSandbox } from "../local/sandbox/index.ts";
 import { isMain } from "./lib.ts";
+import { mulberry32 as prng } from "../local/sandbox/rng.ts";
 
 export interface SandboxChildStats {
   requests: Record<string, number>;
@@ -41,18 +42,6 @@ export function tightestSpan(times: readonly number[], quota: number): number | 
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i + quota < t.length; i++) best = Math.min(best, t[i + quota]! - t[i]!);
   return best;
-}
-
-/** mulberry32: a small seeded PRNG, so a run's jitter can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 if (isMain(import.meta.url)) {

@@ -17,6 +17,21 @@ export function hashUnit(seed: number | string, label: string): number {
   return (h.readUInt32LE(0) * 2 ** 21 + (h.readUInt32LE(4) >>> 11)) / 2 ** 53;
 }
 
+/**
+ * mulberry32: a tiny seeded generator of uniform numbers in [0, 1), for replayable test and bench
+ * inputs (jitter, crash points, generated corpora) where a 32-bit seed is all the state needed.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Small seeded generator (sfc32) with the helpers the data generator needs. */
 export class Rng {
   private a: number;

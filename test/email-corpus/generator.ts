@@ -9,17 +9,11 @@ import { readFileSync } from "node:fs";
 import { simpleParser } from "mailparser";
 import { centsToDecimal } from "../../shared/email/amounts.ts";
 import * as B from "../unit/email/mime-builder.ts";
+import { mulberry32 } from "../../local/sandbox/rng.ts";
 
 /** Seeded PRNG (mulberry32): the same seed gives the same corpus. */
 export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

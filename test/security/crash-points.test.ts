@@ -21,6 +21,7 @@ import { type CustomerContext, ledgerKeys, managerKey } from "../../shared/renew
 import type { LedgerPort } from "../../shared/renewal/pipeline.ts";
 import { DIGEST_CLAIM_STALE_SECONDS, NOTIFY_CLAIM_STALE_SECONDS, RENEWAL_QUEUES } from "../../shared/renewal/timing.ts";
 import { MemLedger } from "../unit/renewal/pipeline-fakes.ts";
+import { mulberry32 as rng } from "../../local/sandbox/rng.ts";
 
 const NOW = Date.parse("2026-07-01T01:00:00Z");
 const VT = RENEWAL_QUEUES.notify.visibilityTimeoutSeconds * 1000;
@@ -263,18 +264,6 @@ async function runAll(plan: CrashPlan) {
   const { dlq } = await world.runNotifyQueue();
   await world.runDigestDays(["2026-07-01", "2026-07-02", "2026-07-03"]);
   return { world, dlq };
-}
-
-/** Small deterministic PRNG (mulberry32) for the seeded double-crash runs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("crash points: notify consumer and digest killed between claim and complete", () => {
