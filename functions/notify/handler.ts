@@ -7,11 +7,10 @@
 import { createLedger } from "../../shared/ledger/index.ts";
 import { loadConfig } from "../../shared/config/index.ts";
 import { createLogger } from "../../shared/log/index.ts";
-import { createMetrics } from "../../shared/metrics/index.ts";
+import { createMetrics, deliveryMetricsObserver } from "../../shared/metrics/index.ts";
 import { sqsConsumer } from "../../shared/queue/index.ts";
 import { bucketDigestStore, fetchPoster, lazyTemplateSet, refResolver } from "../../shared/notify/adapters.ts";
 import { deliverReminders } from "../../shared/notify/deliver.ts";
-import { ledgerPort } from "../../shared/renewal/io.ts";
 import { renewalEmailSender } from "../../shared/renewal/email.ts";
 import { RenewalNotify, perInstanceRate } from "../../shared/renewal/messages.ts";
 import { parseRenewalSettings, partnerIdentity } from "../../shared/renewal/settings.ts";
@@ -22,9 +21,10 @@ const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_
 const settings = parseRenewalSettings(process.env, perInstanceRate);
 const logger = createLogger({ persistentKeys: { function: "notify" } });
 const metrics = createMetrics();
+const onChannel = deliveryMetricsObserver(metrics);
 if (!settings.RENEWAL_CONFIG_BUCKET) throw new Error("RENEWAL_CONFIG_BUCKET: required by this function but not set");
 const configBucket = bucket(s3ClientFromConfig(config), settings.RENEWAL_CONFIG_BUCKET);
-const ledger = ledgerPort(config.LEDGER_TABLE!);
+const ledger = createLedger({ tableName: config.LEDGER_TABLE! });
 const email = renewalEmailSender(settings, () => configBucket);
 const http = fetchPoster({ timeoutMs: settings.RENEWAL_HTTP_TIMEOUT_MS });
 const resolveRef = refResolver({ env: process.env, port: config.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT });
@@ -45,11 +45,6 @@ export const handler = sqsConsumer(
   RenewalNotify,
   async (message) => {
     const { customer, reminders, runDate } = message.data;
-    const onChannel = (type: string, due: number, outcome: { sent: number; error?: string }) => {
-      metrics.count("RemindersDue", type, due);
-      metrics.count("RemindersSent", type, outcome.sent);
-      if (outcome.error !== undefined) metrics.count("RemindersFailed", type, due - outcome.sent);
-    };
     let result;
     try {
       result = await deliverReminders({ runDate, customer, reminders, ledger, email, http, resolveRef, digest, options: { ...options, templates: await templates() }, onChannel });
@@ -58,5 +53,5 @@ export const handler = sqsConsumer(
     }
     logger.info("reminders delivered", { customerId: customer.customerId, reminders: reminders.length, entry: result.entry, digest: result.digest, channels: result.channels });
   },
-  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger, failures: createLedger({ tableName: config.LEDGER_TABLE! }) },
+  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger, failures: ledger },
 );

@@ -12,7 +12,7 @@ import { bssMetricsObserver, createMetrics } from "../../shared/metrics/index.ts
 import { createPublisher, createSqsClient, sqsConsumer } from "../../shared/queue/index.ts";
 import type { OrderInstance } from "../../shared/bss/schemas.ts";
 import { collectingUsable, inventorySnapshot } from "../../shared/renewal/inventory.ts";
-import { inventoryWriter, lazyBssClient, ledgerPort } from "../../shared/renewal/io.ts";
+import { inventoryWriter, lazyBssClient } from "../../shared/renewal/io.ts";
 import { RenewalScan, perInstanceRate } from "../../shared/renewal/messages.ts";
 import { scanCustomer, type SkippedRecord } from "../../shared/renewal/pipeline.ts";
 import { parseRenewalSettings } from "../../shared/renewal/settings.ts";
@@ -23,7 +23,7 @@ const config = loadConfig(process.env, { require: ["LEDGER_TABLE", "IDEMPOTENCY_
 const settings = parseRenewalSettings(process.env, perInstanceRate);
 const logger = createLogger({ persistentKeys: { function: "renewal-scan" } });
 const publisher = createPublisher({ client: createSqsClient(config.AWS_REGION), queueUrl: queueUrl(config, "RENEWAL_NOTIFY_QUEUE_URL") });
-const ledger = ledgerPort(config.LEDGER_TABLE!);
+const ledger = createLedger({ tableName: config.LEDGER_TABLE! });
 const writeInventory = inventoryWriter(config.LEDGER_TABLE!);
 const metrics = createMetrics();
 const bss = lazyBssClient(config, settings.scanRatePerSecond, bssMetricsObserver(metrics));
@@ -80,5 +80,5 @@ export const handler = sqsConsumer(
     );
     logger.info("customer scanned", { customerId: message.data.customer.customerId, runDate: message.data.runDate, ...result });
   },
-  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger, failures: createLedger({ tableName: config.LEDGER_TABLE! }) },
+  { idempotency: { tableName: config.IDEMPOTENCY_TABLE!, expiresAfterSeconds: config.IDEMPOTENCY_EXPIRES_SECONDS }, logger, failures: ledger },
 );

@@ -113,6 +113,18 @@ export function bssMetricsObserver(metrics: MetricsPort): (event: BssEvent) => v
   };
 }
 
+/**
+ * notify's per-channel observer (shared/notify/deliver.ts `onChannel`): reminders due, sent and
+ * failed per channel type. Never throws.
+ */
+export function deliveryMetricsObserver(metrics: MetricsPort): (type: string, due: number, outcome: { sent: number; error?: string | undefined }) => void {
+  return (type, due, outcome) => {
+    metrics.count("RemindersDue", type, due);
+    metrics.count("RemindersSent", type, outcome.sent);
+    if (outcome.error !== undefined) metrics.count("RemindersFailed", type, due - outcome.sent);
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading EMF back (partner-ops metrics)
 

@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { command } from "../../../local/commands/metrics.ts";
-import { METRICS, bssMetricsObserver, createMetrics, operatorMetrics, readMetricsFile, summariseEmf, type MetricName } from "../../../shared/metrics/index.ts";
+import { METRICS, bssMetricsObserver, createMetrics, deliveryMetricsObserver, operatorMetrics, readMetricsFile, summariseEmf, type MetricName } from "../../../shared/metrics/index.ts";
 
 const dirs: string[] = [];
 const tempFile = () => {
@@ -103,6 +103,20 @@ describe("bssMetricsObserver", () => {
     m.flush();
     const got = Object.fromEntries(summariseEmf(readFileSync(file, "utf8").split("\n")).map((t) => [t.name, t.value]));
     expect(got).toEqual({ BssCalls: 2, BssRetries: 2, BssThrottles: 2 });
+  });
+});
+
+describe("deliveryMetricsObserver", () => {
+  it("counts due and sent per channel type, and failed = due - sent only when the channel failed", () => {
+    const file = tempFile();
+    const m = createMetrics({ file });
+    const observe = deliveryMetricsObserver(m);
+    observe("email", 3, { sent: 3 });
+    observe("webhook", 4, { sent: 1, error: "HTTP 503" });
+    observe("email", 2, { sent: 2 });
+    m.flush();
+    const got = Object.fromEntries(summariseEmf(readFileSync(file, "utf8").split("\n")).map((t) => [`${t.name}/${t.dimensions["channel"]}`, t.value]));
+    expect(got).toEqual({ "RemindersDue/email": 5, "RemindersSent/email": 5, "RemindersDue/webhook": 4, "RemindersSent/webhook": 1, "RemindersFailed/webhook": 3 });
   });
 });
 
