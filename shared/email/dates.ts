@@ -195,14 +195,21 @@ export interface DeadlineKeywords {
   after: string[];
 }
 
+const keywordCache = new WeakMap<DeadlineKeywords, DeadlineKeywords>();
+/** The keywords as compared (width-folded, lower case), once per keyword set. */
+function foldedKeywords(k: DeadlineKeywords): DeadlineKeywords {
+  let f = keywordCache.get(k);
+  if (!f) keywordCache.set(k, (f = { before: k.before.map((w) => foldWidth(w).toLowerCase()), after: k.after.map((w) => foldWidth(w).toLowerCase()) }));
+  return f;
+}
+
 /**
  * The date by which the invoice must be sent: the first full date that a deadline keyword precedes
  * (请在 …, no later than …, deadline: …) or follows (… 之前, … 前) on the same line.
  */
 export function findDeadline(text: string, keywords: DeadlineKeywords, order: SlashOrder = "dmy", folded?: string, at?: (start: number) => void): string | null {
   const lower = folded ?? foldWidth(text).toLowerCase();
-  const before = keywords.before.map((k) => foldWidth(k).toLowerCase());
-  const after = keywords.after.map((k) => foldWidth(k).toLowerCase());
+  const { before, after } = foldedKeywords(keywords);
   // only lines that hold a keyword can hold the deadline: scan just those for dates
   const lines: [number, number][] = [];
   for (const k of [...before, ...after]) {

@@ -58,6 +58,9 @@ export interface Compiled {
   noticeKeywords: string[];
   fhKeywords: string[];
   incentiveKeywords: string[];
+  specialMarkers: string[];
+  electronicMarkers: string[];
+  entityNames: { raw: string; folded: string }[];
 }
 
 const compiledCache = new WeakMap<EmailIntakeConfig, Compiled>();
@@ -75,6 +78,9 @@ export function compile(cfg: EmailIntakeConfig): Compiled {
       noticeKeywords: cfg.noticeKeywords.map((k) => fold(k)),
       fhKeywords: cfg.flowKeywords.fh.map((k) => fold(k)),
       incentiveKeywords: cfg.flowKeywords.incentive.map((k) => fold(k)),
+      specialMarkers: cfg.invoiceTypeMarkers.special.map((w) => fold(w)),
+      electronicMarkers: cfg.invoiceTypeMarkers.electronic.map((w) => fold(w)),
+      entityNames: cfg.huaweiEntityNames.map((n) => ({ raw: n, folded: fold(n) })),
     };
     compiledCache.set(cfg, c);
   }
@@ -115,11 +121,11 @@ function currencyOf(raw: string, cfg: EmailIntakeConfig): string | null {
   return null;
 }
 
-function invoiceTypeOf(label: string, cfg: EmailIntakeConfig): Extracted["invoiceType"] {
+function invoiceTypeOf(label: string, c: Compiled): Extracted["invoiceType"] {
   const f = fold(label);
-  const has = (words: string[]) => words.some((w) => f.includes(fold(w)));
-  if (!has(cfg.invoiceTypeMarkers.special)) return null;
-  return has(cfg.invoiceTypeMarkers.electronic) ? "vat-special-electronic" : "vat-special-paper";
+  const has = (words: string[]) => words.some((w) => f.includes(w));
+  if (!has(c.specialMarkers)) return null;
+  return has(c.electronicMarkers) ? "vat-special-electronic" : "vat-special-paper";
 }
 
 /** Drops a salutation word (您好, hello) and the punctuation before it from the end of a greeting name. */
@@ -136,7 +142,8 @@ function greetingName(text: string, c: Compiled, at?: (line: number) => void): s
   for (const [n, line] of lines.entries()) {
     const t = line.trim();
     if (!t) continue;
-    const f = fold(t);
+    // only the line's start can be a greeting (greetings are sorted longest first)
+    const f = fold(t.slice(0, c.greetings[0]?.folded.length ?? 0));
     const g = c.greetings.find((x) => f.startsWith(x.folded));
     if (!g) continue;
     let rest = t.slice(g.folded.length).trim();
@@ -216,14 +223,14 @@ export function extractFields(src: BodySource, c: Compiled, want?: ReadonlySet<k
     taxAmount: wants("taxAmount") ? amountOf("taxAmount") : null,
     currency: wants("currency") ? (index().find("currency", (v) => currencyOf(v.raw, cfg)) ?? amountHit?.currency ?? currencyOfAmountLine()) : null,
     taxRate: wants("taxRate") ? index().find("taxRate", (v) => parseTaxRate(v.raw)) : null,
-    invoiceType: wants("invoiceType") && invoiceTypeLabel ? invoiceTypeOf(invoiceTypeLabel, cfg) : null,
+    invoiceType: wants("invoiceType") && invoiceTypeLabel ? invoiceTypeOf(invoiceTypeLabel, c) : null,
     invoiceTypeLabel: wants("invoiceTypeLabel") ? invoiceTypeLabel : null,
     billingPeriod: wants("billingPeriod") ? (index().find("billingPeriod", (v) => parseBillingPeriod(v.raw)) ?? findQuarter(src.text)) : null,
     mailingAddress: wants("mailingAddress") ? mailingAddressOf(index(), cfg) : null,
     publicMailbox: wants("publicMailbox") ? index().find("publicMailbox", (v) => firstEmail(v.raw)) : null,
     invoiceListUrl: wants("invoiceListUrl") ? invoiceListUrlOf(src, c, index, at("invoiceListUrl")) : null,
-    huaweiEntity: wants("huaweiEntity") ? huaweiEntityOf(src, index(), cfg, at("huaweiEntity")) : null,
-    deadline: wants("deadline") ? deadlineOf(src, cfg, (pos) => lines?.set("deadline", index().lineAt(pos))) : null,
+    huaweiEntity: wants("huaweiEntity") ? huaweiEntityOf(src, index(), c, at("huaweiEntity")) : null,
+    deadline: wants("deadline") ? deadlineOf(src, cfg, (pos) => lines?.set("deadline", lineAtOffset(src.text, pos))) : null,
   };
   if (lines && idxCache) {
     const idx: LabelIndex = idxCache;
@@ -262,15 +269,22 @@ function invoiceListUrlOf(src: BodySource, c: Compiled, index: () => LabelIndex,
   for (const l of src.links) {
     const t = fold(l.text);
     if (t && c.listLabels.some((x) => t.includes(x)) && /^https?:\/\//i.test(l.href.trim())) {
-      at(index().lineAt(l.start));
+      at(lineAtOffset(src.text, l.start));
       return l.href.trim();
     }
   }
   return index().find("invoiceListUrl", (v) => firstUrl(v.raw));
 }
 
+/** 0-based line of offset `pos` (without building a label index for it). */
+function lineAtOffset(text: string, pos: number): number {
+  let line = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < pos; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
 /** The Huawei entity: labelled buyer name, else a known entity name; its tax ID near it. */
-function huaweiEntityOf(src: BodySource, idx: LabelIndex, cfg: EmailIntakeConfig, at: (line: number) => void): HuaweiEntity | null {
+function huaweiEntityOf(src: BodySource, idx: LabelIndex, c: Compiled, at: (line: number) => void): HuaweiEntity | null {
   const nameHit = idx.find("entityName", (v, h) => {
     const t = textValue(idx, v, h);
     return t ? { t, line: v.line } : null;
@@ -278,11 +292,11 @@ function huaweiEntityOf(src: BodySource, idx: LabelIndex, cfg: EmailIntakeConfig
   let entityLine: number | null = nameHit?.line ?? null;
   let entityName = nameHit?.t ?? null;
   if (!entityName) {
-    for (const n of cfg.huaweiEntityNames) {
-      const at = src.folded.indexOf(fold(n));
+    for (const n of c.entityNames) {
+      const at = src.folded.indexOf(n.folded);
       if (at >= 0) {
-        entityName = src.text.slice(at, at + n.length);
-        entityLine = src.text.slice(0, at).split("\n").length - 1;
+        entityName = src.text.slice(at, at + n.raw.length);
+        entityLine = lineAtOffset(src.text, at);
         break;
       }
     }

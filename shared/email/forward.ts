@@ -36,15 +36,23 @@ const longestWord = (marker: string) => {
   return w;
 };
 
-const squash = (s: string) => fold(s).replace(/[\s\-_=*>:：]+/g, "");
+const SQUASH = /[\s\-_=*>:：]+/g;
+/** `folded` (already folded) without blanks, dashes and the other marker decorations. */
+const squashFolded = (folded: string) => folded.replace(SQUASH, "");
+const squash = (s: string) => squashFolded(fold(s));
+
+/** A word list folded once per list (the lists are the configuration's, so they live as long as it). */
+function foldedOnce<T>(cache: WeakMap<readonly string[], T>, list: readonly string[], make: (list: readonly string[]) => T): T {
+  let v = cache.get(list);
+  if (v === undefined) cache.set(list, (v = make(list)));
+  return v;
+}
+const prefixCache = new WeakMap<readonly string[], string[]>();
 
 /** Whether a subject starts with a forward prefix (Fwd:, FW:, 转发:). */
 export function isForwardSubject(subject: string, prefixes: string[]): boolean {
   const s = fold(subject).trimStart();
-  return prefixes.some((p) => {
-    const f = fold(p);
-    return s.startsWith(f) && /^\s*[:：]/.test(s.slice(f.length));
-  });
+  return foldedOnce(prefixCache, prefixes, (l) => l.map((p) => fold(p))).some((f) => s.startsWith(f) && /^\s*[:：]/.test(s.slice(f.length)));
 }
 
 /** The address in a From line value ("华为云 <a@b>", "a@b", "x [mailto:a@b]"), lower case. */
@@ -115,14 +123,39 @@ function splitLines(text: string): Line[] {
  * Finds the innermost inline forward in `text` (a forward of a forward gives the original), or null.
  * `subjectIsForward` allows a marker-less Outlook header block.
  */
+interface CompiledSyntax {
+  words: string[];
+  markers: Set<string>;
+  fromKeys: Set<string>;
+  allKeys: Set<string>;
+}
+const syntaxCache = new WeakMap<readonly string[], WeakMap<readonly string[], WeakMap<readonly string[], CompiledSyntax>>>();
+/** The syntax's word lists folded once (keyed by the lists themselves: a new list is compiled anew). */
+function compiledSyntax(syntax: ForwardSyntax): CompiledSyntax {
+  let a = syntaxCache.get(syntax.markers);
+  if (!a) syntaxCache.set(syntax.markers, (a = new WeakMap()));
+  let b = a.get(syntax.fromHeaders);
+  if (!b) a.set(syntax.fromHeaders, (b = new WeakMap()));
+  let c = b.get(syntax.otherHeaders);
+  if (!c) {
+    const fromKeys = new Set(syntax.fromHeaders.map((h) => fold(h)));
+    c = {
+      words: syntax.markers.map(longestWord),
+      markers: new Set(syntax.markers.map(squash)),
+      fromKeys,
+      allKeys: new Set([...fromKeys, ...syntax.otherHeaders.map((h) => fold(h))]),
+    };
+    b.set(syntax.otherHeaders, c);
+  }
+  return c;
+}
+
 export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIsForward: boolean, folded: string = fold(text)): InlineForward | null {
+  const { words, markers, fromKeys, allKeys } = compiledSyntax(syntax);
   // cheap pre-check: without a forward subject, some marker's longest word must occur in the text
-  if (!subjectIsForward && !syntax.markers.some((m) => folded.includes(longestWord(m)))) return null;
+  if (!subjectIsForward && !words.some((w) => folded.includes(w))) return null;
   charge(text.length, "inline forward");
   const lines = splitLines(text);
-  const markers = new Set(syntax.markers.map(squash));
-  const fromKeys = new Set(syntax.fromHeaders.map((h) => fold(h)));
-  const allKeys = new Set([...fromKeys, ...syntax.otherHeaders.map((h) => fold(h))]);
   const headerOf = (line: string): { key: string; value: string } | null => {
     charge(Math.min(line.length, 64), "inline forward header");
     const h = splitHeaderLine(line);
@@ -137,7 +170,9 @@ export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIs
   while (i < lines.length && depth < 8) {
     const line = lines[i]!;
     charge(line.text.length + 1, "inline forward line");
-    const sq = squash(line.text);
+    // a marker line holds some marker's longest word (only those lines are squashed and compared)
+    const fl = folded.slice(line.start, line.end);
+    const sq = line.end - line.start <= 4 * MAX_MARKER && words.some((w) => fl.includes(w)) ? squashFolded(fl) : "";
     let blockAt = -1;
     if (sq && sq.length <= MAX_MARKER && markers.has(trimEndWhere(sq, DOTS))) blockAt = i + 1;
     else if (subjectIsForward) {

@@ -9,7 +9,7 @@
  * parseInvoiceEmail never throws because of the message: anything it cannot process comes back as
  * kind "rejected" with a quarantine reason.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Attachment } from "mailparser";
 import { judgeAuthenticity, type Finding } from "./authenticity.ts";
 import { Budget, BudgetExceededError, charge, chargeText, withBudget, type BudgetUse } from "./budget.ts";
@@ -87,7 +87,7 @@ export async function parseInvoiceEmail(
 ): Promise<InvoiceNoticeResult> {
   const cfg = resolveEmailConfig(config);
   const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  const contentHash = createHash("sha256").update(buf).digest("hex");
+  const contentHash = hash("sha256", buf, "hex");
   const base: Base = { contentHash, bodyHash: bodyHashOf(buf), sizeBytes: buf.length };
   try {
     if (buf.length > cfg.maxMessageBytes) {
@@ -126,7 +126,7 @@ interface Identity {
 /** See InvoiceNoticeResult.idempotencyKey: the kind's own space, then what the message is and who sent it. */
 function idempotencyKey(kind: "notice" | "rejected" | "quarantine" | "other", base: Base, id: Identity): string {
   const identity = JSON.stringify([id.messageId, id.from, id.sender, id.forwarded, id.subject, base.bodyHash]);
-  return `${kind}:${createHash("sha256").update(identity, "utf8").digest("hex")}`;
+  return `${kind}:${hash("sha256", identity, "hex")}`;
 }
 
 const keySpace = (kind: InvoiceNoticeV1["kind"]) => (kind === "invoice-notice" || kind === "needs-review" ? "notice" : kind === "rejected" ? "rejected" : "other");
@@ -136,7 +136,7 @@ function bodyHashOf(buf: Buffer): string {
   const crlf = buf.indexOf("\r\n\r\n");
   const lf = buf.indexOf("\n\n");
   const at = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : buf.length;
-  return createHash("sha256").update(buf.subarray(at)).digest("hex");
+  return hash("sha256", buf.subarray(at), "hex");
 }
 
 function languageOf(texts: string[]): "zh" | "en" {
@@ -459,7 +459,7 @@ async function analyse(view: MessageView, c: Compiled, base: Base): Promise<Invo
       safeFilename: safeFilename(a.filename ?? null, i),
       contentType: a.contentType,
       size: a.content.length,
-      sha256: a.checksum && /^[0-9a-f]{64}$/.test(a.checksum) ? a.checksum : createHash("sha256").update(a.content).digest("hex"),
+      sha256: a.checksum && /^[0-9a-f]{64}$/.test(a.checksum) ? a.checksum : hash("sha256", a.content, "hex"),
       content: a.content,
     }));
     const meta: AttachmentMeta[] = stored.map((a) => ({ filename: a.filename, contentType: a.contentType }));

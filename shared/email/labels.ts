@@ -62,24 +62,61 @@ export interface LabelValue {
 const MAX_HITS_PER_LABEL = 64;
 const MAX_CHAR_OCCURRENCES = 50_000;
 
-const groupsCache = new WeakMap<CompiledLabel[], Map<string, CompiledLabel[]>>();
-function groupByFirstChar(labels: CompiledLabel[]): Map<string, CompiledLabel[]> {
-  let g = groupsCache.get(labels);
-  if (!g) {
-    g = new Map();
+/** A trie of the folded labels, by UTF-16 unit; `labels` are those that end at this node (config order). */
+interface TrieNode {
+  /** Children: the unit keys[j] leads to kids[j] (small fan-out: a scan beats a Map). */
+  keys: number[];
+  kids: TrieNode[];
+  labels: CompiledLabel[];
+  /** Root only: every label below is ASCII and starts with a letter or digit, so it can only start a word. */
+  wordStart: boolean;
+}
+interface Trie {
+  /** First level as a table: roots[table[code] - 1] (0: no label starts with that unit). */
+  table: Uint16Array;
+  roots: TrieNode[];
+}
+const trieCache = new WeakMap<CompiledLabel[], Trie>();
+function trieOf(labels: CompiledLabel[]): Trie {
+  let t = trieCache.get(labels);
+  if (!t) {
+    const table = new Uint16Array(65536);
+    const roots: TrieNode[] = [];
     for (const l of labels) {
-      const ch = l.label[0]!;
-      let list = g.get(ch);
-      if (!list) g.set(ch, (list = []));
-      list.push(l);
+      const code = l.label.charCodeAt(0);
+      const wordStart = l.ascii && isAsciiWordChar(l.label[0]);
+      if (table[code] === 0) {
+        roots.push({ keys: [], kids: [], labels: [], wordStart });
+        table[code] = roots.length;
+      }
+      let node = roots[table[code]! - 1]!;
+      node.wordStart &&= wordStart;
+      for (let k = 1; k < l.label.length; k++) {
+        const c = l.label.charCodeAt(k);
+        const j = node.keys.indexOf(c);
+        if (j >= 0) node = node.kids[j]!;
+        else {
+          const child: TrieNode = { keys: [], kids: [], labels: [], wordStart: false };
+          node.keys.push(c);
+          node.kids.push(child);
+          node = child;
+        }
+      }
+      node.labels.push(l);
     }
-    groupsCache.set(labels, g);
+    t = { table, roots };
+    trieCache.set(labels, t);
   }
-  return g;
+  return t;
 }
 /** A value longer than this is not a value (bounds the work on hostile single-line bodies). */
 const MAX_VALUE_CHARS = 2000;
 const isAsciiWordChar = (c: string | undefined) => c !== undefined && /[a-z0-9]/.test(c);
+/** Scratch for the trie walk: the nodes with labels passed at one position (at most one per label length). */
+const FOUND: TrieNode[] = new Array(64);
+/** Scratch: occurrences seen per first unit (reused: a typed array per index costs more than the scan). */
+let SEEN = new Uint32Array(256);
+const isWordCode = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
 
 export class LabelIndex {
   readonly text: string;
@@ -96,38 +133,44 @@ export class LabelIndex {
     const f = this.folded;
     const candidates: LabelHit[] = [];
     const counts = new Map<CompiledLabel, number>();
-    // One indexOf pass per distinct first character, then startsWith for the labels of that group.
-    for (const [ch, group] of groupByFirstChar(labels)) {
-      let i = f.indexOf(ch);
-      let seen = 0;
-      charge(Math.ceil(f.length / 8), "labels");
-      while (i >= 0 && seen++ < MAX_CHAR_OCCURRENCES) {
-        charge(group.length, "label occurrence");
-        for (const l of group) {
-          if (!f.startsWith(l.label, i)) continue;
-          const n = counts.get(l) ?? 0;
-          if (n >= MAX_HITS_PER_LABEL) continue;
-          const end = i + l.label.length;
-          const okBoundary =
-            !l.ascii || ((!isAsciiWordChar(f[i - 1]) || !isAsciiWordChar(l.label[0])) && (!isAsciiWordChar(f[end]) || !isAsciiWordChar(l.label[l.label.length - 1])));
-          if (okBoundary) {
-            candidates.push({ field: l.field, start: i, end, line: -1 });
-            counts.set(l, n + 1);
-          }
-        }
-        i = f.indexOf(ch, i + 1);
+    // One pass over the text: a table lookup per character, then a walk down the label trie from
+    // there (every label that starts at this position). Work is charged to the budget in batches.
+    const { table, roots } = trieOf(labels);
+    const seenOf = SEEN.length >= roots.length ? SEEN.fill(0, 0, roots.length) : (SEEN = new Uint32Array(roots.length));
+    const n = f.length;
+    charge(n, "labels");
+    let steps = 0;
+    for (let i = 0; i < n; i++) {
+      const gi = table[f.charCodeAt(i)]!;
+      if (gi === 0) continue;
+      let node = roots[gi - 1]!;
+      // an ASCII word label never starts inside a word (the boundary rule of match())
+      if (node.wordStart && i > 0 && isWordCode(f.charCodeAt(i - 1))) continue;
+      if (seenOf[gi - 1]!++ >= MAX_CHAR_OCCURRENCES) continue;
+      let found = 0;
+      for (let k = i + 1; ; k++) {
+        steps++;
+        if (node.labels.length > 0) FOUND[found++] = node;
+        if (k >= n || found === FOUND.length) break;
+        const j = node.keys.indexOf(f.charCodeAt(k));
+        if (j < 0) break;
+        node = node.kids[j]!;
+      }
+      // longest first, as the sorted labels were (the candidates' order decides ties below)
+      while (found > 0) this.match(FOUND[--found]!.labels, i, counts, candidates);
+      if (steps >= 4096) {
+        charge(steps, "label occurrence");
+        steps = 0;
       }
     }
+    charge(steps, "label occurrence");
     candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
     // Longest first: keep a hit only if it overlaps no kept hit.
     const kept: LabelHit[] = [];
-    const taken = new Uint8Array(this.folded.length + 1);
     for (const h of candidates) {
       let free = true;
-      for (let i = h.start; i < h.end && free; i++) if (taken[i]) free = false;
-      if (!free) continue;
-      taken.fill(1, h.start, h.end);
-      kept.push(h);
+      for (let x = 0; x < kept.length && free; x++) if (kept[x]!.start < h.end && h.start < kept[x]!.end) free = false;
+      if (free) kept.push(h);
     }
     kept.sort((a, b) => a.start - b.start);
     for (const h of kept) {
@@ -137,6 +180,22 @@ export class LabelIndex {
       list.push(h);
     }
     this.hits = kept;
+  }
+
+  /** Adds `group` (labels found at `i`) to `candidates`, within the per-label cap and word boundaries. */
+  private match(group: CompiledLabel[], i: number, counts: Map<CompiledLabel, number>, candidates: LabelHit[]): void {
+    const f = this.folded;
+    for (const l of group) {
+      const cnt = counts.get(l) ?? 0;
+      if (cnt >= MAX_HITS_PER_LABEL) continue;
+      const end = i + l.label.length;
+      const okBoundary =
+        !l.ascii || ((!isAsciiWordChar(f[i - 1]) || !isAsciiWordChar(l.label[0])) && (!isAsciiWordChar(f[end]) || !isAsciiWordChar(l.label[l.label.length - 1])));
+      if (okBoundary) {
+        candidates.push({ field: l.field, start: i, end, line: -1 });
+        counts.set(l, cnt + 1);
+      }
+    }
   }
 
   hitsOf(field: string): LabelHit[] {

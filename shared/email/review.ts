@@ -27,6 +27,12 @@ export const REVIEW_REASONS = [
 export type ReviewReason = (typeof REVIEW_REASONS)[number];
 
 const DAY = 86_400_000;
+const patterns = new Map<string, RegExp>();
+const patternOf = (source: string): RegExp => {
+  let re = patterns.get(source);
+  if (!re) patterns.set(source, (re = new RegExp(source, "u")));
+  return re;
+};
 const monthIndex = (ym: string) => {
   const [y, m] = ym.split("-").map(Number);
   return y! * 12 + (m! - 1);
@@ -38,7 +44,7 @@ const monthIndex = (ym: string) => {
  */
 export function reviewReasons(e: Extracted, sent: Date | null, cfg: EmailIntakeConfig): ReviewReason[] {
   const out = new Set<ReviewReason>();
-  const pattern = new RegExp(cfg.review.applicationNoPattern, "u");
+  const pattern = patternOf(cfg.review.applicationNoPattern);
   if (e.applicationNo === null) out.add("application-no-missing");
   else if (!pattern.test(e.applicationNo)) out.add("application-no-format");
   if (e.amount === null) out.add("amount-missing");
@@ -97,8 +103,16 @@ export function reviewReasons(e: Extracted, sent: Date | null, cfg: EmailIntakeC
     if (tokens.length > 0 && !tokens.includes(e.applicationNo)) out.add("invoice-list-url-mismatch");
   }
   // a character the charset could not decode (U+FFFD) in any value: the value may be wrong
-  if (JSON.stringify(e).includes("\ufffd")) out.add("undecodable-text");
+  if (hasReplacementChar(e)) out.add("undecodable-text");
   return REVIEW_REASONS.filter((r) => out.has(r));
+}
+
+/** Some string value (at any depth) holds U+FFFD. */
+function hasReplacementChar(v: unknown): boolean {
+  if (typeof v === "string") return v.includes("\ufffd");
+  if (v === null || typeof v !== "object") return false;
+  for (const x of Object.values(v)) if (hasReplacementChar(x)) return true;
+  return false;
 }
 
 const abs = (v: bigint) => (v < 0n ? -v : v);
