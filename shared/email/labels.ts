@@ -62,60 +62,114 @@ export interface LabelValue {
 const MAX_HITS_PER_LABEL = 64;
 const MAX_CHAR_OCCURRENCES = 50_000;
 
-/** A trie of the folded labels, by UTF-16 unit; `labels` are those that end at this node (config order). */
-interface TrieNode {
-  /** Children: the unit keys[j] leads to kids[j] (small fan-out: a scan beats a Map). */
-  keys: number[];
-  kids: TrieNode[];
-  labels: CompiledLabel[];
-  /** Root only: every label below is ASCII and starts with a letter or digit, so it can only start a word. */
-  wordStart: boolean;
-}
+/**
+ * A trie of the folded labels, by UTF-16 unit, flattened into typed arrays (dense: the walk runs at
+ * every position where some label could start). Node 0 is unused; a node's labels are
+ * labels[labelStart[n] .. + labelCount[n]] (config order), its children are the nodes
+ * childNode[childStart[n] .. + childCount[n]] reached by the units childKey[…].
+ */
 interface Trie {
-  /** First level as a table: roots[table[code] - 1] (0: no label starts with that unit). */
+  /** First level: table[code] is the node for a label's first unit (0: no label starts so). */
   table: Uint16Array;
-  roots: TrieNode[];
+  /** The same as a bitmap (8 KiB, stays in the CPU's first-level cache; the table does not). */
+  starts: Int32Array;
+  /** Node: every label below is ASCII and starts with a letter or digit, so it can only start a word. */
+  wordStart: Uint8Array;
+  labelStart: Uint32Array;
+  labelCount: Uint32Array;
+  labels: CompiledLabel[];
+  /** Per label in `labels`: its index for the per-label hit counts. */
+  labelId: Uint32Array;
+  childStart: Uint32Array;
+  childCount: Uint32Array;
+  childKey: Uint16Array;
+  childNode: Uint32Array;
+}
+interface BuildNode {
+  kids: Map<number, BuildNode>;
+  labels: number[];
+  wordStart: boolean;
 }
 const trieCache = new WeakMap<CompiledLabel[], Trie>();
 function trieOf(labels: CompiledLabel[]): Trie {
   let t = trieCache.get(labels);
-  if (!t) {
-    const table = new Uint16Array(65536);
-    const roots: TrieNode[] = [];
-    for (const l of labels) {
-      const code = l.label.charCodeAt(0);
-      const wordStart = l.ascii && isAsciiWordChar(l.label[0]);
-      if (table[code] === 0) {
-        roots.push({ keys: [], kids: [], labels: [], wordStart });
-        table[code] = roots.length;
-      }
-      let node = roots[table[code]! - 1]!;
-      node.wordStart &&= wordStart;
-      for (let k = 1; k < l.label.length; k++) {
-        const c = l.label.charCodeAt(k);
-        const j = node.keys.indexOf(c);
-        if (j >= 0) node = node.kids[j]!;
-        else {
-          const child: TrieNode = { keys: [], kids: [], labels: [], wordStart: false };
-          node.keys.push(c);
-          node.kids.push(child);
-          node = child;
-        }
-      }
-      node.labels.push(l);
+  if (t) return t;
+  const firsts = new Map<number, BuildNode>();
+  labels.forEach((l, id) => {
+    const code = l.label.charCodeAt(0);
+    const wordStart = l.ascii && isAsciiWordChar(l.label[0]);
+    let node = firsts.get(code);
+    if (!node) firsts.set(code, (node = { kids: new Map(), labels: [], wordStart }));
+    node.wordStart &&= wordStart;
+    for (let k = 1; k < l.label.length; k++) {
+      const c = l.label.charCodeAt(k);
+      let child = node.kids.get(c);
+      if (!child) node.kids.set(c, (child = { kids: new Map(), labels: [], wordStart: false }));
+      node = child;
     }
-    t = { table, roots };
-    trieCache.set(labels, t);
+    node.labels.push(id);
+  });
+  // number the nodes breadth first (children of a node are consecutive)
+  const order: BuildNode[] = [{ kids: new Map(), labels: [], wordStart: false }];
+  const ids = new Map<BuildNode, number>();
+  const table = new Uint16Array(65536);
+  for (const [code, node] of firsts) {
+    ids.set(node, order.length);
+    table[code] = order.length;
+    order.push(node);
   }
+  for (let q = 1; q < order.length; q++) {
+    for (const child of order[q]!.kids.values()) {
+      ids.set(child, order.length);
+      order.push(child);
+    }
+  }
+  if (order.length > 0xffff) throw new Error("too many label characters");
+  const n = order.length;
+  const starts = new Int32Array(2048);
+  for (const code of firsts.keys()) starts[code >>> 5]! |= 1 << (code & 31);
+  t = {
+    table,
+    starts,
+    wordStart: new Uint8Array(n),
+    labelStart: new Uint32Array(n),
+    labelCount: new Uint32Array(n),
+    labels: [],
+    labelId: new Uint32Array(labels.length),
+    childStart: new Uint32Array(n),
+    childCount: new Uint32Array(n),
+    childKey: new Uint16Array(n),
+    childNode: new Uint32Array(n),
+  };
+  let edges = 0;
+  for (const [id, node] of order.entries()) {
+    t.wordStart[id] = node.wordStart ? 1 : 0;
+    t.labelStart[id] = t.labels.length;
+    t.labelCount[id] = node.labels.length;
+    for (const li of node.labels) {
+      t.labelId[t.labels.length] = li;
+      t.labels.push(labels[li]!);
+    }
+    t.childStart[id] = edges;
+    t.childCount[id] = node.kids.size;
+    for (const [c, child] of node.kids) {
+      t.childKey[edges] = c;
+      t.childNode[edges] = ids.get(child)!;
+      edges++;
+    }
+  }
+  trieCache.set(labels, t);
   return t;
 }
 /** A value longer than this is not a value (bounds the work on hostile single-line bodies). */
 const MAX_VALUE_CHARS = 2000;
 const isAsciiWordChar = (c: string | undefined) => c !== undefined && /[a-z0-9]/.test(c);
 /** Scratch for the trie walk: the nodes with labels passed at one position (at most one per label length). */
-const FOUND: TrieNode[] = new Array(64);
+const FOUND = new Uint32Array(64);
 /** Scratch: occurrences seen per first unit (reused: a typed array per index costs more than the scan). */
 let SEEN = new Uint32Array(256);
+/** Scratch: hits kept per label. */
+let COUNTS = new Uint32Array(256);
 const isWordCode = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
 
 export class LabelIndex {
@@ -132,47 +186,66 @@ export class LabelIndex {
     this.starts = lineStarts(text);
     const f = this.folded;
     const candidates: LabelHit[] = [];
-    const counts = new Map<CompiledLabel, number>();
     // One pass over the text: a table lookup per character, then a walk down the label trie from
     // there (every label that starts at this position). Work is charged to the budget in batches.
-    const { table, roots } = trieOf(labels);
-    const seenOf = SEEN.length >= roots.length ? SEEN.fill(0, 0, roots.length) : (SEEN = new Uint32Array(roots.length));
+    const t = trieOf(labels);
+    const counts = COUNTS.length >= labels.length ? COUNTS.fill(0, 0, labels.length) : (COUNTS = new Uint32Array(labels.length));
+    const seenOf = SEEN.length >= t.wordStart.length ? SEEN.fill(0, 0, t.wordStart.length) : (SEEN = new Uint32Array(t.wordStart.length));
+    const { table, starts, wordStart, labelCount, childStart, childCount, childKey, childNode } = t;
     const n = f.length;
     charge(n, "labels");
     let steps = 0;
     for (let i = 0; i < n; i++) {
-      const gi = table[f.charCodeAt(i)]!;
-      if (gi === 0) continue;
-      let node = roots[gi - 1]!;
-      // an ASCII word label never starts inside a word (the boundary rule of match())
-      if (node.wordStart && i > 0 && isWordCode(f.charCodeAt(i - 1))) continue;
-      if (seenOf[gi - 1]!++ >= MAX_CHAR_OCCURRENCES) continue;
+      const code = f.charCodeAt(i);
+      if ((starts[code >>> 5]! & (1 << (code & 31))) === 0) continue;
+      const root = table[code]!;
+      // an ASCII word label never starts inside a word (the boundary rule below)
+      if (wordStart[root] === 1 && i > 0 && isWordCode(f.charCodeAt(i - 1))) continue;
+      if (seenOf[root]!++ >= MAX_CHAR_OCCURRENCES) continue;
+      let node = root;
       let found = 0;
       for (let k = i + 1; ; k++) {
         steps++;
-        if (node.labels.length > 0) FOUND[found++] = node;
+        if (labelCount[node]! > 0) FOUND[found++] = node;
         if (k >= n || found === FOUND.length) break;
-        const j = node.keys.indexOf(f.charCodeAt(k));
-        if (j < 0) break;
-        node = node.kids[j]!;
+        const c = f.charCodeAt(k);
+        const from = childStart[node]!;
+        const to = from + childCount[node]!;
+        let next = 0;
+        for (let e = from; e < to; e++) {
+          if (childKey[e] === c) {
+            next = childNode[e]!;
+            break;
+          }
+        }
+        if (next === 0) break;
+        node = next;
       }
       // longest first, as the sorted labels were (the candidates' order decides ties below)
-      while (found > 0) this.match(FOUND[--found]!.labels, i, counts, candidates);
+      while (found > 0) this.match(t, FOUND[--found]!, i, counts, candidates);
       if (steps >= 4096) {
         charge(steps, "label occurrence");
         steps = 0;
       }
     }
     charge(steps, "label occurrence");
-    candidates.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
-    // Longest first: keep a hit only if it overlaps no kept hit.
+    // Longest first: keep a hit only if it overlaps no kept hit. The candidates come in order of
+    // start; hits that overlap nothing are kept as they are, and the longest-first choice is made
+    // within each run of overlapping candidates (runs cannot affect each other).
     const kept: LabelHit[] = [];
-    for (const h of candidates) {
-      let free = true;
-      for (let x = 0; x < kept.length && free; x++) if (kept[x]!.start < h.end && h.start < kept[x]!.end) free = false;
-      if (free) kept.push(h);
+    for (let a = 0; a < candidates.length; ) {
+      let b = a + 1;
+      let end = candidates[a]!.end;
+      while (b < candidates.length && candidates[b]!.start < end) end = Math.max(end, candidates[b++]!.end);
+      if (b === a + 1) kept.push(candidates[a]!);
+      else {
+        const run = candidates.slice(a, b).sort((x, y) => y.end - y.start - (x.end - x.start) || x.start - y.start);
+        const chosen: LabelHit[] = [];
+        for (const h of run) if (chosen.every((k) => k.end <= h.start || h.end <= k.start)) chosen.push(h);
+        kept.push(...chosen.sort((x, y) => x.start - y.start));
+      }
+      a = b;
     }
-    kept.sort((a, b) => a.start - b.start);
     for (const h of kept) {
       h.line = lineOf(this.starts, h.start);
       let list = this.byField.get(h.field);
@@ -182,18 +255,21 @@ export class LabelIndex {
     this.hits = kept;
   }
 
-  /** Adds `group` (labels found at `i`) to `candidates`, within the per-label cap and word boundaries. */
-  private match(group: CompiledLabel[], i: number, counts: Map<CompiledLabel, number>, candidates: LabelHit[]): void {
+  /** Adds the labels of trie node `node` (found at `i`) to `candidates`, within the per-label cap and word boundaries. */
+  private match(t: Trie, node: number, i: number, counts: Uint32Array, candidates: LabelHit[]): void {
     const f = this.folded;
-    for (const l of group) {
-      const cnt = counts.get(l) ?? 0;
-      if (cnt >= MAX_HITS_PER_LABEL) continue;
+    const from = t.labelStart[node]!;
+    const to = from + t.labelCount[node]!;
+    for (let x = from; x < to; x++) {
+      const l = t.labels[x]!;
+      const id = t.labelId[x]!;
+      if (counts[id]! >= MAX_HITS_PER_LABEL) continue;
       const end = i + l.label.length;
       const okBoundary =
         !l.ascii || ((!isAsciiWordChar(f[i - 1]) || !isAsciiWordChar(l.label[0])) && (!isAsciiWordChar(f[end]) || !isAsciiWordChar(l.label[l.label.length - 1])));
       if (okBoundary) {
         candidates.push({ field: l.field, start: i, end, line: -1 });
-        counts.set(l, cnt + 1);
+        counts[id]!++;
       }
     }
   }
