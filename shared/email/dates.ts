@@ -217,10 +217,10 @@ export function findDeadline(text: string, keywords: DeadlineKeywords, order: Sl
     let n = 0;
     while (i >= 0 && n++ < 200) {
       // the keyword's line, at most 200 characters either side (bounded: bodies may be one huge line)
-      const from = Math.max(0, i - 200);
-      const s = from + lower.slice(from, i).lastIndexOf("\n") + 1;
-      const ahead = lower.slice(i, i + 200).indexOf("\n");
-      const e = ahead < 0 ? Math.min(lower.length, i + 200) : i + ahead;
+      let s = i;
+      while (s > 0 && i - s < 200 && lower.charCodeAt(s - 1) !== 10) s--;
+      let e = i;
+      while (e < lower.length && e - i < 200 && lower.charCodeAt(e) !== 10) e++;
       lines.push([s, e]);
       i = lower.indexOf(k, Math.max(e, i + 1));
     }

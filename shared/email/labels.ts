@@ -98,12 +98,12 @@ function trieOf(labels: CompiledLabel[]): Trie {
   labels.forEach((l, id) => {
     const code = l.label.charCodeAt(0);
     const wordStart = l.ascii && isAsciiWordChar(l.label[0]);
-    let node = firsts.get(code);
+    let node: BuildNode | undefined = firsts.get(code);
     if (!node) firsts.set(code, (node = { kids: new Map(), labels: [], wordStart }));
     node.wordStart &&= wordStart;
     for (let k = 1; k < l.label.length; k++) {
       const c = l.label.charCodeAt(k);
-      let child = node.kids.get(c);
+      let child: BuildNode | undefined = node.kids.get(c);
       if (!child) node.kids.set(c, (child = { kids: new Map(), labels: [], wordStart: false }));
       node = child;
     }

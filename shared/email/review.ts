@@ -27,16 +27,20 @@ export const REVIEW_REASONS = [
 export type ReviewReason = (typeof REVIEW_REASONS)[number];
 
 const DAY = 86_400_000;
+const requiredSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+const requiredOf = (list: readonly string[]): ReadonlySet<string> => {
+  let set = requiredSets.get(list);
+  if (!set) requiredSets.set(list, (set = new Set(list)));
+  return set;
+};
 const patterns = new Map<string, RegExp>();
 const patternOf = (source: string): RegExp => {
   let re = patterns.get(source);
   if (!re) patterns.set(source, (re = new RegExp(source, "u")));
   return re;
 };
-const monthIndex = (ym: string) => {
-  const [y, m] = ym.split("-").map(Number);
-  return y! * 12 + (m! - 1);
-};
+/** "YYYY-MM" (schema-checked by the extraction) → months since year 0. */
+const monthIndex = (ym: string) => Number(ym.slice(0, 4)) * 12 + (Number(ym.slice(5, 7)) - 1);
 
 /**
  * The reasons this extraction needs a person, in REVIEW_REASONS order; [] when it is consistent.
@@ -49,7 +53,7 @@ export function reviewReasons(e: Extracted, sent: Date | null, cfg: EmailIntakeC
   else if (!pattern.test(e.applicationNo)) out.add("application-no-format");
   if (e.amount === null) out.add("amount-missing");
   // every field a Huawei notice always carries (config review.required): missing → a person checks
-  const required = new Set<keyof Extracted>(cfg.review.required);
+  const required = requiredOf(cfg.review.required);
   const missing: [keyof Extracted, ReviewReason][] = [
     ["currency", "currency-missing"],
     ["partnerName", "partner-name-missing"],

@@ -210,10 +210,12 @@ export function htmlToText(html: string): HtmlText {
     const end = tagEnd(html, pos + m[0].length);
     const closing = html[pos + 1] === "/";
     const name = m[1]!.toLowerCase();
-    const tagBody = html.slice(pos + m[0].length, end < 0 ? n : end);
+    // the attributes (bodyFrom..bodyTo) are sliced only for the few tags that need them
+    const bodyFrom = pos + m[0].length;
+    const bodyTo = end < 0 ? n : end;
     pos = end < 0 ? n : end + 1;
 
-    if (!closing && SKIP_CONTENT.has(name) && !tagBody.trimEnd().endsWith("/")) {
+    if (!closing && SKIP_CONTENT.has(name) && !html.slice(bodyFrom, bodyTo).trimEnd().endsWith("/")) {
       if (name === "head") {
         // Drop the text of the (first) <head>: skip to </head> or <body>, whichever comes first.
         if (headSeen) continue;
@@ -232,7 +234,7 @@ export function htmlToText(html: string): HtmlText {
       if (closing) closeLink();
       else {
         closeLink();
-        const href = attrs(tagBody).get("href");
+        const href = attrs(html.slice(bodyFrom, bodyTo)).get("href");
         if (href !== undefined) {
           // a space before the link belongs before it, not to the link text
           if (pendingSpace && last !== "" && last !== "\n" && last !== "\t") push(" ");
@@ -243,13 +245,13 @@ export function htmlToText(html: string): HtmlText {
       continue;
     }
     if (name === "area" && !closing) {
-      const a = attrs(tagBody);
+      const a = attrs(html.slice(bodyFrom, bodyTo));
       const href = a.get("href");
       if (href !== undefined) links.push({ href: resolve(href), text: a.get("alt") ?? "", start: len, end: len, tag: "area" });
       continue;
     }
     if (name === "base" && !closing) {
-      const href = attrs(tagBody).get("href");
+      const href = attrs(html.slice(bodyFrom, bodyTo)).get("href");
       if (href) {
         try {
           base = new URL(href.trim());
@@ -260,7 +262,7 @@ export function htmlToText(html: string): HtmlText {
       continue;
     }
     if (name === "form" && !closing) {
-      const action = attrs(tagBody).get("action");
+      const action = attrs(html.slice(bodyFrom, bodyTo)).get("action");
       if (action) links.push({ href: resolve(action), text: "", start: len, end: len, tag: "form" });
     }
     if (name === "pre") pre = closing ? Math.max(0, pre - 1) : pre + 1;
