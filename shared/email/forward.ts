@@ -119,10 +119,6 @@ function splitLines(text: string): Line[] {
   return out;
 }
 
-/**
- * Finds the innermost inline forward in `text` (a forward of a forward gives the original), or null.
- * `subjectIsForward` allows a marker-less Outlook header block.
- */
 interface CompiledSyntax {
   words: string[];
   markers: Set<string>;
@@ -150,6 +146,11 @@ function compiledSyntax(syntax: ForwardSyntax): CompiledSyntax {
   return c;
 }
 
+/**
+ * Finds the innermost inline forward in `text` (a forward of a forward gives the original), or null.
+ * `subjectIsForward` allows a marker-less Outlook header block. Only lines holding some marker's
+ * longest word, as written, are compared with the markers (the pre-check below assumes the same).
+ */
 export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIsForward: boolean, folded: string = fold(text)): InlineForward | null {
   const { words, markers, fromKeys, allKeys } = compiledSyntax(syntax);
   // cheap pre-check: without a forward subject, some marker's longest word must occur in the text
