@@ -97,7 +97,12 @@ export async function parseInvoiceEmail(
     if (!parsed.ok) return await quarantined(buf, base, parsed.reason, parsed.detail);
     const budget = new Budget(cfg.extractionBudget);
     try {
-      const result = await withBudget(budget, () => analyse(parsed.view, compile(cfg), base));
+      const result = await withBudget(budget, async () => {
+        const r = await analyse(parsed.view, compile(cfg), base);
+        // the clock is read as work is charged; a last reading catches time spent where nothing was
+        budget.checkClock("end of extraction");
+        return r;
+      });
       return { ...result, work: budget.use() };
     } catch (err) {
       if (!(err instanceof BudgetExceededError)) throw err;

@@ -81,13 +81,14 @@ export function findEmails(text: string): TextMatch[] {
   const out: TextMatch[] = [];
   charge(text.length, "findEmails");
   // Every address holds exactly one "@", and its local part is at most 64 characters: the scan
-  // starts just before each "@" instead of trying the pattern at every position of the text.
+  // starts just before the next "@" instead of trying the pattern at every position of the text.
+  // The match found from there is the whole-text scan's next match (an earlier one would hold an
+  // earlier "@"), and the next search starts after it: every character is scanned about once.
   let from = 0;
-  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", Math.max(at + 1, from))) {
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", from)) {
     EMAIL_RE.lastIndex = Math.max(from, at - 65);
     const m = EMAIL_RE.exec(text);
     if (m === null) break;
-    if (m.index > at) continue; // not this "@": the next one is tried from its own start
     charge(m[0].length, "findEmails");
     const v = trimEndWhere(m[0], (c) => c === ".");
     out.push({ value: v, start: m.index, end: m.index + v.length });

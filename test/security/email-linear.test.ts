@@ -32,6 +32,8 @@ const HOSTILE: Record<string, string> = {
   "labels": "申付单号：".repeat(N / 5),
   "dates": "2025年1".repeat(N / 6),
   "addresses": "a@b.".repeat(N / 4),
+  "at signs, then one address": `${"@".repeat(N)} a@b.com`,
+  "failed addresses, then one": `${"a@".repeat(N / 2)}b.com`,
   "angle brackets": "<".repeat(N),
   "entities": "&#".repeat(N / 2),
 };
