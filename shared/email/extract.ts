@@ -132,7 +132,10 @@ function invoiceTypeOf(label: string, c: Compiled): Extracted["invoiceType"] {
 function stripSalutation(s: string, c: Compiled): string {
   const f = fold(s);
   for (const t of c.salutationTails) {
-    if (f.endsWith(t) && f.length > t.length) return trimEndWhere(s.slice(0, s.length - t.length), GREETING_TRAIL);
+    if (!f.endsWith(t) || f.length <= t.length) continue;
+    // a Latin tail is a word of its own ("Dear ACME, hi"), never the end of the name ("Dear Hitachi")
+    if (/^[a-z0-9]/.test(t) && /[\p{L}\p{N}]/u.test(f[f.length - t.length - 1]!)) continue;
+    return trimEndWhere(s.slice(0, s.length - t.length), GREETING_TRAIL);
   }
   return s;
 }

@@ -239,9 +239,19 @@ export class LabelIndex {
       while (b < candidates.length && candidates[b]!.start < end) end = Math.max(end, candidates[b++]!.end);
       if (b === a + 1) kept.push(candidates[a]!);
       else {
+        // taken marks the characters of the run's span already covered by a kept hit (linear:
+        // each hit checks only its own characters, at most the longest label's length)
+        const base = candidates[a]!.start;
+        const taken = new Uint8Array(end - base);
         const run = candidates.slice(a, b).sort((x, y) => y.end - y.start - (x.end - x.start) || x.start - y.start);
         const chosen: LabelHit[] = [];
-        for (const h of run) if (chosen.every((k) => k.end <= h.start || h.end <= k.start)) chosen.push(h);
+        for (const h of run) {
+          let free = true;
+          for (let k = h.start - base; k < h.end - base && free; k++) if (taken[k] === 1) free = false;
+          if (!free) continue;
+          taken.fill(1, h.start - base, h.end - base);
+          chosen.push(h);
+        }
         kept.push(...chosen.sort((x, y) => x.start - y.start));
       }
       a = b;

@@ -92,6 +92,14 @@ describe("tolerant layouts", () => {
     expect(r.notice.review?.reasons).toEqual(["invoice-list-url-missing", "huawei-entity-missing"]);
   });
 
+  it("a Latin salutation word is cut only as a word of its own: Dear Hitachi stays Hitachi", async () => {
+    const notice = (greeting: string) =>
+      Buffer.from(`From: noreply@mail01.huawei.com\r\nSubject: Billing Notification\r\n\r\n${greeting}\r\nInTouch No.: INT1234567\r\nInvoice Amount (USD): 3,210.50\r\n`);
+    expect((await parse(notice("Dear Hitachi,"))).notice.partnerName).toBe("Hitachi");
+    expect((await parse(notice("Dear Sushi Co Hello,"))).notice.partnerName).toBe("Sushi Co");
+    expect((await parse(notice("Dear ACME, hi!"))).notice.partnerName).toBe("ACME");
+  });
+
   it("application number only in the subject", async () => {
     const text = G.zhPlain(G.baseFacts).replace(/申付单号：[^\n]+\n/, "");
     const r = await parse(B.message(huaweiHeaders("utf-8"), B.textPart(text, "plain", "utf-8", "base64")));
