@@ -30,6 +30,7 @@ const HOSTILE: Record<string, string> = {
   "zeros in a rate": `税率：0.${"0".repeat(N)}1%`,
   "digits and separators": "1,000".repeat(N / 5),
   "labels": "申付单号：".repeat(N / 5),
+  "overlapping labels": "amount excluding tax ".repeat(N / 21),
   "dates": "2025年1".repeat(N / 6),
   "addresses": "a@b.".repeat(N / 4),
   "at signs, then one address": `${"@".repeat(N)} a@b.com`,
