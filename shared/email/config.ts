@@ -137,7 +137,7 @@ export const EmailIntakeConfigSchema = z.object({
   mailingBlockLines: z.number().int().min(1).default(8),
   labels: LabelsSchema,
   greetings: words(["尊敬的华为云合作伙伴", "尊敬的合作伙伴", "尊敬的伙伴", "尊敬的客户", "尊敬的", "亲爱的", "Dear"]),
-  /** Words after the name in a greeting line (尊敬的X，您好！): cut with the punctuation before them. */
+  /** Words after the name in a greeting line (尊敬的X您好, Dear X, hi): cut with the punctuation before them (Latin ones only after a comma). */
   salutationTails: words(["您好", "你好", "大家好", "hello", "hi"]),
   /** Greeting names that are not a company (尊敬的合作伙伴：, Dear Partner,). */
   genericGreetingNames: words(["合作伙伴", "华为云合作伙伴", "伙伴", "客户", "用户", "Partner", "Partners", "Customer", "Sir or Madam", "Sir/Madam", "All", "Valued Partner"]),

@@ -128,13 +128,16 @@ function invoiceTypeOf(label: string, c: Compiled): Extracted["invoiceType"] {
   return has(c.electronicMarkers) ? "vat-special-electronic" : "vat-special-paper";
 }
 
-/** Drops a salutation word (您好, hello) and the punctuation before it from the end of a greeting name. */
+/**
+ * Drops a salutation word (您好, hello) and the punctuation before it from the end of a greeting
+ * name: 尊敬的X您好 → X. A Latin word only after a comma ("Dear ACME, hi" → ACME), so a name that
+ * ends in one stays whole ("Dear Hitachi", "Dear Othello Hello Ltd").
+ */
 function stripSalutation(s: string, c: Compiled): string {
   const f = fold(s);
   for (const t of c.salutationTails) {
     if (!f.endsWith(t) || f.length <= t.length) continue;
-    // a Latin tail is a word of its own ("Dear ACME, hi"), never the end of the name ("Dear Hitachi")
-    if (/^[a-z0-9]/.test(t) && /[\p{L}\p{N}]/u.test(f[f.length - t.length - 1]!)) continue;
+    if (/^[a-z0-9]/.test(t) && !/[,，][\s]*$/u.test(f.slice(0, f.length - t.length))) continue;
     return trimEndWhere(s.slice(0, s.length - t.length), GREETING_TRAIL);
   }
   return s;
@@ -157,8 +160,15 @@ function greetingName(text: string, c: Compiled, at?: (line: number) => void): s
     } else {
       // the name ends at sentence punctuation (company names carry none of it; "Co., Ltd." keeps its ASCII comma)
       const stop = rest.search(/[，！!；;。]/u);
-      if (stop >= 0) rest = rest.slice(0, stop);
-      rest = stripSalutation(trimEndWhere(rest, GREETING_TRAIL), c);
+      // 尊敬的X，您好！: the salutation follows the punctuation, so X is whole as it is
+      let salutationAfter = false;
+      if (stop >= 0) {
+        const after = fold(rest.slice(stop + 1, stop + 1 + MAX_TEXT_VALUE)).trimStart();
+        salutationAfter = c.salutationTails.some((x) => after.startsWith(x));
+        rest = rest.slice(0, stop);
+      }
+      rest = trimEndWhere(rest, GREETING_TRAIL);
+      if (!salutationAfter) rest = stripSalutation(rest, c);
     }
     rest = rest.trim();
     if (!rest || rest.length > MAX_TEXT_VALUE || c.generic.has(fold(rest))) return null;

@@ -92,11 +92,12 @@ describe("tolerant layouts", () => {
     expect(r.notice.review?.reasons).toEqual(["invoice-list-url-missing", "huawei-entity-missing"]);
   });
 
-  it("a Latin salutation word is cut only as a word of its own: Dear Hitachi stays Hitachi", async () => {
+  it("a Latin salutation word is cut only after a comma: Dear Hitachi stays Hitachi", async () => {
     const notice = (greeting: string) =>
       Buffer.from(`From: noreply@mail01.huawei.com\r\nSubject: Billing Notification\r\n\r\n${greeting}\r\nInTouch No.: INT1234567\r\nInvoice Amount (USD): 3,210.50\r\n`);
     expect((await parse(notice("Dear Hitachi,"))).notice.partnerName).toBe("Hitachi");
-    expect((await parse(notice("Dear Sushi Co Hello,"))).notice.partnerName).toBe("Sushi Co");
+    expect((await parse(notice("Dear Othello Hello Ltd,"))).notice.partnerName).toBe("Othello Hello Ltd");
+    expect((await parse(notice("Dear Sushi Co, hello,"))).notice.partnerName).toBe("Sushi Co");
     expect((await parse(notice("Dear ACME, hi!"))).notice.partnerName).toBe("ACME");
   });
 
