@@ -36,7 +36,7 @@ export const DEFAULT_LABELS = {
   ],
   recipient: ["收件人", "收票人", "收件人姓名", "联系人", "Recipient", "Attention", "Attn", "Contact Person"],
   phone: ["联系电话", "收件人电话", "电话", "手机", "Phone", "Tel", "Telephone", "Contact Number"],
-  address: ["邮寄地址", "发票邮寄地址", "收件地址", "收票地址", "寄送地址", "详细地址", "通讯地址", "Mailing Address", "Postal Address", "Address"],
+  address: ["邮寄地址", "发票邮寄地址", "收件地址", "收票地址", "寄送地址", "详细地址", "通讯地址", "地址", "Mailing Address", "Postal Address", "Address"],
   postcode: ["邮政编码", "邮编", "Postcode", "Postal Code", "Post Code", "ZIP Code", "ZIP"],
   publicMailbox: [
     "公共邮箱", "提交邮箱", "收票邮箱", "发票邮箱", "发送至", "发送到",
@@ -52,7 +52,7 @@ export const DEFAULT_LABELS = {
   /** Labels that belong to no field: they end the value before them and hide shorter labels inside them. */
   stop: [
     "销售方名称", "销售方纳税人识别号", "销售方", "销方名称", "开票内容", "激励发放方式", "发放方式",
-    "Email Address", "E-mail Address", "邮箱地址", "电子邮箱地址", "Service Item",
+    "Email Address", "E-mail Address", "邮箱地址", "电子邮箱地址", "邮件地址", "网址", "链接地址", "网页地址", "IP地址", "Web Address", "Service Item",
   ],
 };
 
@@ -107,6 +107,8 @@ export const EmailIntakeConfigSchema = z.object({
       required: z
         .array(z.enum(["currency", "partnerName", "billingPeriod", "deadline", "invoiceListUrl", "huaweiEntity"]))
         .default(["currency", "partnerName", "billingPeriod", "deadline", "invoiceListUrl", "huaweiEntity"]),
+      /** A paper invoice is posted: with no mailing address found, a person checks (reason mailing-address-missing). */
+      paperInvoiceNeedsAddress: z.boolean().default(true),
       deadlineDaysBefore: z.number().int().min(0).default(7),
       deadlineDaysAfter: z.number().int().min(1).default(400),
       periodMonthsBack: z.number().int().min(1).default(36),

@@ -96,7 +96,7 @@ const GREETING_TRAIL = charsIn(",，:：!！", true);
 function textValue(idx: LabelIndex, v: LabelValue, hit: LabelHit): string | null {
   if (!v.hard || !idx.atBoundary(hit)) return null;
   let s = v.raw;
-  const cut = s.search(/[。；;\t]/u);
+  const cut = s.search(/[。；;\t|｜]/u);
   if (cut >= 0) s = s.slice(0, cut);
   s = trimEndWhere(trimStartWhere(s.trim(), VALUE_LEAD), VALUE_TRAIL).trim();
   if (!s || s.length > MAX_TEXT_VALUE || !/[\p{L}\p{N}]/u.test(s)) return null;

@@ -317,13 +317,13 @@ export class LabelIndex {
     return h && h.start < to ? h : undefined;
   }
 
-  /** Whether `hit` starts a line (after whitespace, bullets or brackets) or follows a tab/comma/semicolon. */
+  /** Whether `hit` starts a line (after whitespace, bullets or brackets) or follows a tab, comma, semicolon, bar or colon (发票邮寄信息：收件人：…). */
   atBoundary(hit: LabelHit): boolean {
     const lineStart = this.starts[hit.line]!;
     const from = Math.max(lineStart, hit.start - 200);
     const before = this.folded.slice(from, hit.start);
     if (from === lineStart && /^[\s>*•·\-–—\d.、【\[(（]*$/u.test(before)) return true;
-    return /[\t,;；。|｜、][ \t]*$/u.test(before);
+    return /[\t,;；。|｜、:][ \t]*$/u.test(before);
   }
 
   /**

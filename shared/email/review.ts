@@ -16,6 +16,7 @@ export const REVIEW_REASONS = [
   "deadline-missing",
   "invoice-list-url-missing",
   "huawei-entity-missing",
+  "mailing-address-missing",
   "application-no-format",
   "amount-sum-mismatch",
   "tax-rate-mismatch",
@@ -63,6 +64,10 @@ export function reviewReasons(e: Extracted, sent: Date | null, cfg: EmailIntakeC
     ["huaweiEntity", "huawei-entity-missing"],
   ];
   for (const [field, reason] of missing) if (required.has(field) && e[field] === null) out.add(reason);
+  // a paper invoice is posted: where to is part of the notice (or the person reads it on the list page)
+  if (cfg.review.paperInvoiceNeedsAddress && e.invoiceType === "vat-special-paper" && (e.mailingAddress === null || e.mailingAddress.address === null)) {
+    out.add("mailing-address-missing");
+  }
 
   const amount = e.amount !== null ? decimalToCents(e.amount) : null;
   const excl = e.amountExclTax !== null ? decimalToCents(e.amountExclTax) : null;

@@ -22,7 +22,7 @@ const clean: Extracted = {
   invoiceType: "vat-special-paper",
   invoiceTypeLabel: "增值税专用发票（纸质）",
   billingPeriod: { from: "2025-04", to: "2025-06" },
-  mailingAddress: null,
+  mailingAddress: { recipient: "赵样本", phone: "0851-00000000", address: "贵州省贵安新区示例路1号", postcode: "550000" },
   publicMailbox: null,
   invoiceListUrl: "https://account.huaweicloud.com/obmgr/#/obmgr/incentive/invoicingList?applyNo=SF20250701000321",
   huaweiEntity: { name: "华为云计算技术有限公司", taxId: "91520900000000008A" },
@@ -32,6 +32,14 @@ const clean: Extracted = {
 describe("reviewReasons", () => {
   it("a consistent notice needs no review", () => {
     expect(reviewReasons(clean, sent, cfg)).toEqual([]);
+  });
+
+  it("a paper invoice without a mailing address needs a person (it is posted); an electronic one does not", () => {
+    expect(reviewReasons({ ...clean, mailingAddress: null }, sent, cfg)).toEqual(["mailing-address-missing"]);
+    expect(reviewReasons({ ...clean, mailingAddress: { recipient: "赵样本", phone: null, address: null, postcode: null } }, sent, cfg)).toEqual(["mailing-address-missing"]);
+    expect(reviewReasons({ ...clean, mailingAddress: null, invoiceType: "vat-special-electronic" }, sent, cfg)).toEqual([]);
+    const off = resolveEmailConfig({ review: { paperInvoiceNeedsAddress: false } });
+    expect(reviewReasons({ ...clean, mailingAddress: null }, sent, off)).toEqual([]);
   });
 
   it.each([
