@@ -62,6 +62,13 @@ export function addressIn(value: string): string | null {
   return bare ? bare[1]!.toLowerCase() : null;
 }
 
+/** Outlook's separator line before a forwarded or quoted message's header block. */
+const RULE = "__________";
+const isRule = (line: string) => {
+  const t = line.trim();
+  return t.length >= RULE.length && t.length <= 200 && /^_+$/.test(t);
+};
+
 const MAX_KEY = 24;
 /** A marker line is short; longer lines are not compared (bounds the work per line). */
 const MAX_MARKER = 200;
@@ -153,8 +160,9 @@ function compiledSyntax(syntax: ForwardSyntax): CompiledSyntax {
  */
 export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIsForward: boolean, folded: string = fold(text)): InlineForward | null {
   const { words, markers, fromKeys, allKeys } = compiledSyntax(syntax);
-  // cheap pre-check: without a forward subject, some marker's longest word must occur in the text
-  if (!subjectIsForward && !words.some((w) => folded.includes(w))) return null;
+  // cheap pre-check: without a forward subject, some marker's longest word (or Outlook's rule of
+  // underscores) must occur in the text
+  if (!subjectIsForward && !folded.includes(RULE) && !words.some((w) => folded.includes(w))) return null;
   charge(text.length, "inline forward");
   const lines = splitLines(text);
   const headerOf = (line: string): { key: string; value: string } | null => {
@@ -163,6 +171,17 @@ export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIs
     if (!h) return null;
     const key = fold(trimStars(h.key).trim());
     return allKeys.has(key) ? { key, value: h.value } : null;
+  };
+
+  /** A From line, within two blank lines after line `at`, followed closely by two more header lines. */
+  const headerBlockAt = (at: number): number => {
+    let k = at;
+    for (let blanks = 0; k < lines.length && lines[k]!.text.trim() === "" && blanks < 2; blanks++) k++;
+    const h = k < lines.length ? headerOf(lines[k]!.text) : null;
+    if (!h || !fromKeys.has(h.key)) return -1;
+    let more = 0;
+    for (let n = k + 1; n < Math.min(lines.length, k + 6); n++) if (headerOf(lines[n]!.text)) more++;
+    return more >= 2 ? k : -1;
   };
 
   let found: InlineForward | null = null;
@@ -176,15 +195,10 @@ export function findInlineForward(text: string, syntax: ForwardSyntax, subjectIs
     const sq = line.end - line.start <= 4 * MAX_MARKER && words.some((w) => fl.includes(w)) ? squashFolded(fl) : "";
     let blockAt = -1;
     if (sq && sq.length <= MAX_MARKER && markers.has(trimEndWhere(sq, DOTS))) blockAt = i + 1;
-    else if (subjectIsForward) {
-      const h = headerOf(line.text);
-      if (h && fromKeys.has(h.key)) {
-        // marker-less: a From line followed closely by more header lines
-        let more = 0;
-        for (let k = i + 1; k < Math.min(lines.length, i + 6); k++) if (headerOf(lines[k]!.text)) more++;
-        if (more >= 2) blockAt = i;
-      }
-    }
+    // Outlook / Exchange: a rule of underscores, then the original's From/Sent/To/Subject block
+    else if (isRule(fl) && headerBlockAt(i + 1) >= 0) blockAt = i + 1;
+    // marker-less: a From line followed closely by more header lines
+    else if (subjectIsForward && headerBlockAt(i) === i) blockAt = i;
     if (blockAt < 0) {
       i++;
       continue;

@@ -329,13 +329,15 @@ function wrapShape(shape: Shape, content: string, html: boolean, cs: string, cte
     `Date: ${date}`,
   ];
   if (shape === "fwd-inline") {
-    const client = r.pick(["outlook", "gmail", "foxmail"] as const);
+    const client = r.pick(["outlook", "gmail", "foxmail", "exchange"] as const);
     const marker =
       client === "outlook"
         ? `-----Original Message-----\nFrom: 华为云 <${sender}>\nSent: ${date}\nTo: finance@shilicloud.example\nSubject: ${subject}`
         : client === "gmail"
           ? `---------- Forwarded message ---------\nFrom: 华为云 <${sender}>\nDate: ${date}\nSubject: ${subject}\nTo: <finance@shilicloud.example>`
-          : `------------------ 原始邮件 ------------------\n发件人: "华为云"<${sender}>;\n发送时间: ${date}\n收件人: "finance"<finance@shilicloud.example>;\n主题: ${subject}`;
+          : client === "exchange"
+            ? `________________________________\n发件人: 华为云 <${sender}>\n发送时间: ${date}\n收件人: finance@shilicloud.example\n主题: ${subject}`
+            : `------------------ 原始邮件 ------------------\n发件人: "华为云"<${sender}>;\n发送时间: ${date}\n收件人: "finance"<finance@shilicloud.example>;\n主题: ${subject}`;
     const text = html ? content.replace("<body>", `<body><div>请处理，谢谢。</div><div>${esc(marker).replace(/\n/g, "<br>")}</div>`) : `请处理，谢谢。\n\n${marker}\n\n${content}`;
     return B.message(fwdHeaders(1), B.textPart(text, html ? "html" : "plain", "utf-8", r.pick(["base64", "quoted-printable"] as const)));
   }

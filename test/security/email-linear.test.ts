@@ -27,6 +27,7 @@ const HOSTILE: Record<string, string> = {
   "quote marks": ">".repeat(N),
   "header-like lines": "From: a\n".repeat(N / 8),
   "forward markers": "-----Original Message-----\n".repeat(N / 27),
+  "separator rules and header lines": "__________\nFrom: a@b.c\nSent: x\n".repeat(N / 32),
   "zeros in a rate": `税率：0.${"0".repeat(N)}1%`,
   "digits and separators": "1,000".repeat(N / 5),
   "labels": "申付单号：".repeat(N / 5),

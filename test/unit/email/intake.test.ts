@@ -173,6 +173,28 @@ describe("forwards", () => {
     expect(r.notice).toMatchObject({ sender: "system@info.huaweicloud.com", forwarded: true, senderVerified: false });
   });
 
+  it("Exchange / Outlook separator rule: the forward is found even when the subject does not say so", async () => {
+    const block = (keys: [string, string, string, string]) =>
+      `________________________________\n${keys[0]}: 华为云 <system@info.huaweicloud.com>\n${keys[1]}: Tuesday, July 1, 2025 10:00 AM\n${keys[2]}: finance@shilicloud.example\n${keys[3]}: ${SUBJECT}\n\n${G.zhPlain(G.baseFacts)}`;
+    for (const keys of [["From", "Sent", "To", "Subject"], ["发件人", "发送时间", "收件人", "主题"]] as [string, string, string, string][]) {
+      // a transport rule or a client that keeps the subject as it was
+      const r = await parse(colleague(SUBJECT, B.textPart(block(keys), "plain", "utf-8", "quoted-printable")));
+      expectFacts(r.notice, G.baseFacts);
+      expect(r.notice).toMatchObject({ kind: "invoice-notice", sender: "system@info.huaweicloud.com", forwarded: true, senderVerified: false });
+    }
+    // a rule of underscores with no header block after it is only a rule: the colleague's own message
+    const plain = await parse(colleague(SUBJECT, B.textPart(`________________________________\n\n${G.zhPlain(G.baseFacts)}`, "plain", "utf-8", "8bit")));
+    expect(plain.notice).toMatchObject({ kind: "rejected", forwarded: false, rejectReasons: ["untrusted-sender-domain"] });
+  });
+
+  it("Outlook on the web: <hr> and bold From/Sent/To/Subject under a FW: subject", async () => {
+    const owa = `<div>请处理</div><hr style="display:inline-block;width:98%"><div id="divRplyFwdMsg" dir="ltr"><b>From:</b> 华为云 &lt;system@info.huaweicloud.com&gt;<br><b>Sent:</b> Tuesday, July 1, 2025 10:00 AM<br><b>To:</b> finance@shilicloud.example<br><b>Subject:</b> ${SUBJECT}</div>`;
+    const html = G.zhHtml(G.baseFacts, "table").replace("<body>", `<body>${owa}`);
+    const r = await parse(colleague(`FW: ${SUBJECT}`, B.textPart(html, "html", "utf-8", "base64")));
+    expectFacts(r.notice, G.baseFacts);
+    expect(r.notice).toMatchObject({ sender: "system@info.huaweicloud.com", forwarded: true });
+  });
+
   it("a forward from outside the partner's domains is rejected", async () => {
     const r = await parse(colleague("Fwd: 开票通知", B.multipart("mixed", [B.textPart("FYI", "plain", "utf-8", "7bit"), B.rfc822Part(inner(), "attachment")]), "someone@gmail.example"));
     expect(r.notice).toMatchObject({ kind: "rejected", rejectReasons: ["untrusted-sender-domain"], forwarded: true });
