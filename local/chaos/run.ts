@@ -42,6 +42,13 @@ export interface ChaosOptions {
   bssTimeoutMs?: number;
   /** Queue visibility timeouts, seconds, by logical id (or queue name). */
   visibilityTimeoutSeconds?: Record<string, number>;
+  /**
+   * Receives before the DLQ for the queues whose visibility timeout is shortened: a batch can then take
+   * longer than the timeout (a late webhook, a stopped consumer's batch still running), and each
+   * receive meanwhile finds the claim busy. Sized so only a message that really keeps failing is
+   * dead-lettered. Default 20.
+   */
+  maxReceiveCount?: Record<string, number>;
   /** Every n-th webhook request is answered after `webhookDelayMs` (longer than the notify visibility timeout). */
   webhookDelayEvery?: number;
   webhookDelayMs?: number;
@@ -102,6 +109,7 @@ const defaults = {
   faults: { errorRate: 0.1, throttleRate: 0.05, timeoutRate: 0.03 } satisfies FaultConfig,
   bssTimeoutMs: 1000,
   visibilityTimeoutSeconds: { RenewalScanQueue: 6, RenewalNotifyQueue: 3, RealnameSubmitQueue: 4, [S3_EVENTS_QUEUE]: 4 } as Record<string, number>,
+  maxReceiveCount: { RenewalScanQueue: 20, RenewalNotifyQueue: 20, RealnameSubmitQueue: 20, [S3_EVENTS_QUEUE]: 20 } as Record<string, number>,
   webhookDelayEvery: 17,
   webhookDelayMs: 4000,
   webhookFailEvery: 23,
@@ -128,7 +136,12 @@ function tally(expected: Set<string>, deliveredKeys: string[]): ChannelTally {
 }
 
 export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
-  const o = { ...defaults, ...input, visibilityTimeoutSeconds: { ...defaults.visibilityTimeoutSeconds, ...input.visibilityTimeoutSeconds } };
+  const o = {
+    ...defaults,
+    ...input,
+    visibilityTimeoutSeconds: { ...defaults.visibilityTimeoutSeconds, ...input.visibilityTimeoutSeconds },
+    maxReceiveCount: { ...defaults.maxReceiveCount, ...input.maxReceiveCount },
+  };
   const progress = o.progress ?? (() => undefined);
   const started = Date.now();
   const problems: string[] = [];
@@ -174,6 +187,7 @@ export async function runChaos(input: ChaosOptions = {}): Promise<ChaosReport> {
       logLevel: "SILENT",
       env: { ...sandboxEnv(sb), WEBHOOK_SECRET: SECRET, HWC_TIMEOUT_MS: String(o.bssTimeoutMs) },
       visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
+      maxReceiveCount: o.maxReceiveCount,
       params: {
         renewalSchedule: "rate(30 days)",
         renewalDigestSchedule: "rate(30 days)",

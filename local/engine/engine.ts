@@ -86,6 +86,13 @@ export interface EngineOptions {
    * Chaos runs use short values so messages are redelivered while a first delivery still runs.
    */
   visibilityTimeoutSeconds?: number | Record<string, number>;
+  /**
+   * Overrides the receives before a queue's messages go to its DLQ (RedrivePolicy maxReceiveCount),
+   * per queue by logical id or queue name. Chaos runs shorten visibility timeouts below the time a
+   * batch can take, so a message still being handled is received again and again meanwhile; they give
+   * those queues more receives, so only a message that really keeps failing is dead-lettered.
+   */
+  maxReceiveCount?: Record<string, number>;
   /** How long close() waits for work in flight before giving up on it (it comes back later). Default 120 s. */
   shutdownTimeoutMs?: number;
   logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT";
@@ -205,6 +212,16 @@ export function overrideVisibilityTimeouts(queues: readonly LocalQueue[], option
     if (matches.length === 0) throw new EngineError(`visibilityTimeoutSeconds names no queue of this service: ${key} (queues: ${queues.map((q) => q.logicalId).join(", ")})`);
     const v = check(value, `.${key}`);
     for (const q of matches) q.attributes["VisibilityTimeout"] = v;
+  }
+}
+
+/** Applies EngineOptions.maxReceiveCount to the planned queues that have a DLQ (in place). */
+export function overrideMaxReceiveCounts(queues: readonly LocalQueue[], option: EngineOptions["maxReceiveCount"]): void {
+  for (const [key, value] of Object.entries(option ?? {})) {
+    const matches = queues.filter((q) => (q.logicalId === key || q.name === key) && q.redrive);
+    if (matches.length === 0) throw new EngineError(`maxReceiveCount names no queue with a DLQ: ${key} (queues with one: ${queues.filter((q) => q.redrive).map((q) => q.logicalId).join(", ")})`);
+    if (!Number.isInteger(value) || value < 1 || value > 1000) throw new EngineError(`maxReceiveCount.${key} must be an integer from 1 to 1000, got ${value}`);
+    for (const q of matches) q.redrive = { ...q.redrive!, maxReceiveCount: value };
   }
 }
 
@@ -382,6 +399,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<Engine> 
     }
 
     overrideVisibilityTimeouts([...internalQueues, ...plan.queues], options.visibilityTimeoutSeconds);
+    overrideMaxReceiveCounts([...internalQueues, ...plan.queues], options.maxReceiveCount);
     await provisionResources({ ...plan, queues: [...internalQueues, ...plan.queues] }, fauxqs, sqs, dynamodb);
 
     let sandbox: SandboxHandle | undefined;

@@ -5,7 +5,7 @@
  */
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
-import { overrideVisibilityTimeouts, type Engine } from "../../local/engine/engine.ts";
+import { overrideMaxReceiveCounts, overrideVisibilityTimeouts, type Engine } from "../../local/engine/engine.ts";
 import type { LocalQueue } from "../../local/engine/resources.ts";
 import type { InvocationReport } from "../../local/engine/runtime.ts";
 import { listKeys, queueDepth, queueName, startFixture, waitFor } from "./helpers/fixture.ts";
@@ -73,6 +73,31 @@ describe("visibilityTimeoutSeconds", () => {
     }, 15_000, 100);
     expect([...seen.keys()].sort()).toEqual(["v-1", "v-2"].filter((id) => seen.has(id)).sort());
     await drained(engine, "SlowQueue");
+  });
+});
+
+describe("maxReceiveCount", () => {
+  it("validates: only queues with a DLQ, by logical id or name, integers 1–1000", () => {
+    const q = (logicalId: string, name: string, dlq: boolean): LocalQueue => ({
+      logicalId, name, arn: `arn:${name}`, url: `http://q/${name}`, fifo: false, attributes: {},
+      redrive: dlq ? { deadLetterTargetArn: `arn:${name}-dlq`, maxReceiveCount: 5 } : undefined,
+    });
+    const queues = [q("A", "svc-a", true), q("B", "svc-b", true), q("C", "svc-c", false)];
+    overrideMaxReceiveCounts(queues, { A: 20, "svc-b": 7 });
+    expect(queues.map((x) => x.redrive?.maxReceiveCount)).toEqual([20, 7, undefined]);
+    expect(queues[0]!.redrive!.deadLetterTargetArn).toBe("arn:svc-a-dlq");
+    overrideMaxReceiveCounts(queues, undefined);
+    expect(queues.map((x) => x.redrive?.maxReceiveCount)).toEqual([20, 7, undefined]);
+    expect(() => overrideMaxReceiveCounts(queues, { C: 3 })).toThrow(/no queue with a DLQ: C/);
+    expect(() => overrideMaxReceiveCounts(queues, { A: 0 })).toThrow(/integer from 1 to 1000/);
+    expect(() => overrideMaxReceiveCounts(queues, { A: 2.5 })).toThrow(/integer/);
+  });
+
+  it("the queue is created with the overridden redrive policy", async () => {
+    engine = await startFixture({ maxReceiveCount: { SlowQueue: 9 } });
+    const url = engine.queues.find((x) => x.logicalId === "SlowQueue")!.url;
+    const attrs = await engine.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["RedrivePolicy"] }));
+    expect(JSON.parse(attrs.Attributes?.["RedrivePolicy"] ?? "{}")).toMatchObject({ maxReceiveCount: 9 });
   });
 });
 
