@@ -3,11 +3,12 @@
  * published as clean): amounts from 0.01 to 99,999,999,999.99 in each money style, any tax rate the
  * cents make consistent, deadlines anywhere in the range the cross-checks accept, billing periods
  * as single months, ranges across a year end, or FH quarters, application numbers of both flows.
- * The oracle is the facts the notice was written from (notice-gen.ts expectedFields).
+ * The oracle is the facts the notice was written from (notice-gen.ts expectedFields). The same for
+ * English notices: USD amounts in each style, deadlines written four ways.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseInvoiceEmail } from "../../../shared/email/index.ts";
+import { centsToDecimal, parseInvoiceEmail } from "../../../shared/email/index.ts";
 import * as B from "./mime-builder.ts";
 import * as G from "./notice-gen.ts";
 
@@ -74,4 +75,36 @@ describe("random values in a complete notice", () => {
       { numRuns: 200 },
     );
   });
+
+  it("property: English notice — amount in each USD style, deadline as ISO, day-first, month-first or stated slashes", async () => {
+    const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.bigInt({ min: 1n, max: 99_999_999_999n }),
+        fc.constantFrom("USD {a}", "US$ {a}", "US${a}", "{a} USD", "USD{a}"),
+        fc.integer({ min: 0, max: 380 }),
+        fc.constantFrom("iso", "day-first", "month-first", "stated slashes"),
+        fc.integer({ min: 2023 * 12, max: 2025 * 12 + 5 }),
+        async (cents, amountStyle, days, dateStyle, periodMonth) => {
+          const decimal = centsToDecimal(cents);
+          const [i, f] = decimal.split(".");
+          const amount = amountStyle.replace("{a}", `${i!.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${f}`);
+          const d = new Date(Date.UTC(2025, 6, 1) + days * 86_400_000);
+          const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
+          const iso = `${y}-${pad(m)}-${pad(day)}`;
+          const deadline =
+            dateStyle === "iso" ? iso
+            : dateStyle === "day-first" ? `${day} ${MONTHS[m - 1]} ${y}`
+            : dateStyle === "month-first" ? `${MONTHS[m - 1]} ${day}, ${y}`
+            : `${pad(day)}/${pad(m)}/${y} (DD/MM/YYYY)`;
+          const period = month(periodMonth);
+          const text = G.enPlain({ partner: "ACME Cloud Ltd.", intouch: "INT2025000001", amount, period, mailbox: "einvoice@huaweicloud.com", url: "https://account-intl.huaweicloud.com/obmgr/#/invoicing?no=INT2025000001", deadline });
+          const r = await parseInvoiceEmail(B.message(["From: system@info.huaweicloud.com", "Subject: Billing Notification", "Date: Tue, 01 Jul 2025 10:00:00 +0000"], B.textPart(text, "plain", "utf-8", "quoted-printable")));
+          expect(r.notice).toMatchObject({ amount: decimal, currency: "USD", deadline: iso, billingPeriod: { from: period, to: period } });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 });
+

@@ -67,4 +67,17 @@ describe("partner names in the greeting", () => {
       { numRuns: 150 },
     );
   });
+
+  it("property: HTML notice — names with &, <, quotes, % and / come back exactly from each layout", async () => {
+    const WORDS = ["杭州", "样本", "云计算", "科技", "有限公司", "Acme", "Lee & Sons", "<Tech>", "R&D", "Co., Ltd.", "Müller", '"Q"', "'A'", "100%", "#1", "A/B"];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 4 }).map((w) => w.join(" ")), fc.constantFrom("table", "paragraphs", "columns") as fc.Arbitrary<"table" | "paragraphs" | "columns">, async (partner, layout) => {
+        const html = G.zhHtml({ ...G.baseFacts, partner }, layout);
+        const r = await parseInvoiceEmail(B.message(huawei("【华为云】激励开票通知"), B.textPart(html, "html", "utf-8", "base64")));
+        expect(r.notice.partnerName).toBe(partner);
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
+
