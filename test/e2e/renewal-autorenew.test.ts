@@ -116,7 +116,8 @@ describe("auto-renew on the engine + sandbox", () => {
       // the order has one, else the largest saving of a type both sites' pay enums take (rule best-offer);
       // never an id of the price inquiry.
       const offers = (orders[0]!.discounts ?? []).filter((d) => PAYABLE_DISCOUNT_TYPES.has(d.type));
-      const expected = offers.find((d) => d.type === 609) ?? [...offers].sort((a, b) => b.rate - a.rate)[0];
+      // (largest saving = largest rate on the same order; equal savings: the lowest id, as documented)
+      const expected = offers.find((d) => d.type === 609) ?? [...offers].sort((a, b) => b.rate - a.rate || (a.id < b.id ? -1 : 1))[0];
       expect(orders[0]!.paidDiscountId).toBe(expected?.id);
       if (expected) discounted++;
       const now = run.sandbox.data.resources(t.customerId).find((r) => r.resource_id === t.resourceId)!.expire_time;
