@@ -141,6 +141,13 @@ describe("issue 12.3: the discount paid with comes from ListOrderDiscounts for t
     expect(payRequest("O1", chooseOrderDiscount(list, "O1", "best-offer"))).toEqual({ order_id: "O1", use_coupon: "NO", use_discount: "YES", discount_infos: [{ id: "c2", type: 2 }] });
   });
 
+  it("equal savings: the lowest id, whatever order the answer lists them in", () => {
+    const a = disc("sbx-od-3-c5", 3, 12.5);
+    const b = disc("sbx-od-2-6b", 2, 12.5);
+    expect(chooseOrderDiscount([a, b], "O1", "best-offer")).toMatchObject({ id: "sbx-od-2-6b" });
+    expect(chooseOrderDiscount([b, a], "O1", "best-offer")).toMatchObject({ id: "sbx-od-2-6b" });
+  });
+
   it("partner takes only the partner-granted discount (3); none takes nothing", () => {
     const list = [disc("p3", 3, 10), disc("c2", 2, 25)];
     expect(chooseOrderDiscount(list, "O1", "partner")).toMatchObject({ id: "p3", type: 3 });
