@@ -36,7 +36,7 @@ export const DEFAULT_LABELS = {
   ],
   recipient: ["收件人", "收票人", "收件人姓名", "联系人", "Recipient", "Attention", "Attn", "Contact Person"],
   phone: ["联系电话", "收件人电话", "电话", "手机", "Phone", "Tel", "Telephone", "Contact Number"],
-  address: ["邮寄地址", "发票邮寄地址", "收件地址", "收票地址", "寄送地址", "详细地址", "通讯地址", "地址", "Mailing Address", "Postal Address", "Address"],
+  address: ["邮寄地址", "发票邮寄地址", "收件地址", "收票地址", "寄送地址", "详细地址", "通讯地址", "Mailing Address", "Postal Address", "Address"],
   postcode: ["邮政编码", "邮编", "Postcode", "Postal Code", "Post Code", "ZIP Code", "ZIP"],
   publicMailbox: [
     "公共邮箱", "提交邮箱", "收票邮箱", "发票邮箱", "发送至", "发送到",

@@ -20,9 +20,9 @@ type Mailing = { recipient: string; phone: string; address: string; postcode: st
 
 const LAYOUTS: Record<string, (m: Mailing) => string> = {
   block: (m) => `【发票邮寄地址】\n收件人：${m.recipient}\n联系电话：${m.phone}\n邮寄地址：${m.address}\n邮政编码：${m.postcode}`,
-  "block, short labels": (m) => `发票邮寄信息\n地址：${m.address}\n邮编：${m.postcode}\n收件人：${m.recipient}\n电话：${m.phone}`,
+  "block, short labels": (m) => `发票邮寄信息\n收件地址：${m.address}\n邮编：${m.postcode}\n收件人：${m.recipient}\n电话：${m.phone}`,
   "one line, ；": (m) => `发票邮寄信息：收件人：${m.recipient}；联系电话：${m.phone}；邮寄地址：${m.address}；邮政编码：${m.postcode}`,
-  "one line, |": (m) => `收件人：${m.recipient} | 电话：${m.phone} | 地址：${m.address} | 邮编：${m.postcode}`,
+  "one line, |": (m) => `收件人：${m.recipient} | 电话：${m.phone} | 邮寄地址：${m.address} | 邮编：${m.postcode}`,
   "one line, ，": (m) => `邮寄地址：${m.address}，邮编：${m.postcode}，收件人：${m.recipient}，电话：${m.phone}`,
   english: (m) => `Mailing Address: ${m.address}\nRecipient: ${m.recipient}\nTel: ${m.phone}\nPostcode: ${m.postcode}`,
 };
@@ -56,6 +56,14 @@ describe("mailing address of a paper invoice", () => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  it("the buyer's own address (地址：… in the invoicing details) is never taken for the mailing address", async () => {
+    const text = G.zhPlain({ ...G.baseFacts, mailing: null }).replace(/(纳税人识别号：[^\n]*\n)/, "$1地址：贵州省贵安新区华为云数据中心\n电话：0851-11111111\n");
+    expect(text).toContain("地址：贵州省贵安新区华为云数据中心");
+    const r = await parseInvoiceEmail(B.message(["From: system@info.huaweicloud.com", "Subject: 开票通知"], B.textPart(text, "plain", "utf-8", "base64")));
+    expect(r.notice).toMatchObject({ kind: "needs-review", mailingAddress: null });
+    expect(r.notice.review?.reasons).toEqual(["mailing-address-missing"]);
   });
 
   it("an electronic invoice (数电票) is not posted: no address, still clean", async () => {
