@@ -8,8 +8,7 @@
  *                 ObjectCreated events over IPC and reads this process's peak RSS (VmHWM, reset
  *                 per phase with clear_refs, cross-checked with a 2 ms sampler).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { procStatus, resetHwm, startBenchEmulators } from "./lib.ts";
 
 export const INBOUND_BUCKET = "bench-inbound-mail";
 export const LEDGER_TABLE = "bench-ledger";
@@ -22,31 +21,11 @@ export interface Mem {
   sampled: number;
 }
 
-function procStatus(): { rss: number; hwm: number } {
-  const text = readFileSync("/proc/self/status", "utf8");
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-}
-
 async function emulators(): Promise<void> {
-  const { startLocalFauxqs, startLocalDynamo, fauxqsEndpoint, localCredentials, localQueueUrl } = await import("../local/engine/emulators.ts");
-  const { CreateTableCommand, DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
-  const { declaredTable } = await import("../local/engine/resources.ts");
-  const { loadService } = await import("../local/engine/service.ts");
-  const fauxqs = await startLocalFauxqs({});
+  const { fauxqsEndpoint, localQueueUrl } = await import("../local/engine/emulators.ts");
+  const { fauxqs, dynamo } = await startBenchEmulators({ logicalId: "LedgerTable", name: LEDGER_TABLE });
   fauxqs.createBucket(INBOUND_BUCKET);
   const q = fauxqs.createQueue(EVENTS_QUEUE, { attributes: { FifoQueue: "true", ContentBasedDeduplication: "false" } });
-  const dynamo = await startLocalDynamo();
-  const ddb = new DynamoDBClient({ region: "us-east-1", endpoint: dynamo.endpoint, credentials: localCredentials() });
-  const model = loadService(fileURLToPath(new URL("../serverless.yml", import.meta.url)), { stage: "bench" });
-  await ddb.send(new CreateTableCommand(declaredTable(model, "LedgerTable", LEDGER_TABLE)));
-  ddb.destroy();
-  process.on("message", async (m: ToChild) => {
-    if (m.cmd !== "stop") return;
-    await fauxqs.stop();
-    await dynamo.close();
-    process.exit(0);
-  });
   process.send!({ ready: true, s3: fauxqsEndpoint(fauxqs), dynamodb: dynamo.endpoint, queueUrl: localQueueUrl(fauxqs, q.queueName) });
 }
 
@@ -73,11 +52,7 @@ async function fn(): Promise<void> {
         process.send!({ result: result ?? null });
       } else if (m.cmd === "reset") {
         gc?.();
-        try {
-          writeFileSync("/proc/self/clear_refs", "5");
-        } catch {
-          // no VmHWM reset on this kernel: the sampled maximum remains
-        }
+        resetHwm(); // without it (older kernels) the sampled maximum remains
         const s = procStatus();
         sampled = s.rss;
         process.send!({ mem: true, ...s, sampled });

@@ -1,4 +1,6 @@
 /** Shared shape and helpers for bench scripts. Every bench exports `run(): Promise<BenchResult>`. */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 export interface BenchRow {
   metric: string;
   value: number;
@@ -122,4 +124,46 @@ export async function sqsLayout(name: string): Promise<{ batchSize: number; maxi
   const ev = fn?.events.find((e) => e.type === "sqs") as { batchSize?: number; maximumConcurrency?: number } | undefined;
   if (!fn || !ev) throw new Error(`no SQS-triggered function ${name} in serverless.yml`);
   return { batchSize: ev.batchSize ?? 10, maximumConcurrency: ev.maximumConcurrency ?? 1000, memoryMb: fn.memorySize, environment: fn.environment as Record<string, unknown> };
+}
+
+/** RSS and its high-water mark (VmHWM) of a process, bytes, from /proc. */
+export function procStatus(pid: number | "self" = "self"): { rss: number; hwm: number } {
+  const text = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+}
+
+/** Resets this process's VmHWM (clear_refs 5); false on a kernel without it (a sampled maximum then stands in). */
+export function resetHwm(): boolean {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The emulators of a bench child (not measured): fauxqs (S3 + SQS; on disk under `dataDir` if given)
+ * and dynalite with `table` created as serverless.yml declares it. Stopped, and the process ended,
+ * when the parent sends {cmd: "stop"}.
+ */
+export async function startBenchEmulators(table: { logicalId: string; name: string }, dataDir?: string) {
+  const { startLocalFauxqs, startLocalDynamo, localCredentials } = await import("../local/engine/emulators.ts");
+  const { CreateTableCommand, DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+  const { declaredTable } = await import("../local/engine/resources.ts");
+  const { loadService } = await import("../local/engine/service.ts");
+  const fauxqs = await startLocalFauxqs(dataDir ? { dataDir: join(dataDir, "fauxqs") } : {});
+  const dynamo = await startLocalDynamo();
+  const ddb = new DynamoDBClient({ region: "us-east-1", endpoint: dynamo.endpoint, credentials: localCredentials() });
+  const model = loadService(new URL("../serverless.yml", import.meta.url).pathname, { stage: "bench" });
+  await ddb.send(new CreateTableCommand(declaredTable(model, table.logicalId, table.name)));
+  ddb.destroy();
+  process.on("message", async (m: { cmd?: string }) => {
+    if (m.cmd !== "stop") return;
+    await fauxqs.stop();
+    await dynamo.close();
+    process.exit(0);
+  });
+  return { fauxqs, dynamo };
 }

@@ -21,12 +21,12 @@
  *   node bench/upload.ts          (or `npm run bench -- upload`)
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sampleJpeg } from "../shared/realname/sample-files.ts";
-import { formatTable, functionMemoryMb, isMain, lambdaHeapFlags, type BenchResult } from "./lib.ts";
+import { formatTable, functionMemoryMb, isMain, lambdaHeapFlags, procStatus, resetHwm, startBenchEmulators, type BenchResult } from "./lib.ts";
 
 const FILE_BYTES = 10_000_000; // MAX_FILE_BYTES: BSS's "10 MB" read conservatively
 const SECRET = "whsec_bench_upload_0123456789abcdef";
@@ -48,43 +48,14 @@ type FromChild =
   | { result: { statusCode: number; body: string } }
   | { error: string };
 
-function procStatus(pid: number | "self"): { rss: number; hwm: number } {
-  const text = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-}
-
-function resetHwm(): boolean {
-  try {
-    writeFileSync("/proc/self/clear_refs", "5");
-    return true;
-  } catch {
-    return false; // kernel without VmHWM reset: the sampled maximum remains
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Child: the emulators (not measured)
 
 async function emulatorsChild(): Promise<void> {
-  const { startLocalFauxqs, startLocalDynamo, fauxqsEndpoint, localQueueUrl, localCredentials } = await import("../local/engine/emulators.ts");
-  const { CreateTableCommand, DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
-  const dataDir = process.argv[3]!;
-  const fauxqs = await startLocalFauxqs({ dataDir: join(dataDir, "fauxqs") });
+  const { fauxqsEndpoint, localQueueUrl } = await import("../local/engine/emulators.ts");
+  const { fauxqs, dynamo } = await startBenchEmulators({ logicalId: "RealnameApplicationsTable", name: TABLE }, process.argv[3]!);
   fauxqs.createBucket(BUCKET);
   fauxqs.createQueue(SUBMIT_QUEUE);
-  const dynamo = await startLocalDynamo();
-  const ddb = new DynamoDBClient({ region: "us-east-1", endpoint: dynamo.endpoint, credentials: localCredentials() });
-  const { declaredTable } = await import("../local/engine/resources.ts");
-  const { loadService } = await import("../local/engine/service.ts");
-  await ddb.send(new CreateTableCommand(declaredTable(loadService(fileURLToPath(new URL("../serverless.yml", import.meta.url)), { stage: "bench" }), "RealnameApplicationsTable", TABLE)));
-  ddb.destroy();
-  process.on("message", async (m: ToChild) => {
-    if (m.cmd !== "stop") return;
-    await fauxqs.stop();
-    await dynamo.close();
-    process.exit(0);
-  });
   process.send!({ ready: true, s3: fauxqsEndpoint(fauxqs), dynamodb: dynamo.endpoint, submitQueue: localQueueUrl(fauxqs, SUBMIT_QUEUE) } satisfies FromChild);
 }
 
@@ -224,28 +195,17 @@ async function stop(cp: ChildProcess): Promise<void> {
 const jpegOf = (size: number, seed: number): Buffer => sampleJpeg(size, `bench upload file ${seed}`);
 
 const ROLES = ["passport_bio_page", "passport_entry_stamp_page", "passport_handheld_bio_page"];
+/** The applicant's fields, the same in both modes. */
+const person = (customer: string, number: string) => ({ type: "individual", customer_id: customer, identify_type: 0, verified_type: 3, name: "Bench Person", verified_number: number });
 function applicationBody(customer: string, number: string, size: number): string {
-  return JSON.stringify({
-    type: "individual",
-    customer_id: customer,
-    identify_type: 0,
-    verified_type: 3,
-    name: "Bench Person",
-    verified_number: number,
-    attachments: { mode: "upload", files: ROLES.map((role) => ({ role, size })) },
-  });
+  return JSON.stringify({ ...person(customer, number), attachments: { mode: "upload", files: ROLES.map((role) => ({ role, size })) } });
 }
 
 /** Inline mode: the largest file 3.5 MB, 4.0 MB decoded in all (the cap is 4 MiB). */
 const INLINE_SIZES = [3_500_000, 250_000, 250_000];
 function inlineBody(customer: string, number: string, sizes: number[]): string {
   return JSON.stringify({
-    type: "individual",
-    customer_id: customer,
-    identify_type: 0,
-    verified_type: 3,
-    name: "Bench Person",
-    verified_number: number,
+    ...person(customer, number),
     attachments: { mode: "inline", files: ROLES.map((role, i) => ({ role, content_base64: jpegOf(sizes[i]!, 20 + i).toString("base64"), content_type: "image/jpeg" })) },
   });
 }
