@@ -26,12 +26,12 @@ import { fileURLToPath } from "node:url";
 import { simpleParser } from "mailparser";
 import { parseInvoiceEmail, resolveEmailConfig } from "../shared/email/index.ts";
 import { hash } from "node:crypto";
-import { bodySource, compile } from "../shared/email/extract.ts";
+import { compile } from "../shared/email/extract.ts";
+import { bodyHashOf, sourcesOf } from "../shared/email/intake.ts";
 import { LabelIndex } from "../shared/email/labels.ts";
 import { findEmails, findUrls } from "../shared/email/links.ts";
 import { MAILPARSER_OPTIONS, parseMime } from "../shared/email/mime.ts";
 import { InvoiceNoticeV1Schema, type InvoiceNoticeV1 } from "../shared/email/schema.ts";
-import { htmlToText } from "../shared/email/text.ts";
 import { loadFixtures } from "../test/unit/email/fuzz-inputs.ts";
 import * as B from "../test/unit/email/mime-builder.ts";
 import * as G from "../test/unit/email/notice-gen.ts";
@@ -72,18 +72,10 @@ export function requiredStepsOnly(notice: InvoiceNoticeV1): (raw: Buffer) => Pro
   const c = compile(config);
   return async (raw) => {
     hash("sha256", raw, "hex");
-    const at = raw.indexOf("\r\n\r\n");
-    hash("sha256", raw.subarray(at < 0 ? raw.length : at + 4), "hex");
+    bodyHashOf(raw);
     const parsed = await parseMime(raw, config.parseTimeoutMs);
     if (!parsed.ok) return;
-    const { text, html } = parsed.view;
-    const sources = [];
-    if (text && text.trim()) sources.push(bodySource("text", text.slice(0, config.maxBodyChars).replace(/\r\n?/g, "\n"), []));
-    if (html && html.trim()) {
-      const h = htmlToText(html.slice(0, config.maxBodyChars));
-      sources.push(bodySource("html", h.text, h.links));
-    }
-    for (const s of sources) {
+    for (const s of sourcesOf(parsed.view, config)) {
       new LabelIndex(s.text, c.labels, s.folded);
       findUrls(s.text);
       findEmails(s.text);

@@ -7,6 +7,7 @@ import { charge } from "./budget.ts";
 import type { EmailIntakeConfig } from "./config.ts";
 import { findDeadline, findQuarter, parseBillingPeriod, statedSlashOrder } from "./dates.ts";
 import { compileLabels, LabelIndex, type CompiledLabel, type LabelHit, type LabelValue } from "./labels.ts";
+import type { ForwardSyntax } from "./forward.ts";
 import { findEmails, findUrls } from "./links.ts";
 import type { BillingPeriod, HuaweiEntity, MailingAddress } from "./schema.ts";
 import { charsIn, fold, foldWidth, trimEndWhere, trimStartWhere, type HtmlLink } from "./text.ts";
@@ -61,6 +62,8 @@ export interface Compiled {
   specialMarkers: string[];
   electronicMarkers: string[];
   entityNames: { raw: string; folded: string }[];
+  /** Inline-forward syntax (one object per configuration: forward.ts folds its lists once per object). */
+  forward: ForwardSyntax;
 }
 
 const compiledCache = new WeakMap<EmailIntakeConfig, Compiled>();
@@ -81,6 +84,7 @@ export function compile(cfg: EmailIntakeConfig): Compiled {
       specialMarkers: cfg.invoiceTypeMarkers.special.map((w) => fold(w)),
       electronicMarkers: cfg.invoiceTypeMarkers.electronic.map((w) => fold(w)),
       entityNames: cfg.huaweiEntityNames.map((n) => ({ raw: n, folded: fold(n) })),
+      forward: { markers: cfg.forwardMarkers, fromHeaders: cfg.forwardFromHeaders, otherHeaders: cfg.forwardOtherHeaders, subjectPrefixes: cfg.forwardSubjectPrefixes },
     };
     compiledCache.set(cfg, c);
   }

@@ -41,18 +41,15 @@ const SQUASH = /[\s\-_=*>:：]+/g;
 const squashFolded = (folded: string) => folded.replace(SQUASH, "");
 const squash = (s: string) => squashFolded(fold(s));
 
-/** A word list folded once per list (the lists are the configuration's, so they live as long as it). */
-function foldedOnce<T>(cache: WeakMap<readonly string[], T>, list: readonly string[], make: (list: readonly string[]) => T): T {
-  let v = cache.get(list);
-  if (v === undefined) cache.set(list, (v = make(list)));
-  return v;
-}
+/** Prefix lists folded once per list (they are the configuration's, so they live as long as it). */
 const prefixCache = new WeakMap<readonly string[], string[]>();
 
 /** Whether a subject starts with a forward prefix (Fwd:, FW:, 转发:). */
 export function isForwardSubject(subject: string, prefixes: string[]): boolean {
+  let folded = prefixCache.get(prefixes);
+  if (!folded) prefixCache.set(prefixes, (folded = prefixes.map((p) => fold(p))));
   const s = fold(subject).trimStart();
-  return foldedOnce(prefixCache, prefixes, (l) => l.map((p) => fold(p))).some((f) => s.startsWith(f) && /^\s*[:：]/.test(s.slice(f.length)));
+  return folded.some((f) => s.startsWith(f) && /^\s*[:：]/.test(s.slice(f.length)));
 }
 
 /** The address in a From line value ("华为云 <a@b>", "a@b", "x [mailto:a@b]"), lower case. */
@@ -132,14 +129,10 @@ interface CompiledSyntax {
   fromKeys: Set<string>;
   allKeys: Set<string>;
 }
-const syntaxCache = new WeakMap<readonly string[], WeakMap<readonly string[], WeakMap<readonly string[], CompiledSyntax>>>();
-/** The syntax's word lists folded once (keyed by the lists themselves: a new list is compiled anew). */
+const syntaxCache = new WeakMap<ForwardSyntax, CompiledSyntax>();
+/** The syntax's word lists folded once per syntax object (the intake builds one per configuration). */
 function compiledSyntax(syntax: ForwardSyntax): CompiledSyntax {
-  let a = syntaxCache.get(syntax.markers);
-  if (!a) syntaxCache.set(syntax.markers, (a = new WeakMap()));
-  let b = a.get(syntax.fromHeaders);
-  if (!b) a.set(syntax.fromHeaders, (b = new WeakMap()));
-  let c = b.get(syntax.otherHeaders);
+  let c = syntaxCache.get(syntax);
   if (!c) {
     const fromKeys = new Set(syntax.fromHeaders.map((h) => fold(h)));
     c = {
@@ -148,7 +141,7 @@ function compiledSyntax(syntax: ForwardSyntax): CompiledSyntax {
       fromKeys,
       allKeys: new Set([...fromKeys, ...syntax.otherHeaders.map((h) => fold(h))]),
     };
-    b.set(syntax.otherHeaders, c);
+    syntaxCache.set(syntax, c);
   }
   return c;
 }

@@ -16,7 +16,7 @@ import { Budget, BudgetExceededError, charge, chargeText, withBudget, type Budge
 import { resolveEmailConfig, type EmailIntakeConfig, type EmailIntakeConfigInput } from "./config.ts";
 import { applicationNoFromSubject, bodySource, compile, extractFields, EXTRACTED_KEYS, type BodySource, type Compiled, type Extracted, type FieldLines } from "./extract.ts";
 import { reviewReasons, type ReviewReason } from "./review.ts";
-import { findInlineForward, isForwardSubject, type ForwardSyntax } from "./forward.ts";
+import { findInlineForward, isForwardSubject } from "./forward.ts";
 import { emailDomain, findEmails, findUrls, hostAllowed, judgeLink } from "./links.ts";
 import { parseHeadersOnly, parseMime, type MessageView } from "./mime.ts";
 import {
@@ -136,8 +136,8 @@ function idempotencyKey(kind: "notice" | "rejected" | "quarantine" | "other", ba
 
 const keySpace = (kind: InvoiceNoticeV1["kind"]) => (kind === "invoice-notice" || kind === "needs-review" ? "notice" : kind === "rejected" ? "rejected" : "other");
 
-/** SHA-256 of the message body: everything after the first empty line (CRLF or LF). */
-function bodyHashOf(buf: Buffer): string {
+/** SHA-256 of the message body: everything after the first empty line (CRLF or LF). Also timed alone by bench/email.ts. */
+export function bodyHashOf(buf: Buffer): string {
   const crlf = buf.indexOf("\r\n\r\n");
   const lf = buf.indexOf("\n\n");
   const at = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 4 : lf >= 0 ? lf + 2 : buf.length;
@@ -221,8 +221,8 @@ async function quarantined(buf: Buffer, base: Base, reason: QuarantineReason, de
   };
 }
 
-/** The plain-text and HTML bodies of a message as extraction sources (plain text first). */
-function sourcesOf(view: MessageView, cfg: EmailIntakeConfig): BodySource[] {
+/** The plain-text and HTML bodies of a message as extraction sources (plain text first). Also timed alone by bench/email.ts. */
+export function sourcesOf(view: MessageView, cfg: EmailIntakeConfig): BodySource[] {
   const out: BodySource[] = [];
   chargeText((view.text?.length ?? 0) + (view.html?.length ?? 0), "bodies");
   if (view.text && view.text.trim()) {
@@ -244,19 +244,14 @@ interface NoticePart {
   attachments: Attachment[];
 }
 
-function syntaxOf(cfg: EmailIntakeConfig): ForwardSyntax {
-  return { markers: cfg.forwardMarkers, fromHeaders: cfg.forwardFromHeaders, otherHeaders: cfg.forwardOtherHeaders, subjectPrefixes: cfg.forwardSubjectPrefixes };
-}
-
 /** Finds the notice inside a message: an inline forward, an attached original, or the message itself. */
 async function noticePartOf(view: MessageView, c: Compiled, depth: number): Promise<NoticePart> {
   const { cfg } = c;
   const sources = sourcesOf(view, cfg);
   const own = view.attachments.filter((a) => a.contentType !== "message/rfc822");
 
-  const syntax = syntaxOf(cfg);
   const fwdSubject = isForwardSubject(view.subject, cfg.forwardSubjectPrefixes);
-  const inline = sources.map((s) => ({ s, fw: findInlineForward(s.text, syntax, fwdSubject, s.folded) })).filter((x) => x.fw !== null);
+  const inline = sources.map((s) => ({ s, fw: findInlineForward(s.text, c.forward, fwdSubject, s.folded) })).filter((x) => x.fw !== null);
   if (inline.length > 0) {
     const parts = inline.map(({ s, fw }): BodySource => ({
       kind: s.kind,
