@@ -10,7 +10,7 @@ import { compileLabels, LabelIndex, type CompiledLabel, type LabelHit, type Labe
 import type { ForwardSyntax } from "./forward.ts";
 import { findEmails, findUrls } from "./links.ts";
 import type { BillingPeriod, HuaweiEntity, MailingAddress } from "./schema.ts";
-import { charsIn, fold, foldWidth, trimEndWhere, trimStartWhere, type HtmlLink } from "./text.ts";
+import { charsIn, fold, foldWidth, lineOf, lineStarts, trimEndWhere, trimStartWhere, type HtmlLink } from "./text.ts";
 
 /** One body to extract from: text plus (for HTML) its links, offsets relative to `text`. */
 export interface BodySource {
@@ -294,11 +294,7 @@ function invoiceListUrlOf(src: BodySource, c: Compiled, index: () => LabelIndex,
 }
 
 /** 0-based line of offset `pos` (without building a label index for it). */
-function lineAtOffset(text: string, pos: number): number {
-  let line = 0;
-  for (let i = text.indexOf("\n"); i >= 0 && i < pos; i = text.indexOf("\n", i + 1)) line++;
-  return line;
-}
+const lineAtOffset = (text: string, pos: number): number => lineOf(lineStarts(text), pos);
 
 /** The Huawei entity: labelled buyer name, else a known entity name; its tax ID near it. */
 function huaweiEntityOf(src: BodySource, idx: LabelIndex, c: Compiled, at: (line: number) => void): HuaweiEntity | null {

@@ -24,17 +24,11 @@ export interface InlineForward {
   subject: string | null;
 }
 
-const longestWordCache = new Map<string, string>();
-const longestWord = (marker: string) => {
-  let w = longestWordCache.get(marker);
-  if (w === undefined) {
-    w = fold(marker)
-      .split(/[\s\-_=*>:：]+/)
-      .reduce((a, b) => (b.length > a.length ? b : a), "");
-    if (longestWordCache.size < 1000) longestWordCache.set(marker, w);
-  }
-  return w;
-};
+/** The longest word of a marker (compiled once per syntax, see compiledSyntax). */
+const longestWord = (marker: string) =>
+  fold(marker)
+    .split(/[\s\-_=*>:：]+/)
+    .reduce((a, b) => (b.length > a.length ? b : a), "");
 
 const SQUASH = /[\s\-_=*>:：]+/g;
 /** `folded` (already folded) without blanks, dashes and the other marker decorations. */
