@@ -108,25 +108,19 @@ export function planIntake(input: IntakeInput, ctx: PlanContext): IntakePlan {
   let quarantine: { reason: QuarantineReason; detail: string } | null;
   let findings: Finding[];
   let result: InvoiceNoticeResult | null = null;
-  if (input.kind === "failed") {
+  if (input.kind === "failed" || input.kind === "too-large") {
+    // Not parsed (every attempt failed, or too large to download), so no Message-ID or hash: the
+    // object itself is the unit of work.
+    const reason = input.kind === "failed" ? "processing-failed" : "message-too-large";
+    const detail = input.kind === "failed" ? input.detail.slice(0, 300) : `object is ${input.size} bytes, limit ${input.limit}; not downloaded`;
     kind = "rejected";
-    reasons = ["processing-failed"];
+    reasons = [reason];
     idempotencyKey = `object:${ctx.bucket}/${ctx.sourceKey}`;
     messageId = null;
     contentHash = null;
     sizeBytes = input.size;
-    quarantine = { reason: "processing-failed", detail: input.detail.slice(0, 300) };
-    findings = [{ code: "processing-failed", detail: quarantine.detail }];
-  } else if (input.kind === "too-large") {
-    kind = "rejected";
-    reasons = ["message-too-large"];
-    // Not read, so no Message-ID or hash: the object itself is the unit of work.
-    idempotencyKey = `object:${ctx.bucket}/${ctx.sourceKey}`;
-    messageId = null;
-    contentHash = null;
-    sizeBytes = input.size;
-    quarantine = { reason: "message-too-large", detail: `object is ${input.size} bytes, limit ${input.limit}; not downloaded` };
-    findings = [{ code: "message-too-large", detail: quarantine.detail }];
+    quarantine = { reason, detail };
+    findings = [{ code: reason, detail }];
   } else {
     result = input.result;
     kind = result.notice.kind;
